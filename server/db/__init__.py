@@ -1,0 +1,1 @@
+"""Database access: the engine and session factory, the models and the migrations."""

@@ -1,0 +1,423 @@
+"""The JSON API under /api/: each endpoint parses, lets the domain decide, and shapes JSON.
+
+The list `ENDPOINTS` is the whole API; `/api/openapi.json` is generated from it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from server import __version__, auth
+from server.db.models import Meeting, MeetingParticipant, OrgUnit, Person, Room
+from server.domain import directory, meetings
+from server.domain.errors import Unauthorized
+from server.http import schemas as s
+from server.http.framework import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Context,
+    Endpoint,
+    openapi_document,
+)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def me_out(person: Person) -> s.Me:
+    return s.Me(
+        id=person.id,
+        username=person.username,
+        name=person.name,
+        category=person.category,
+        cppcc_level=person.cppcc_level,
+        roles=[s.RoleOut.model_validate(g, from_attributes=True) for g in person.grants],
+    )
+
+
+def org_unit_out(unit: OrgUnit) -> s.OrgUnitOut:
+    return s.OrgUnitOut.model_validate(unit, from_attributes=True)
+
+
+def room_out(room: Room) -> s.RoomOut:
+    return s.RoomOut(
+        id=room.id,
+        name=room.name,
+        level=room.level,
+        org_unit_id=room.org_unit_id,
+        org_unit_name=room.org_unit.name,
+        address=room.address,
+    )
+
+
+def person_out(person: Person) -> s.PersonOut:
+    return s.PersonOut(
+        id=person.id,
+        username=person.username,
+        name=person.name,
+        phone=person.phone,
+        category=person.category,
+        cppcc_level=person.cppcc_level,
+        org_unit_id=person.org_unit_id,
+        active=person.active,
+        roles=[s.RoleOut.model_validate(g, from_attributes=True) for g in person.grants],
+    )
+
+
+def meeting_out(meeting: Meeting) -> s.MeetingOut:
+    return s.MeetingOut(
+        id=meeting.id,
+        room_id=meeting.room_id,
+        room_name=meeting.room.name,
+        title=meeting.title,
+        topic_title=meeting.topic_title,
+        starts_at=_utc(meeting.starts_at),
+        ends_at=_utc(meeting.ends_at),
+        place=meeting.place,
+        mode=meeting.mode,
+        status=meeting.status,
+        agenda=[s.AgendaItemOut.model_validate(i, from_attributes=True) for i in meeting.agenda],
+    )
+
+
+def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
+    return s.ParticipantOut(
+        id=p.id,
+        meeting_id=p.meeting_id,
+        person_id=p.person_id,
+        name=p.display_name,
+        category=p.category,
+        role=p.role,
+        attendance_mode=p.attendance_mode,
+    )
+
+
+def _query_int(ctx: Context, name: str) -> int | None:
+    raw = ctx.request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise ValueError(name)
+    return int(raw)
+
+
+# --- auth -------------------------------------------------------------------------------
+
+
+async def login(ctx: Context) -> Response:
+    body: s.LoginIn = ctx.body
+    client = ctx.request.client.host if ctx.request.client else "unknown"
+    result = await auth.login(
+        ctx.session,
+        body.username,
+        body.password,
+        client=client,
+        ttl_s=ctx.settings.session_ttl_s,
+        limit=ctx.settings.login_attempts_per_minute,
+    )
+    payload = s.LoginOut(token=result.token, user=me_out(result.person))
+    response = JSONResponse(payload.model_dump(mode="json"))
+    common: dict[str, Any] = {
+        "max_age": ctx.settings.session_ttl_s,
+        "samesite": "lax",
+        "secure": ctx.settings.cookie_secure,
+        "path": "/",
+    }
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, **common)
+    response.set_cookie(CSRF_COOKIE, result.csrf, httponly=False, **common)
+    return response
+
+
+async def logout(ctx: Context) -> Response:
+    token = ctx.request.headers.get("authorization", "")[7:].strip() or ctx.request.cookies.get(
+        SESSION_COOKIE, ""
+    )
+    if ctx.principal is not None and token:
+        await auth.logout(ctx.session, token)
+    response = JSONResponse(s.Ok().model_dump())
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+async def get_me(ctx: Context) -> s.Me:
+    principal = auth.require_person(ctx.principal)
+    assert principal.person is not None
+    return me_out(principal.person)
+
+
+# --- org units and rooms ------------------------------------------------------------------
+
+
+async def list_org_units(ctx: Context) -> s.OrgUnitList:
+    units = await directory.list_org_units(ctx.session, ctx.principal)
+    return s.OrgUnitList(items=[org_unit_out(u) for u in units])
+
+
+async def create_org_unit(ctx: Context) -> s.OrgUnitOut:
+    body: s.OrgUnitIn = ctx.body
+    unit = await directory.create_org_unit(
+        ctx.session, ctx.principal, name=body.name, level=body.level, parent_id=body.parent_id
+    )
+    return org_unit_out(unit)
+
+
+async def get_org_unit(ctx: Context) -> s.OrgUnitOut:
+    auth.require_person(ctx.principal)
+    return org_unit_out(await directory.get_org_unit(ctx.session, ctx.path_int("org_unit_id")))
+
+
+async def update_org_unit(ctx: Context) -> s.OrgUnitOut:
+    body: s.OrgUnitPatch = ctx.body
+    unit = await directory.update_org_unit(
+        ctx.session, ctx.principal, ctx.path_int("org_unit_id"), name=body.name
+    )
+    return org_unit_out(unit)
+
+
+async def list_rooms(ctx: Context) -> s.RoomList:
+    rooms = await directory.list_rooms(
+        ctx.session, ctx.principal, org_unit_id=_query_int(ctx, "org_unit_id")
+    )
+    return s.RoomList(items=[room_out(r) for r in rooms])
+
+
+async def create_room(ctx: Context) -> s.RoomOut:
+    body: s.RoomIn = ctx.body
+    room = await directory.create_room(
+        ctx.session,
+        ctx.principal,
+        name=body.name,
+        org_unit_id=body.org_unit_id,
+        address=body.address,
+    )
+    return room_out(room)
+
+
+async def get_room(ctx: Context) -> s.RoomOut:
+    auth.require_person(ctx.principal)
+    return room_out(await directory.get_room(ctx.session, ctx.path_int("room_id")))
+
+
+async def update_room(ctx: Context) -> s.RoomOut:
+    body: s.RoomPatch = ctx.body
+    room = await directory.update_room(
+        ctx.session, ctx.principal, ctx.path_int("room_id"), body.model_dump(exclude_unset=True)
+    )
+    return room_out(room)
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+async def list_people(ctx: Context) -> s.PersonList:
+    people = await directory.list_people(ctx.session, ctx.principal)
+    return s.PersonList(items=[person_out(p) for p in people])
+
+
+async def create_person(ctx: Context) -> s.PersonOut:
+    body: s.PersonIn = ctx.body
+    person = await directory.create_person(ctx.session, ctx.principal, body.model_dump())
+    return person_out(person)
+
+
+async def get_person(ctx: Context) -> s.PersonOut:
+    person = await directory.get_person(ctx.session, ctx.principal, ctx.path_int("person_id"))
+    return person_out(person)
+
+
+async def update_person(ctx: Context) -> s.PersonOut:
+    body: s.PersonPatch = ctx.body
+    person = await directory.update_person(
+        ctx.session, ctx.principal, ctx.path_int("person_id"), body.model_dump(exclude_unset=True)
+    )
+    return person_out(person)
+
+
+async def grant_role(ctx: Context) -> s.PersonOut:
+    body: s.GrantIn = ctx.body
+    person = await directory.grant_role(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("person_id"),
+        role=body.role,
+        org_unit_id=body.org_unit_id,
+        room_id=body.room_id,
+    )
+    return person_out(person)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+async def list_meetings(ctx: Context) -> s.MeetingList:
+    rows = await meetings.list_meetings(
+        ctx.session, ctx.principal, room_id=_query_int(ctx, "room_id")
+    )
+    return s.MeetingList(items=[meeting_out(m) for m in rows])
+
+
+async def create_meeting(ctx: Context) -> s.MeetingOut:
+    body: s.MeetingIn = ctx.body
+    meeting = await meetings.create_meeting(ctx.session, ctx.principal, body.model_dump())
+    return meeting_out(meeting)
+
+
+async def get_meeting(ctx: Context) -> s.MeetingOut:
+    return meeting_out(
+        await meetings.read_meeting(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
+    )
+
+
+async def update_meeting(ctx: Context) -> s.MeetingOut:
+    body: s.MeetingPatch = ctx.body
+    meeting = await meetings.update_meeting(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id"), body.model_dump(exclude_unset=True)
+    )
+    return meeting_out(meeting)
+
+
+async def list_participants(ctx: Context) -> s.ParticipantList:
+    rows = await meetings.list_participants(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
+    return s.ParticipantList(items=[participant_out(p) for p in rows])
+
+
+async def add_participant(ctx: Context) -> s.ParticipantOut:
+    body: s.ParticipantIn = ctx.body
+    row = await meetings.add_participant(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id"), body.model_dump()
+    )
+    return participant_out(row)
+
+
+async def create_invite(ctx: Context) -> s.InviteOut:
+    body: s.InviteIn = ctx.body
+    token = await meetings.invite_guest(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        participant_id=body.participant_id,
+        key=ctx.settings.signing_key(),
+        ttl_s=body.ttl_s or ctx.settings.invite_ttl_s,
+    )
+    base = ctx.settings.public_url.rstrip("/") or str(ctx.request.base_url).rstrip("/")
+    return s.InviteOut(invite=token, url=f"{base}/join/{token}")
+
+
+async def read_invite(ctx: Context) -> s.InviteInfo:
+    token = ctx.request.path_params["invite"]
+    principal = await auth.principal_from_invite(ctx.session, ctx.settings.signing_key(), token)
+    meeting = await meetings.get_meeting(ctx.session, principal.guest_meeting_id or 0)
+    participant = await auth.meeting_participant(ctx.session, principal, meeting)
+    if participant is None:
+        raise Unauthorized("邀请链接无效")
+    return s.InviteInfo(meeting=meeting_out(meeting), participant=participant_out(participant))
+
+
+async def openapi_json(ctx: Context) -> dict[str, Any]:
+    return openapi_document(ENDPOINTS, version=__version__)
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", "/api/openapi.json", openapi_json, "本 API 的 OpenAPI 描述"),
+    Endpoint("POST", "/api/auth/login", login, "登录", s.LoginIn, s.LoginOut),
+    Endpoint("POST", "/api/auth/logout", logout, "退出登录", None, s.Ok),
+    Endpoint("GET", "/api/me", get_me, "当前用户", None, s.Me),
+    Endpoint("GET", "/api/org-units", list_org_units, "组织列表", None, s.OrgUnitList),
+    Endpoint(
+        "POST", "/api/org-units", create_org_unit, "新建组织", s.OrgUnitIn, s.OrgUnitOut, status=201
+    ),
+    Endpoint(
+        "GET", "/api/org-units/{org_unit_id:int}", get_org_unit, "组织详情", None, s.OrgUnitOut
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/org-units/{org_unit_id:int}",
+        update_org_unit,
+        "修改组织",
+        s.OrgUnitPatch,
+        s.OrgUnitOut,
+    ),
+    Endpoint(
+        "GET",
+        "/api/rooms",
+        list_rooms,
+        "协商议事室列表",
+        None,
+        s.RoomList,
+        {"org_unit_id": "integer"},
+    ),
+    Endpoint("POST", "/api/rooms", create_room, "新建协商议事室", s.RoomIn, s.RoomOut, status=201),
+    Endpoint("GET", "/api/rooms/{room_id:int}", get_room, "协商议事室详情", None, s.RoomOut),
+    Endpoint(
+        "PATCH", "/api/rooms/{room_id:int}", update_room, "修改协商议事室", s.RoomPatch, s.RoomOut
+    ),
+    Endpoint("GET", "/api/people", list_people, "人员列表", None, s.PersonList),
+    Endpoint("POST", "/api/people", create_person, "新建人员", s.PersonIn, s.PersonOut, status=201),
+    Endpoint("GET", "/api/people/{person_id:int}", get_person, "人员详情", None, s.PersonOut),
+    Endpoint(
+        "PATCH",
+        "/api/people/{person_id:int}",
+        update_person,
+        "修改人员",
+        s.PersonPatch,
+        s.PersonOut,
+    ),
+    Endpoint(
+        "POST", "/api/people/{person_id:int}/roles", grant_role, "授予角色", s.GrantIn, s.PersonOut
+    ),
+    Endpoint(
+        "GET",
+        "/api/meetings",
+        list_meetings,
+        "会议列表",
+        None,
+        s.MeetingList,
+        {"room_id": "integer"},
+    ),
+    Endpoint(
+        "POST", "/api/meetings", create_meeting, "新建会议", s.MeetingIn, s.MeetingOut, status=201
+    ),
+    Endpoint("GET", "/api/meetings/{meeting_id:int}", get_meeting, "会议详情", None, s.MeetingOut),
+    Endpoint(
+        "PATCH",
+        "/api/meetings/{meeting_id:int}",
+        update_meeting,
+        "修改会议",
+        s.MeetingPatch,
+        s.MeetingOut,
+    ),
+    Endpoint(
+        "GET",
+        "/api/meetings/{meeting_id:int}/participants",
+        list_participants,
+        "参会人员",
+        None,
+        s.ParticipantList,
+    ),
+    Endpoint(
+        "POST",
+        "/api/meetings/{meeting_id:int}/participants",
+        add_participant,
+        "添加参会人员",
+        s.ParticipantIn,
+        s.ParticipantOut,
+        status=201,
+    ),
+    Endpoint(
+        "POST",
+        "/api/meetings/{meeting_id:int}/invites",
+        create_invite,
+        "生成来宾邀请链接",
+        s.InviteIn,
+        s.InviteOut,
+        status=201,
+    ),
+    Endpoint("GET", "/api/invites/{invite}", read_invite, "查看邀请", None, s.InviteInfo),
+]

@@ -1,0 +1,279 @@
+"""How one JSON endpoint runs: read the body, find the principal, check CSRF, call, shape.
+
+Also the one mapping of errors to JSON and the OpenAPI document built from the endpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.auth import Principal, principal_from_invite, principal_from_token
+from server.domain.errors import DomainError, Forbidden, Invalid
+from server.settings import Settings
+
+log = logging.getLogger("hsl.http")
+
+SESSION_COOKIE = "hsl_session"
+CSRF_COOKIE = "hsl_csrf"
+CSRF_HEADER = "x-csrf-token"
+MAX_BODY_BYTES = 1_000_000
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+@dataclass
+class Context:
+    """What a handler gets: the request, a database session, who is asking, the settings."""
+
+    request: Request
+    session: AsyncSession
+    principal: Principal | None
+    settings: Settings
+    body: Any = None
+
+    def path_int(self, name: str) -> int:
+        raw = self.request.path_params[name]
+        return int(raw)
+
+
+Handler = Callable[[Context], Awaitable[Any]]
+
+
+@dataclass
+class Endpoint:
+    """One JSON endpoint with its input and output models, for routing and OpenAPI."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+
+    def route(self) -> Route:
+        return Route(self.path, self._asgi, methods=[self.method], name=self.handler.__name__)
+
+    async def _asgi(self, request: Request) -> Response:
+        app = request.app.state.hsl
+        body = await self._parse_body(request) if self.body is not None else None
+        async with app.db.session() as session:
+            principal, by_cookie = await find_principal(request, session, app.settings)
+            if by_cookie and request.method in WRITE_METHODS:
+                check_csrf(request, principal)
+            ctx = Context(request, session, principal, app.settings, body)
+            result = await self.handler(ctx)
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
+        return JSONResponse(result, status_code=self.status)
+
+    async def _parse_body(self, request: Request) -> BaseModel:
+        assert self.body is not None
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise Invalid("请求内容过大")
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise Invalid("请求内容过大")
+        try:
+            data = json.loads(raw or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise Invalid("请求体不是有效的 JSON") from None
+        try:
+            return self.body.model_validate(data)
+        except ValidationError as exc:
+            raise Invalid(describe_validation(exc)) from None
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """One Chinese sentence naming the fields that failed and why."""
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "请求体"
+        parts.append(f"{where}：{_explain(err)}")
+    return "输入有误 — " + "；".join(parts)
+
+
+def _explain(err: Any) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    messages = {
+        "missing": "必填",
+        "string_too_long": f"最多 {ctx.get('max_length')} 个字符",
+        "string_too_short": f"至少 {ctx.get('min_length')} 个字符",
+        "extra_forbidden": "不认识的字段",
+        "literal_error": f"只能是 {ctx.get('expected')}",
+        "int_parsing": "应为整数",
+        "int_type": "应为整数",
+        "string_type": "应为文本",
+        "datetime_parsing": "应为 ISO 8601 时间",
+        "datetime_from_date_parsing": "应为 ISO 8601 时间",
+        "model_type": "应为 JSON 对象",
+        "dict_type": "应为 JSON 对象",
+        "list_type": "应为列表",
+        "too_long": f"最多 {ctx.get('max_length')} 项",
+        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
+        "less_than_equal": f"不能大于 {ctx.get('le')}",
+        "timezone_aware": "须带时区",
+    }
+    return messages.get(kind, "格式不正确")
+
+
+async def find_principal(
+    request: Request, session: AsyncSession, settings: Settings
+) -> tuple[Principal | None, bool]:
+    """The bearer token wins over the cookie; returns whether the cookie was used."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return await principal_from_token(session, header[7:].strip()), False
+    invite = request.headers.get("x-invite")
+    if invite:
+        return await principal_from_invite(session, settings.signing_key(), invite), False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return await principal_from_token(session, cookie), True
+    return None, False
+
+
+def check_csrf(request: Request, principal: Principal | None) -> None:
+    """Cookie-authenticated writes must echo the CSRF value the login handed out."""
+    if principal is None or principal.csrf is None:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if sent != principal.csrf:
+        raise CsrfError("缺少或错误的 CSRF 校验值，请刷新页面后重试")
+
+
+class CsrfError(Forbidden):
+    code = "csrf"
+
+
+async def on_domain_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return error_response(exc.status, exc.code, exc.message)
+
+
+_HTTP_MESSAGES = {
+    404: ("not_found", "找不到该地址"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+}
+
+
+async def on_http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = _HTTP_MESSAGES.get(exc.status_code, ("http_error", str(exc.detail)))
+    return error_response(exc.status_code, code, message)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", "服务器内部错误，请稍后重试")
+
+
+async def on_value_error(_request: Request, _exc: Exception) -> Response:
+    # Path parameters that do not parse (e.g. /api/rooms/abc) land here.
+    return error_response(400, "invalid", "地址中的编号格式不正确")
+
+
+EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+    DomainError: on_domain_error,
+    HTTPException: on_http_error,
+    ValueError: on_value_error,
+    Exception: on_unexpected,
+}
+
+
+def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str, Any]:
+    """An OpenAPI 3.1 description of the endpoints, from their pydantic models."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+
+    def ref(model: type[BaseModel]) -> dict[str, str]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas[name] = sub
+        schemas[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    error = {
+        "description": "错误",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    }
+    for ep in endpoints:
+        op: dict[str, Any] = {
+            "summary": ep.summary,
+            "operationId": ep.handler.__name__,
+            "responses": {"default": error},
+        }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            for name in _path_params(ep.path)
+        ]
+        params += [
+            {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+            for name, kind in ep.query.items()
+        ]
+        if params:
+            op["parameters"] = params
+        if ep.body is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": ref(ep.body)}},
+            }
+        ok: dict[str, Any] = {"description": "成功"}
+        if ep.response is not None:
+            ok["content"] = {"application/json": {"schema": ref(ep.response)}}
+        op["responses"][str(ep.status)] = ok
+        paths.setdefault(_openapi_path(ep.path), {})[ep.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "好商量 API", "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+            },
+        },
+        "security": [{"bearer": []}, {"cookie": []}],
+    }
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+
+
+def _openapi_path(path: str) -> str:
+    return "/".join(
+        "{" + part[1:-1].split(":")[0] + "}" if part.startswith("{") else part
+        for part in path.split("/")
+    )

@@ -1,0 +1,250 @@
+"""The JSON shapes of the API: what requests may carry and what responses hold.
+
+Lengths and choices are bounded here so that bad input is refused before it reaches a rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=64, pattern=r"^[\w.@-]+$"),
+]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+OrgLevel = Literal["city", "county", "township", "village"]
+Category = Literal["member", "stakeholder", "official", "guest"]
+CppccLevel = Literal["city", "county"]
+Role = Literal["admin", "cppcc_staff", "party_reviewer", "moderator", "staff"]
+Mode = Literal["in_room", "online", "hybrid"]
+Status = Literal["scheduled", "live", "ended"]
+RoundKind = Literal["intro", "briefing", "statements", "responses", "discussion", "vote", "summary"]
+MeetingRole = Literal["moderator", "staff", "participant"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Input):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RoleOut(BaseModel):
+    role: Role
+    org_unit_id: int | None
+    room_id: int | None
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    name: str
+    category: Category
+    cppcc_level: CppccLevel | None
+    roles: list[RoleOut]
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: Me
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+class OrgUnitIn(Input):
+    name: Name
+    level: OrgLevel
+    parent_id: int | None = None
+
+
+class OrgUnitPatch(Input):
+    name: Name | None = None
+
+
+class OrgUnitOut(BaseModel):
+    id: int
+    name: str
+    level: OrgLevel
+    parent_id: int | None
+
+
+class OrgUnitList(BaseModel):
+    items: list[OrgUnitOut]
+
+
+class RoomIn(Input):
+    name: Name
+    org_unit_id: int
+    address: Title | None = None
+
+
+class RoomPatch(Input):
+    name: Name | None = None
+    address: Title | None = None
+
+
+class RoomOut(BaseModel):
+    id: int
+    name: str
+    level: Literal["township", "village"]
+    org_unit_id: int
+    org_unit_name: str
+    address: str | None
+
+
+class RoomList(BaseModel):
+    items: list[RoomOut]
+
+
+class PersonIn(Input):
+    username: Username
+    name: Name
+    password: Password | None = None
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
+    category: Category
+    cppcc_level: CppccLevel | None = None
+    org_unit_id: int | None = None
+
+
+class PersonPatch(Input):
+    name: Name | None = None
+    password: Password | None = None
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
+    category: Category | None = None
+    cppcc_level: CppccLevel | None = None
+    active: bool | None = None
+
+
+class PersonOut(BaseModel):
+    id: int
+    username: str
+    name: str
+    phone: str | None
+    category: Category
+    cppcc_level: CppccLevel | None
+    org_unit_id: int | None
+    active: bool
+    roles: list[RoleOut]
+
+
+class PersonList(BaseModel):
+    items: list[PersonOut]
+
+
+class GrantIn(Input):
+    role: Role
+    org_unit_id: int | None = None
+    room_id: int | None = None
+
+
+class RoundIn(Input):
+    kind: RoundKind
+    title: Title
+    time_limit_s: int | None = Field(default=None, ge=10, le=4 * 3600)
+    config: dict[str, object] = Field(default_factory=dict, max_length=20)
+
+
+class AgendaItemIn(Input):
+    title: Title
+    description: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    rounds: list[RoundIn] = Field(default_factory=list, max_length=20)
+
+
+class MeetingIn(Input):
+    room_id: int
+    title: Title
+    topic_title: Title
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+    place: Title
+    mode: Mode
+    agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=50)
+
+
+class MeetingPatch(Input):
+    room_id: int | None = None
+    title: Title | None = None
+    topic_title: Title | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    place: Title | None = None
+    mode: Mode | None = None
+    agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
+
+
+class RoundOut(BaseModel):
+    id: int
+    position: int
+    kind: RoundKind
+    title: str
+    time_limit_s: int | None
+
+
+class AgendaItemOut(BaseModel):
+    id: int
+    position: int
+    title: str
+    rounds: list[RoundOut]
+
+
+class MeetingOut(BaseModel):
+    id: int
+    room_id: int
+    room_name: str
+    title: str
+    topic_title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    mode: Mode
+    status: Status
+    agenda: list[AgendaItemOut]
+
+
+class MeetingList(BaseModel):
+    items: list[MeetingOut]
+
+
+class ParticipantIn(Input):
+    person_id: int | None = None
+    guest_name: Name | None = None
+    category: Category | None = None
+    role: MeetingRole = "participant"
+
+
+class ParticipantOut(BaseModel):
+    id: int
+    meeting_id: int
+    person_id: int | None
+    name: str
+    category: Category
+    role: MeetingRole
+    attendance_mode: Literal["in_room", "remote"] | None
+
+
+class ParticipantList(BaseModel):
+    items: list[ParticipantOut]
+
+
+class InviteIn(Input):
+    participant_id: int
+    ttl_s: int | None = Field(default=None, ge=1, le=90 * 24 * 3600)
+
+
+class InviteOut(BaseModel):
+    invite: str
+    url: str
+
+
+class InviteInfo(BaseModel):
+    meeting: MeetingOut
+    participant: ParticipantOut

@@ -1,0 +1,135 @@
+"""The one place that reads the environment: every HSL_* variable, its type and default.
+
+`load_settings()` validates them at start and raises `SettingsError` with a readable message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message says which and why."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one server process, read from HSL_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="HSL_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=REPO_DIR / "var", description="Where the SQLite file, secret key and uploads live."
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...; "
+        "empty means a SQLite file under HSL_DATA_DIR.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for Socket.IO fan-out across workers; unset means in-process.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Key that signs invite links; empty means one kept in HSL_DATA_DIR/secret_key.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `hsl serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `hsl serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")
+    web_dist: Path = Field(
+        default=REPO_DIR / "web" / "dist", description="The built browser app served at /."
+    )
+    session_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long a login stays valid, in seconds."
+    )
+    invite_ttl_s: int = Field(
+        default=14 * 24 * 3600, ge=60, description="Default lifetime of a guest invite link."
+    )
+    login_attempts_per_minute: int = Field(
+        default=10, ge=1, description="Failed logins allowed per username or address a minute."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (set true behind HTTPS)."
+    )
+    public_url: str = Field(
+        default="", description="Base URL for links in invites and QR codes; empty: from request."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Server log level."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "无法解析数据库地址；示例：sqlite+aiosqlite:///./var/hsl.db 或 "
+                "postgresql+asyncpg://user@127.0.0.1:5432/hsl"
+            ) from None
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"不支持的数据库驱动 {url.drivername!r}；请使用 {' 或 '.join(SUPPORTED_DRIVERS)}"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("Redis 地址须以 redis://、rediss:// 或 unix:// 开头")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'hsl.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def realtime_mode(self) -> Literal["memory", "redis"]:
+        return "redis" if self.redis_url else "memory"
+
+    def signing_key(self) -> str:
+        """The key for signed links: HSL_SECRET_KEY, else one generated once per data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+
+def load_settings() -> Settings:
+    """Read and validate the environment; a bad value becomes one readable SettingsError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "HSL_" + "_".join(str(part) for part in err["loc"]).upper()
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("配置错误 (configuration error):\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,86 @@
+"""Test support: start real `hsl serve` processes on free ports and talk to them.
+
+Used by the fixtures in conftest.py and by tests that need several workers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+HSL = [sys.executable, "-m", "server.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_hsl(
+    args: list[str], env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HSL, *args], env=dict(env), cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
+class ServerProcess:
+    """A real uvicorn server (`hsl serve`) in a child process, on 127.0.0.1."""
+
+    def __init__(self, env: Mapping[str, str], *, workers: int = 1, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "w")  # noqa: SIM115 - kept open for the child's whole life
+        args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        self.proc = subprocess.Popen(
+            [*HSL, *args], env=dict(env), cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not become ready:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
+
+
+def base_env(data_dir: Path, database_url: str, redis_url: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HSL_")}
+    env.update(
+        HSL_DATA_DIR=str(data_dir),
+        HSL_DATABASE_URL=database_url,
+        HSL_SECRET_KEY="test-secret-key-for-the-suite-only",
+        HSL_LOG_LEVEL="warning",
+        HSL_LOGIN_ATTEMPTS_PER_MINUTE="5",
+    )
+    if redis_url:
+        env["HSL_REDIS_URL"] = redis_url
+    return env
