@@ -1,0 +1,44 @@
+/**
+ * The server's endpoints as typed functions; pages and stores call these,
+ * never fetch() directly.
+ */
+
+import { request } from "./client";
+import type { ItemList, LoginRequest, LoginResponse, Me, Meeting, Ok, OrgUnit, Room } from "./types";
+
+export { ApiError, onUnauthorized } from "./client";
+export type * from "./types";
+
+export function login(credentials: LoginRequest): Promise<LoginResponse> {
+  return request("/api/auth/login", { method: "POST", body: credentials, allowUnauthorized: true });
+}
+
+export function logout(): Promise<Ok> {
+  return request("/api/auth/logout", { method: "POST", allowUnauthorized: true });
+}
+
+/** The signed-in person; rejects with status 401 when nobody is signed in. */
+export function fetchMe(): Promise<Me> {
+  return request("/api/me", { allowUnauthorized: true });
+}
+
+export async function listOrgUnits(signal?: AbortSignal): Promise<OrgUnit[]> {
+  return (await request<ItemList<OrgUnit>>("/api/org-units", { signal })).items;
+}
+
+export async function listRooms(signal?: AbortSignal): Promise<Room[]> {
+  return (await request<ItemList<Room>>("/api/rooms", { signal })).items;
+}
+
+export function getRoom(roomId: number, signal?: AbortSignal): Promise<Room> {
+  return request(`/api/rooms/${roomId}`, { signal });
+}
+
+export async function listMeetings(roomId: number | null, signal?: AbortSignal): Promise<Meeting[]> {
+  const query = { room_id: roomId };
+  return (await request<ItemList<Meeting>>("/api/meetings", { query, signal })).items;
+}
+
+export function getMeeting(meetingId: number, signal?: AbortSignal): Promise<Meeting> {
+  return request(`/api/meetings/${meetingId}`, { signal });
+}

@@ -1,0 +1,104 @@
+/**
+ * The JSON shapes the server's HTTP API sends and accepts, written to match
+ * server/http/schemas.py; names follow GLOSSARY.md.
+ */
+
+export type Category = "member" | "stakeholder" | "official" | "guest";
+export type CppccLevel = "city" | "county";
+export type RoleName = "admin" | "cppcc_staff" | "party_reviewer" | "moderator" | "staff";
+export type OrgLevel = "city" | "county" | "township" | "village";
+export type RoomLevel = "township" | "village";
+export type MeetingMode = "in_room" | "online" | "hybrid";
+export type MeetingStatus = "scheduled" | "live" | "ended";
+export type RoundKind =
+  | "intro"
+  | "briefing"
+  | "statements"
+  | "responses"
+  | "discussion"
+  | "vote"
+  | "summary";
+
+export interface RoleGrant {
+  role: RoleName;
+  org_unit_id: number | null;
+  room_id: number | null;
+}
+
+export interface Me {
+  id: number;
+  username: string;
+  name: string;
+  category: Category;
+  cppcc_level: CppccLevel | null;
+  roles: RoleGrant[];
+}
+
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  user: Me;
+}
+
+export interface Ok {
+  ok: boolean;
+}
+
+export interface OrgUnit {
+  id: number;
+  name: string;
+  level: OrgLevel;
+  parent_id: number | null;
+}
+
+export interface Room {
+  id: number;
+  name: string;
+  level: RoomLevel;
+  org_unit_id: number;
+  org_unit_name: string;
+  address: string | null;
+}
+
+export interface AgendaRound {
+  id: number;
+  position: number;
+  kind: RoundKind;
+  title: string;
+  time_limit_s: number | null;
+}
+
+export interface AgendaItem {
+  id: number;
+  position: number;
+  title: string;
+  rounds: AgendaRound[];
+}
+
+export interface Meeting {
+  id: number;
+  room_id: number;
+  room_name: string;
+  title: string;
+  topic_title: string;
+  /** ISO-8601 with an offset. */
+  starts_at: string;
+  ends_at: string | null;
+  place: string;
+  mode: MeetingMode;
+  status: MeetingStatus;
+  agenda: AgendaItem[];
+}
+
+export interface ItemList<T> {
+  items: T[];
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}

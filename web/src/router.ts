@@ -1,0 +1,88 @@
+/**
+ * The app's pages and the sign-in rule: pages marked requiresAuth send a
+ * signed-out visitor to "/" with ?next= so sign-in can bring them back.
+ */
+
+import {
+  createRouter,
+  createWebHistory,
+  type RouteLocationNormalized,
+  type RouteLocationRaw,
+  type RouterScrollBehavior,
+} from "vue-router";
+
+import type { MessageKey } from "@/i18n";
+import HomePage from "@/pages/HomePage.vue";
+import MeetingPage from "@/pages/MeetingPage.vue";
+import NotFoundPage from "@/pages/NotFoundPage.vue";
+import { useSessionStore } from "@/stores/session";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    requiresAuth?: boolean;
+    /** i18n key of the page's part of the document title; none means the app name alone. */
+    titleKey?: MessageKey;
+  }
+}
+
+function numberParam(name: string) {
+  return (route: RouteLocationNormalized) => ({ [name]: Number(route.params[name]) });
+}
+
+/** Where a signed-out visitor of `path` goes: the sign-in form, which returns to `path` afterwards. */
+export function signInRoute(path: string): RouteLocationRaw {
+  return { name: "home", query: { next: path } };
+}
+
+const LIST_PAGES = new Set(["home", "room"]);
+
+/**
+ * Choosing a room keeps the page where it is; on a narrow screen the meeting
+ * list sits below the rooms, so it scrolls there instead.
+ */
+const scrollBehavior: RouterScrollBehavior = (to, from, saved) => {
+  if (saved) return saved;
+  const withinList = LIST_PAGES.has(String(to.name)) && LIST_PAGES.has(String(from.name));
+  if (!withinList) return { top: 0 };
+  if (to.name === "room" && window.matchMedia("(max-width: 55.99rem)").matches) {
+    return { el: "#meetings-heading", top: 8 };
+  }
+  return false;
+};
+
+export const router = createRouter({
+  history: createWebHistory("/"),
+  routes: [
+    { path: "/", name: "home", component: HomePage },
+    {
+      path: "/rooms/:roomId(\\d+)",
+      name: "room",
+      component: HomePage,
+      props: numberParam("roomId"),
+      meta: { requiresAuth: true, titleKey: "home.meetings" },
+    },
+    {
+      path: "/meetings/:meetingId(\\d+)",
+      name: "meeting",
+      component: MeetingPage,
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "home.meetings" },
+    },
+    {
+      path: "/:unknown(.*)*",
+      name: "not-found",
+      component: NotFoundPage,
+      meta: { titleKey: "notFound.title" },
+    },
+  ],
+  scrollBehavior,
+});
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  if (session.status === "unknown") await session.load();
+  if (to.meta.requiresAuth && session.status === "signedOut") {
+    return signInRoute(to.fullPath);
+  }
+  return true;
+});
