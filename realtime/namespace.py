@@ -1,24 +1,41 @@
-"""The /live Socket.IO namespace: who is connecting, and (later) join and command.
+"""The /live Socket.IO namespace: who is connecting, joining a meeting, sending commands.
 
-A connection needs a login token, the session cookie, or a guest invite; the rest are refused.
+A connection needs a login token, the session cookie, or a guest invite. Each command goes
+through the same pipeline (see realtime/engine.py); refusals come back in the ack.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 
 import socketio
 
-from server.auth import Principal, principal_from_invite, principal_from_token
+from realtime.broadcast import Broadcaster
+from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
+from realtime.meeting import SYSTEM, Actor, Command, snapshot
+from server.auth import (
+    Principal,
+    meeting_participant,
+    meeting_role,
+    principal_from_invite,
+    principal_from_token,
+)
 from server.db.engine import Database
-from server.domain.errors import DomainError
+from server.db.models import MeetingParticipant, Person
+from server.domain.errors import DomainError, NotFound
+from server.domain.meetings import get_meeting, list_roster
 from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
 SESSION_COOKIE = "hsl_session"
+# A person may send this many commands in a burst, refilled at RATE_PER_S.
+RATE_BURST = 20
+RATE_PER_S = 10.0
 
 
 def _cookie_token(environ: dict[str, Any]) -> str | None:
@@ -34,13 +51,29 @@ def _cookie_token(environ: dict[str, Any]) -> str | None:
     return morsel.value if morsel else None
 
 
-class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    """Authenticates every connection and remembers who it is in the Socket.IO session."""
+def _refused(message: str) -> Exception:
+    # The client sees {"message": ..., "data": {"code": "unauthorized"}} in connect_error.
+    error: Exception = socketio.exceptions.ConnectionRefusedError(message, {"code": "unauthorized"})
+    return error
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Authenticates connections, joins them to meetings and runs their commands."""
+
+    def __init__(
+        self, settings: Settings, db: Database, engine: LiveEngine, broadcaster: Broadcaster
+    ) -> None:
         super().__init__(NAMESPACE)
         self.settings = settings
         self.db = db
+        self.engine = engine
+        self.broadcaster = broadcaster
+
+    # --- connecting -----------------------------------------------------------------------
 
     async def authenticate(self, environ: dict[str, Any], auth: Any) -> Principal:
         auth = auth if isinstance(auth, dict) else {}
@@ -72,15 +105,207 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "person_id": principal.person.id if principal.person else None,
                 "guest_participant_id": principal.guest_participant_id,
                 "guest_meeting_id": principal.guest_meeting_id,
-                "name": principal.name,
+                "guest_name": principal.guest_name,
+                "meeting_id": None,
+                "bucket": [float(RATE_BURST), time.monotonic()],
             },
         )
 
+    async def _principal(self, session_data: dict[str, Any]) -> Principal:
+        async with self.db.session() as session:
+            person = None
+            if session_data["person_id"] is not None:
+                person = await session.get(Person, session_data["person_id"])
+            return Principal(
+                person=person,
+                guest_participant_id=session_data["guest_participant_id"],
+                guest_meeting_id=session_data["guest_meeting_id"],
+                guest_name=session_data["guest_name"],
+            )
+
+    # --- joining --------------------------------------------------------------------------
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
+            return _error("invalid", "join 需要 meeting_id")
+        try:
+            meeting_id = int(data["meeting_id"])
+        except ValueError:
+            return _error("invalid", "meeting_id 应为会议编号")
+        since = data.get("since_seq")
+        if since is not None and (not isinstance(since, int) or isinstance(since, bool)):
+            return _error("invalid", "since_seq 应为整数")
+        session_data = await self.get_session(sid)
+        principal = await self._principal(session_data)
+        try:
+            actor = await self._actor(principal, meeting_id)
+        except DomainError as exc:
+            return _error(exc.code, exc.message)
+        if actor is None:
+            return _error("forbidden", "您不在本次会议的参会名单中")
+        await self.engine.ensure_live(meeting_id, lambda: self._setup(meeting_id))
+        previous = session_data.get("meeting_id")
+        if previous is not None and previous != meeting_id:
+            await self._leave(sid, session_data)
+        already_here = previous == meeting_id
+        session_data.update(
+            meeting_id=meeting_id,
+            participant_id=actor.participant_id,
+            role=actor.role,
+            category=actor.category,
+        )
+        await self.save_session(sid, session_data)
+        await self.broadcaster.enter(sid, meeting_id)
+        if actor.participant_id is not None and not already_here:
+            await self._arrive(meeting_id, actor)
+        return await self._catch_up_reply(meeting_id, since)
+
+    async def _catch_up_reply(self, meeting_id: int, since: int | None) -> dict[str, Any]:
+        if since is not None:
+            events = await self.engine.events_since(meeting_id, since)
+            if events is not None:
+                seq = events[-1]["seq"] if events else since
+                return {"ok": True, "seq": seq, "events": events, "server_time": time.time()}
+        state, seq = await self.engine.view(meeting_id)
+        now = time.time()
+        return {"ok": True, "seq": seq, "snapshot": snapshot(state, now), "server_time": now}
+
+    async def _actor(self, principal: Principal, meeting_id: int) -> Actor | None:
+        async with self.db.session() as session:
+            try:
+                meeting = await get_meeting(session, meeting_id)
+            except NotFound:
+                raise
+            role = await meeting_role(session, principal, meeting)
+            if role is None:
+                return None
+            participant = await meeting_participant(session, principal, meeting)
+            return Actor(
+                participant_id=str(participant.id) if participant else None,
+                role=role,  # type: ignore[arg-type]
+                category=participant.category if participant else None,  # type: ignore[arg-type]
+            )
+
+    async def _setup(self, meeting_id: int) -> dict[str, Any]:
+        async with self.db.session() as session:
+            meeting = await get_meeting(session, meeting_id)
+            roster = await list_roster(session, meeting.id)
+            return setup_from_meeting(meeting, [_roster_entry(p) for p in roster])
+
+    async def _arrive(self, meeting_id: int, actor: Actor) -> None:
+        """Add a late roster entry to the live meeting, then count the connection."""
+        assert actor.participant_id is not None
+        state, _ = await self.engine.view(meeting_id)
+        if actor.participant_id not in state.participants:
+            async with self.db.session() as session:
+                row = await session.get(MeetingParticipant, int(actor.participant_id))
+                assert row is not None
+                entry = _roster_entry(row)
+            await self.engine.run(
+                meeting_id,
+                Command("participant.add", {k: v for k, v in entry.items() if k != "is_moderator"}),
+                SYSTEM,
+                sender="system",
+                command_id=None,
+            )
+        await self.engine.run(
+            meeting_id,
+            Command("presence.connect", {"participant_id": actor.participant_id}),
+            SYSTEM,
+            sender="system",
+            command_id=None,
+        )
+
+    async def _leave(self, sid: str, session_data: dict[str, Any]) -> None:
+        meeting_id = session_data.get("meeting_id")
+        if meeting_id is None:
+            return
+        await self.broadcaster.leave(sid, meeting_id)
+        participant_id = session_data.get("participant_id")
+        if participant_id is not None:
+            await self.engine.run(
+                meeting_id,
+                Command("presence.disconnect", {"participant_id": participant_id}),
+                SYSTEM,
+                sender="system",
+                command_id=None,
+            )
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        return None
+        try:
+            session_data = await self.get_session(sid)
+        except KeyError:
+            return
+        await self._leave(sid, session_data)
+
+    # --- commands -------------------------------------------------------------------------
+
+    async def on_command(self, sid: str, data: Any) -> dict[str, Any]:
+        session_data = await self.get_session(sid)
+        meeting_id = session_data.get("meeting_id")
+        if meeting_id is None:
+            return _error("conflict", "请先加入会议（join）再发送指令")
+        problem = _check_envelope(data)
+        if problem:
+            return _error("invalid", problem)
+        if not self._take_token(session_data):
+            await self.save_session(sid, session_data)
+            return _error("rate_limited", "操作过于频繁，请稍后再试")
+        await self.save_session(sid, session_data)
+        actor = Actor(
+            participant_id=session_data["participant_id"],
+            role=session_data["role"],
+            category=session_data["category"],
+        )
+        sender = _sender(session_data)
+        outcome = await self.engine.run(
+            meeting_id,
+            Command(data["type"], data.get("data") or {}),
+            actor,
+            sender=sender,
+            command_id=data["id"],
+        )
+        return outcome.ack
+
+    def _take_token(self, session_data: dict[str, Any]) -> bool:
+        tokens: float = session_data["bucket"][0]
+        last: float = session_data["bucket"][1]
+        now = time.monotonic()
+        tokens = min(float(RATE_BURST), tokens + (now - last) * RATE_PER_S)
+        allowed = tokens >= 1.0
+        session_data["bucket"] = [tokens - 1.0 if allowed else tokens, now]
+        return allowed
 
 
-def _refused(message: str) -> Exception:
-    # The client sees {"message": ..., "data": {"code": "unauthorized"}} in connect_error.
-    error: Exception = socketio.exceptions.ConnectionRefusedError(message, {"code": "unauthorized"})
-    return error
+def _sender(session_data: dict[str, Any]) -> str:
+    if session_data.get("person_id") is not None:
+        return f"person:{session_data['person_id']}"
+    return f"guest:{session_data['guest_participant_id']}"
+
+
+def _check_envelope(data: Any) -> str | None:
+    """A command is {id, type, data}; anything else is refused before the rules see it."""
+    if not isinstance(data, dict):
+        return "指令格式应为 {id, type, data}"
+    extra = set(data) - {"id", "type", "data"}
+    if extra:
+        return f"指令含有不认识的字段：{', '.join(sorted(map(str, extra)))}"
+    command_id, kind, body = data.get("id"), data.get("type"), data.get("data", {})
+    if not isinstance(command_id, str) or not 1 <= len(command_id) <= 64:
+        return "指令 id 应为 1–64 个字符的文本"
+    if not isinstance(kind, str) or not 1 <= len(kind) <= 40:
+        return "指令 type 应为文本"
+    if body is not None and not isinstance(body, dict):
+        return "指令 data 应为 JSON 对象"
+    if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_COMMAND_BYTES:
+        return "指令内容过大"
+    return None
+
+
+def _roster_entry(row: MeetingParticipant) -> dict[str, Any]:
+    return {
+        "participant_id": str(row.id),
+        "name": row.display_name,
+        "category": row.category,
+        "is_moderator": row.role == "moderator",
+    }

@@ -17,6 +17,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from realtime.broadcast import Broadcaster
+from realtime.engine import LiveEngine
 from realtime.namespace import LiveNamespace
 from server.db.engine import Database
 from server.http.api import ENDPOINTS
@@ -48,12 +50,14 @@ def create_app(settings: Settings) -> Any:
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
-        max_http_buffer_size=64_000,
+        max_http_buffer_size=1_000_000,
         ping_interval=10,
         ping_timeout=10,
     )
     state = AppState(settings=settings, db=db, sio=sio)
-    sio.register_namespace(LiveNamespace(settings, db))
+    broadcaster = Broadcaster(sio)
+    engine = LiveEngine(db, broadcaster.publish)
+    sio.register_namespace(LiveNamespace(settings, db, engine, broadcaster))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -235,3 +235,47 @@ class Invite(Base):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     participant: Mapped[MeetingParticipant] = relationship(lazy="joined")
+
+
+class LiveMeeting(Base):
+    """A meeting that has gone live: the setup it started from and its last event's seq.
+
+    The row is the single order of the meeting's events: a writer locks it, reads
+    `last_seq`, stores the next events and moves `last_seq` on in one transaction.
+    """
+
+    __tablename__ = "live_meetings"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    setup: Mapped[dict[str, Any]] = mapped_column(JsonDict)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MeetingEvent(Base):
+    """One stored event of a live meeting: the session record, in `seq` order."""
+
+    __tablename__ = "meeting_events"
+    __table_args__ = (UniqueConstraint("meeting_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDict)
+    at: Mapped[float] = mapped_column()
+    actor: Mapped[str | None] = mapped_column(String(40))
+
+
+class MeetingCommand(Base):
+    """A command already answered, so that a retry with the same id gets the same ack."""
+
+    __tablename__ = "meeting_commands"
+    __table_args__ = (UniqueConstraint("meeting_id", "sender", "command_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(40))
+    command_id: Mapped[str] = mapped_column(String(64))
+    ack: Mapped[dict[str, Any]] = mapped_column(JsonDict)

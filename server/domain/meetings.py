@@ -137,12 +137,7 @@ async def list_participants(
     assert principal is not None
     if await meeting_role(session, principal, meeting) is None:
         await require(session, principal, ORGANISERS, room_id=meeting.room_id)
-    rows = await session.scalars(
-        select(MeetingParticipant)
-        .where(MeetingParticipant.meeting_id == meeting.id)
-        .order_by(MeetingParticipant.id)
-    )
-    return list(rows)
+    return await list_roster(session, meeting.id)
 
 
 async def add_participant(
@@ -177,6 +172,7 @@ async def add_participant(
     )
     session.add(participant)
     await session.commit()
+    await session.refresh(participant, ["person"])
     return participant
 
 
@@ -207,3 +203,14 @@ async def my_participation(
     session: AsyncSession, principal: Principal, meeting: Meeting
 ) -> MeetingParticipant | None:
     return await meeting_participant(session, principal, meeting)
+
+
+async def list_roster(session: AsyncSession, meeting_id: int) -> list[MeetingParticipant]:
+    """Everyone on the meeting's roster, in the order they were added (no permission check:
+    callers have already decided the asker may see the meeting)."""
+    rows = await session.scalars(
+        select(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting_id)
+        .order_by(MeetingParticipant.id)
+    )
+    return list(rows)

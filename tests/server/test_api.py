@@ -24,14 +24,14 @@ async def test_openapi_describes_the_api(http: httpx.AsyncClient) -> None:
 
 
 async def test_rooms_and_meetings_are_listed_for_signed_in_people(
-    http: httpx.AsyncClient, member_token: str
+    http: httpx.AsyncClient, member_token: str, demo: dict[str, Any]
 ) -> None:
     rooms = (await http.get("/api/rooms", headers=bearer(member_token))).json()["items"]
     assert len(rooms) == 5
     assert {r["level"] for r in rooms} == {"township", "village"}
     assert any(r["name"] == "五星街道“有事好商量”协商议事室" for r in rooms)
     meetings = (await http.get("/api/meetings?room_id=1", headers=bearer(member_token))).json()
-    meeting = meetings["items"][0]
+    meeting = next(m for m in meetings["items"] if m["id"] == demo["meeting_id"])
     assert meeting["mode"] == "hybrid"
     assert [r["title"] for r in meeting["agenda"][0]["rounds"]][:3] == [
         "介绍议题",

@@ -1,0 +1,243 @@
+"""The command pipeline of live meetings: validate → permit → decide → commit → emit.
+
+Each meeting's events get one order from its `live_meetings` row, locked while a command
+is decided, so two workers never hand out the same `seq`. Each worker keeps the
+meeting's state in memory and catches up from the stored events before it decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from realtime.meeting import (
+    Actor,
+    Command,
+    Event,
+    MeetingSetup,
+    MeetingState,
+    Refusal,
+    decide,
+    evolve,
+    initial_state,
+)
+from server.db.engine import Database
+from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
+
+# A client that is further behind than this gets a snapshot instead of the missed events.
+REPLAY_LIMIT = 500
+MAX_COMMAND_BYTES = 16_000
+Clock = Callable[[], float]
+Publish = Callable[[int, Sequence[dict[str, Any]]], Awaitable[None]]
+
+
+@dataclass
+class Outcome:
+    """What a command came to: the ack for the sender and the events for everyone."""
+
+    ack: dict[str, Any]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Live:
+    state: MeetingState
+    seq: int
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def setup_from_meeting(meeting: Meeting, roster: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The machine's setup dict for a meeting as it stands in the database now."""
+    settings = meeting.settings.get("live", {}) if isinstance(meeting.settings, dict) else {}
+    return {
+        "meeting_id": str(meeting.id),
+        "title": meeting.title,
+        "agenda": [
+            {
+                "item_id": str(item.id),
+                "title": item.title,
+                **({"description": item.description} if item.description else {}),
+                "rounds": [
+                    {
+                        "round_id": str(r.id),
+                        "kind": r.kind,
+                        "title": r.title,
+                        "time_limit_s": r.time_limit_s,
+                        **({"lineup": r.config["lineup"]} if r.config.get("lineup") else {}),
+                    }
+                    for r in item.rounds
+                ],
+            }
+            for item in meeting.agenda
+        ],
+        "participants": list(roster),
+        "settings": settings,
+    }
+
+
+def event_wire(row: MeetingEvent) -> dict[str, Any]:
+    return {"seq": row.seq, "type": row.type, "data": row.data, "at": row.at}
+
+
+class LiveEngine:
+    """Runs commands against live meetings for one worker process."""
+
+    def __init__(self, db: Database, publish: Publish, clock: Clock = time.time) -> None:
+        self.db = db
+        self.publish = publish
+        self.clock = clock
+        self._live: dict[int, _Live] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, meeting_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(meeting_id, asyncio.Lock())
+
+    async def _row(self, session: AsyncSession, meeting_id: int, *, lock: bool) -> LiveMeeting:
+        query = select(LiveMeeting).where(LiveMeeting.meeting_id == meeting_id)
+        if lock and self.db.engine.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = await session.scalar(query)
+        if row is None:
+            raise LookupError(meeting_id)
+        return row
+
+    async def ensure_live(
+        self, meeting_id: int, make_setup: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
+        """Create the meeting's live row from its setup the first time anyone joins."""
+        async with self.db.session() as session:
+            if await session.get(LiveMeeting, meeting_id) is not None:
+                return
+            setup = await make_setup()
+            MeetingSetup.from_dict(setup)  # refuse a broken setup before storing it
+            session.add(LiveMeeting(meeting_id=meeting_id, setup=setup, last_seq=0))
+            try:
+                await session.commit()
+            except Exception:
+                # Another worker created it first; theirs is as good as ours.
+                await session.rollback()
+                if await session.get(LiveMeeting, meeting_id) is None:
+                    raise
+
+    async def _catch_up(self, session: AsyncSession, meeting_id: int, last_seq: int) -> _Live:
+        live = self._live.get(meeting_id)
+        if live is None:
+            stored = await session.get(LiveMeeting, meeting_id)
+            assert stored is not None
+            live = _Live(initial_state(MeetingSetup.from_dict(stored.setup)), 0)
+            self._live[meeting_id] = live
+        if live.seq < last_seq:
+            events = await session.scalars(
+                select(MeetingEvent)
+                .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.seq > live.seq)
+                .order_by(MeetingEvent.seq)
+            )
+            for event in events:
+                live.state = evolve(live.state, Event(event.type, event.data))
+                live.seq = event.seq
+        return live
+
+    async def view(self, meeting_id: int) -> tuple[MeetingState, int]:
+        """The meeting's current state and seq, caught up with every worker's events."""
+        async with self._lock(meeting_id), self.db.session() as session:
+            row = await self._row(session, meeting_id, lock=False)
+            live = await self._catch_up(session, meeting_id, row.last_seq)
+            return live.state, live.seq
+
+    async def events_since(self, meeting_id: int, since_seq: int) -> list[dict[str, Any]] | None:
+        """The events after `since_seq`, or None when too many were missed to replay."""
+        async with self.db.session() as session:
+            row = await self._row(session, meeting_id, lock=False)
+            if since_seq > row.last_seq or row.last_seq - since_seq > REPLAY_LIMIT:
+                return None
+            rows = await session.scalars(
+                select(MeetingEvent)
+                .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.seq > since_seq)
+                .order_by(MeetingEvent.seq)
+            )
+            return [event_wire(r) for r in rows]
+
+    async def run(
+        self,
+        meeting_id: int,
+        command: Command,
+        actor: Actor,
+        *,
+        sender: str,
+        command_id: str | None,
+    ) -> Outcome:
+        """Decide one command and store its events; a known command id gets its old ack."""
+        async with self._lock(meeting_id):
+            outcome = await self._run_locked(meeting_id, command, actor, sender, command_id)
+        if outcome.events:
+            await self.publish(meeting_id, outcome.events)
+        return outcome
+
+    async def _run_locked(
+        self,
+        meeting_id: int,
+        command: Command,
+        actor: Actor,
+        sender: str,
+        command_id: str | None,
+    ) -> Outcome:
+        async with self.db.session() as session, session.begin():
+            row = await self._row(session, meeting_id, lock=True)
+            if command_id is not None:
+                done = await session.scalar(
+                    select(MeetingCommand.ack).where(
+                        MeetingCommand.meeting_id == meeting_id,
+                        MeetingCommand.sender == sender,
+                        MeetingCommand.command_id == command_id,
+                    )
+                )
+                if done is not None:
+                    return Outcome(ack=done)
+            live = await self._catch_up(session, meeting_id, row.last_seq)
+            now = self.clock()
+            try:
+                decided = decide(live.state, command, actor, now)
+            except Refusal as refusal:
+                outcome = Outcome(ack={"ok": False, "error": refusal.to_dict()})
+            else:
+                outcome = self._store(session, row, decided, actor, now)
+            if command_id is not None:
+                session.add(
+                    MeetingCommand(
+                        meeting_id=meeting_id, sender=sender, command_id=command_id, ack=outcome.ack
+                    )
+                )
+        # Committed: only now does this worker's copy of the state move on.
+        for wire in outcome.events:
+            live.state = evolve(live.state, Event(wire["type"], wire["data"]))
+            live.seq = wire["seq"]
+        return outcome
+
+    def _store(
+        self, session: AsyncSession, row: LiveMeeting, events: list[Event], actor: Actor, now: float
+    ) -> Outcome:
+        wires = []
+        seq = row.last_seq
+        for event in events:
+            seq += 1
+            data = json.loads(json.dumps(event.data))  # what is stored is what is sent
+            wires.append({"seq": seq, "type": event.type, "data": data, "at": round(now, 3)})
+            session.add(
+                MeetingEvent(
+                    meeting_id=row.meeting_id,
+                    seq=seq,
+                    type=event.type,
+                    data=data,
+                    at=round(now, 3),
+                    actor=actor.participant_id or actor.role,
+                )
+            )
+        row.last_seq = seq
+        return Outcome(ack={"ok": True, "seq": seq}, events=wires)
