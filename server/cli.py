@@ -68,13 +68,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
-    try:  # TEMP-INTEGRATION
-        cli_themes = importlib.import_module("server.cli_themes")
-        cli_minutes = importlib.import_module("server.cli_minutes")
-    except ImportError:
-        cli_themes = cli_minutes = None
+    from server import cli_minutes, cli_themes
 
     parser = argparse.ArgumentParser(prog="hsl", description="好商量 协商议事平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,8 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="以 JSON 输出会议和账号")
     demo.add_argument("--if-empty", action="store_true", help="仅在数据库为空时载入")
     demo.set_defaults(func=_demo)
-    if cli_themes is None or cli_minutes is None:
-        return parser
     themes = sub.add_parser("themes", help="意见建议归类 (cluster suggestions into themes)")
     cli_themes.configure(themes)
     themes.set_defaults(func=lambda a, _s: cli_themes.run(a))

@@ -1,0 +1,68 @@
+"""Near-duplicate suggestions: reworded and copied suggestions are grouped with their
+similarity; different ones are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.dedupe import find_duplicates, text_similarity
+
+TEXTS = [
+    "投诉伊景园滨河苑捆绑销售车位问题",  # 0
+    "小区门口的路灯坏了半个月，晚上出行很危险",  # 1
+    "投诉A市伊景园滨河苑捆绑车位销售",  # 2
+    "建议在村口设置公交站台，方便老人出行",  # 3
+    "反对在诺亚山林小区门口设置医院",  # 4
+    "坚决反对在诺亚山林小区门口设立医院",  # 5
+    "垃圾分类宣传不到位，居民不知道怎么分类",  # 6
+    "小区门口路灯坏了半个月了，晚上出行很危险！",  # 7
+    "村里的自来水水压太低，高层用户用不上水",  # 8
+]
+
+
+def test_reworded_suggestions_are_grouped_with_their_similarity() -> None:
+    groups = find_duplicates(TEXTS)
+    assert sorted(sorted(g.members) for g in groups) == [[0, 2], [1, 7], [4, 5]]
+    for group in groups:
+        assert group.similarity[0] == 1.0
+        assert 0.6 <= group.similarity[1] <= 1.0
+
+
+def test_different_suggestions_are_never_grouped() -> None:
+    grouped = {m for g in find_duplicates(TEXTS) for m in g.members}
+    assert not grouped & {3, 6, 8}
+
+
+def test_three_copies_make_one_group_centred_on_the_most_typical() -> None:
+    texts = ["路灯不亮，晚上很黑", "路灯不亮了，晚上很黑", "路灯不亮，晚上很黑！", "公交车太少"]
+    groups = find_duplicates(texts)
+    assert len(groups) == 1
+    assert sorted(groups[0].members) == [0, 1, 2]
+    assert groups[0].similarity == sorted(groups[0].similarity, reverse=True)
+
+
+def test_a_lower_threshold_groups_more() -> None:
+    strict = find_duplicates(TEXTS, threshold=0.95)
+    loose = find_duplicates(TEXTS, threshold=0.3)
+    assert sum(len(g.members) for g in strict) < sum(len(g.members) for g in loose)
+
+
+def test_similarity_of_two_texts() -> None:
+    same = text_similarity("小区停车难", "小区停车难")
+    related = text_similarity("投诉伊景园滨河苑捆绑销售车位", "伊景园滨河苑捆绑车位销售问题")
+    unrelated = text_similarity("小区停车难", "学校食堂饭菜太贵")
+    assert same == 1.0
+    assert 0.5 < related < 1.0
+    assert unrelated == 0.0
+    assert text_similarity("路灯坏了", "路灯坏了！") == text_similarity("路灯坏了！", "路灯坏了")
+
+
+def test_bad_input_gives_sensible_results() -> None:
+    assert find_duplicates([]) == []
+    assert find_duplicates(["只有一条"]) == []
+    assert find_duplicates(["", "", "😀"]) == []
+    assert find_duplicates(["😀😀", "😀😀", "路灯坏了"]) == []
+    huge = "小区停车难，车位太少。" * 5000
+    assert [g.members for g in find_duplicates([huge, huge + "！", "公交站太远"])] == [[0, 1]]
+    with pytest.raises(ValueError):
+        find_duplicates(TEXTS, threshold=0.0)
