@@ -56,7 +56,9 @@ class Settings(BaseSettings):
         default=14 * 24 * 3600, ge=60, description="Default lifetime of a guest invite link."
     )
     login_attempts_per_minute: int = Field(
-        default=10, ge=1, description="Failed logins allowed per username or address a minute."
+        default=10,
+        ge=1,
+        description="Failed logins allowed per username a minute (5x per address).",
     )
     cookie_secure: bool = Field(
         default=False, description="Mark cookies Secure (set true behind HTTPS)."
