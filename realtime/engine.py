@@ -82,6 +82,15 @@ def setup_from_meeting(meeting: Meeting, roster: Sequence[Mapping[str, Any]]) ->
     }
 
 
+async def _events_after(session: AsyncSession, meeting_id: int, seq: int) -> Sequence[MeetingEvent]:
+    rows = await session.scalars(
+        select(MeetingEvent)
+        .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.seq > seq)
+        .order_by(MeetingEvent.seq)
+    )
+    return rows.all()
+
+
 def event_wire(row: MeetingEvent) -> dict[str, Any]:
     return {"seq": row.seq, "type": row.type, "data": row.data, "at": row.at}
 
@@ -134,12 +143,7 @@ class LiveEngine:
             live = _Live(initial_state(MeetingSetup.from_dict(stored.setup)), 0)
             self._live[meeting_id] = live
         if live.seq < last_seq:
-            events = await session.scalars(
-                select(MeetingEvent)
-                .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.seq > live.seq)
-                .order_by(MeetingEvent.seq)
-            )
-            for event in events:
+            for event in await _events_after(session, meeting_id, live.seq):
                 live.state = evolve(live.state, Event(event.type, event.data))
                 live.seq = event.seq
         return live
@@ -157,12 +161,7 @@ class LiveEngine:
             row = await self._row(session, meeting_id, lock=False)
             if since_seq > row.last_seq or row.last_seq - since_seq > REPLAY_LIMIT:
                 return None
-            rows = await session.scalars(
-                select(MeetingEvent)
-                .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.seq > since_seq)
-                .order_by(MeetingEvent.seq)
-            )
-            return [event_wire(r) for r in rows]
+            return [event_wire(r) for r in await _events_after(session, meeting_id, since_seq)]
 
     async def run(
         self,
@@ -176,8 +175,9 @@ class LiveEngine:
         """Decide one command and store its events; a known command id gets its old ack."""
         async with self._lock(meeting_id):
             outcome = await self._run_locked(meeting_id, command, actor, sender, command_id)
-        if outcome.events:
-            await self.publish(meeting_id, outcome.events)
+            # Still under the lock, so this worker emits its events in seq order.
+            if outcome.events:
+                await self.publish(meeting_id, outcome.events)
         return outcome
 
     async def _run_locked(

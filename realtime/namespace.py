@@ -201,19 +201,14 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 row = await session.get(MeetingParticipant, int(actor.participant_id))
                 assert row is not None
                 entry = _roster_entry(row)
-            await self.engine.run(
-                meeting_id,
-                Command("participant.add", {k: v for k, v in entry.items() if k != "is_moderator"}),
-                SYSTEM,
-                sender="system",
-                command_id=None,
-            )
+            entry.pop("is_moderator")
+            await self._system(meeting_id, "participant.add", entry)
+        await self._system(meeting_id, "presence.connect", {"participant_id": actor.participant_id})
+
+    async def _system(self, meeting_id: int, type_: str, data: dict[str, Any]) -> None:
+        """A command the server itself sends on someone's behalf (presence, late roster)."""
         await self.engine.run(
-            meeting_id,
-            Command("presence.connect", {"participant_id": actor.participant_id}),
-            SYSTEM,
-            sender="system",
-            command_id=None,
+            meeting_id, Command(type_, data), SYSTEM, sender="system", command_id=None
         )
 
     async def _leave(self, sid: str, session_data: dict[str, Any]) -> None:
@@ -223,12 +218,8 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.broadcaster.leave(sid, meeting_id)
         participant_id = session_data.get("participant_id")
         if participant_id is not None:
-            await self.engine.run(
-                meeting_id,
-                Command("presence.disconnect", {"participant_id": participant_id}),
-                SYSTEM,
-                sender="system",
-                command_id=None,
+            await self._system(
+                meeting_id, "presence.disconnect", {"participant_id": participant_id}
             )
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
