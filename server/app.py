@@ -21,9 +21,9 @@ from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
 from realtime.namespace import LiveNamespace
 from server.db.engine import Database
-from server.http.api import ENDPOINTS
 from server.http.framework import EXCEPTION_HANDLERS
 from server.http.pages import page_routes
+from server.http.routes import ENDPOINTS
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("hsl")

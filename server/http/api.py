@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from server import __version__, auth
+from server import auth
 from server.db.models import Meeting, MeetingParticipant, OrgUnit, Person, Room
 from server.domain import directory, meetings
 from server.domain.errors import Unauthorized
@@ -20,7 +20,6 @@ from server.http.framework import (
     SESSION_COOKIE,
     Context,
     Endpoint,
-    openapi_document,
 )
 
 
@@ -320,12 +319,7 @@ async def read_invite(ctx: Context) -> s.InviteInfo:
     return s.InviteInfo(meeting=meeting_out(meeting), participant=participant_out(participant))
 
 
-async def openapi_json(ctx: Context) -> dict[str, Any]:
-    return openapi_document(ENDPOINTS, version=__version__)
-
-
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/api/openapi.json", openapi_json, "本 API 的 OpenAPI 描述"),
     Endpoint("POST", "/api/auth/login", login, "登录", s.LoginIn, s.LoginOut),
     Endpoint("POST", "/api/auth/logout", logout, "退出登录", None, s.Ok),
     Endpoint("GET", "/api/me", get_me, "当前用户", None, s.Me),

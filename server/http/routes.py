@@ -1,0 +1,22 @@
+"""Every JSON endpoint of the API in one list, and the OpenAPI document made from it.
+
+Each area keeps its endpoints in its own module; this is the one place they are joined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server import __version__
+from server.http import api
+from server.http.framework import Context, Endpoint, openapi_document
+
+
+async def openapi_json(ctx: Context) -> dict[str, Any]:
+    return openapi_document(ENDPOINTS, version=__version__)
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint("GET", "/api/openapi.json", openapi_json, "本 API 的 OpenAPI 描述"),
+    *api.ENDPOINTS,
+]
