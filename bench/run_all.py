@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PROGRAMS = ["bench_themes.py", "bench_minutes.py"]
+PROGRAMS = ["bench_live", "bench_themes", "bench_minutes"]
 
 
 def main(argv: list[str]) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     for name in PROGRAMS:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE / name), *argv], cwd=HERE.parent)
+        done = subprocess.run([sys.executable, "-m", f"bench.{name}", *argv], cwd=HERE.parent)
         print(f"({name}: {time.perf_counter() - started:.1f} s)", flush=True)
         if done.returncode != 0:
             failed.append(name)

@@ -33,9 +33,6 @@ from server.settings import Settings
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
 SESSION_COOKIE = "hsl_session"
-# A person may send this many commands in a burst, refilled at RATE_PER_S.
-RATE_BURST = 20
-RATE_PER_S = 10.0
 
 
 def _cookie_token(environ: dict[str, Any]) -> str | None:
@@ -107,7 +104,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 "guest_meeting_id": principal.guest_meeting_id,
                 "guest_name": principal.guest_name,
                 "meeting_id": None,
-                "bucket": [float(RATE_BURST), time.monotonic()],
+                "bucket": [float(self.settings.live_command_burst), time.monotonic()],
             },
         )
 
@@ -262,7 +259,8 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         tokens: float = session_data["bucket"][0]
         last: float = session_data["bucket"][1]
         now = time.monotonic()
-        tokens = min(float(RATE_BURST), tokens + (now - last) * RATE_PER_S)
+        burst = float(self.settings.live_command_burst)
+        tokens = min(burst, tokens + (now - last) * self.settings.live_commands_per_s)
         allowed = tokens >= 1.0
         session_data["bucket"] = [tokens - 1.0 if allowed else tokens, now]
         return allowed

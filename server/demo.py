@@ -23,6 +23,7 @@ from server.db.models import (
     RoleGrant,
     Room,
 )
+from server.meeting_templates import agenda_rounds
 from server.settings import Settings
 
 CITY = "盐城市"
@@ -46,21 +47,15 @@ AGENDA: list[dict[str, Any]] = [
     {
         "title": "五星街道老旧小区加装电梯",
         "description": "围绕加装电梯的意愿征集、费用分摊、低层住户补偿和施工管理开展协商。",
-        "rounds": [
-            ("intro", "介绍议题", 300),
-            ("briefing", "情况通报", 600),
-            ("statements", "委员发言", 180),
-            ("statements", "群众代表发言", 180),
-            ("responses", "部门回应", 300),
-            ("discussion", "自由讨论", 120),
-            ("vote", "表决", None),
-            ("summary", "总结", 300),
-        ],
+        "template": "typical",
     },
     {
         "title": "下一步工作安排",
         "description": "明确协商成果报送、落实和反馈的责任单位与时限。",
-        "rounds": [("discussion", "自由讨论", 120), ("summary", "总结", 180)],
+        "rounds": [
+            {"kind": "discussion", "title": "自由讨论", "time_limit_s": 120},
+            {"kind": "summary", "title": "总结", "time_limit_s": 180},
+        ],
     },
 ]
 
@@ -168,8 +163,14 @@ async def _build(session: AsyncSession) -> int:
             title=item["title"],
             description=item["description"],
             rounds=[
-                AgendaRound(position=j, kind=kind, title=title, time_limit_s=limit, config={})
-                for j, (kind, title, limit) in enumerate(item["rounds"], start=1)
+                AgendaRound(
+                    position=j,
+                    kind=r["kind"],
+                    title=r["title"],
+                    time_limit_s=r["time_limit_s"],
+                    config=r.get("config", {}),
+                )
+                for j, r in enumerate(agenda_rounds(dict(item))["rounds"], start=1)
             ],
         )
         for i, item in enumerate(AGENDA, start=1)

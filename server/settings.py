@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Failed logins allowed per username a minute (5x per address).",
     )
+    live_commands_per_s: float = Field(
+        default=10.0, gt=0, description="Live commands one connection may send a second, sustained."
+    )
+    live_command_burst: int = Field(
+        default=20, ge=1, description="Live commands one connection may send at once in a burst."
+    )
     cookie_secure: bool = Field(
         default=False, description="Mark cookies Secure (set true behind HTTPS)."
     )

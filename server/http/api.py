@@ -21,6 +21,7 @@ from server.http.framework import (
     Context,
     Endpoint,
 )
+from server.meeting_templates import agenda_rounds
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -262,9 +263,16 @@ async def list_meetings(ctx: Context) -> s.MeetingList:
     return s.MeetingList(items=[meeting_out(m) for m in rows])
 
 
+def _with_templates(fields: dict[str, Any]) -> dict[str, Any]:
+    if fields.get("agenda") is not None:
+        fields["agenda"] = [agenda_rounds(item) for item in fields["agenda"]]
+    return fields
+
+
 async def create_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingIn = ctx.body
-    meeting = await meetings.create_meeting(ctx.session, ctx.principal, body.model_dump())
+    fields = _with_templates(body.model_dump())
+    meeting = await meetings.create_meeting(ctx.session, ctx.principal, fields)
     return meeting_out(meeting)
 
 
@@ -276,8 +284,9 @@ async def get_meeting(ctx: Context) -> s.MeetingOut:
 
 async def update_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingPatch = ctx.body
+    fields = _with_templates(body.model_dump(exclude_unset=True))
     meeting = await meetings.update_meeting(
-        ctx.session, ctx.principal, ctx.path_int("meeting_id"), body.model_dump(exclude_unset=True)
+        ctx.session, ctx.principal, ctx.path_int("meeting_id"), fields
     )
     return meeting_out(meeting)
 

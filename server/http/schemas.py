@@ -157,6 +157,9 @@ class AgendaItemIn(Input):
     title: Title
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
     rounds: list[RoundIn] = Field(default_factory=list, max_length=20)
+    template: Literal["typical"] | None = Field(
+        default=None, description="Fill the rounds from a template (when rounds is empty)."
+    )
 
 
 class MeetingIn(Input):

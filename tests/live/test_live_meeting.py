@@ -155,3 +155,20 @@ async def test_joining_a_meeting_one_is_not_in_is_refused(
     ack = await outsider.call("command", command, namespace="/live")
     assert ack["ok"] is False and ack["error"]["code"] == "conflict"
     await outsider.disconnect()
+
+
+async def test_a_flood_of_commands_is_rate_limited(live_meeting: LiveMeetingFixture) -> None:
+    m = live_meeting
+    await _everyone_joins(m)
+    await _open_discussion(m)
+    lin = m.members[0]
+    acks = []
+    for i in range(150):
+        raise_ = i % 2 == 0
+        acks.append(
+            await lin.send(*(("hand.raise", {"kind": "speech"}) if raise_ else ("hand.lower",)))
+        )
+    limited = [a for a in acks if not a["ok"]]
+    assert limited, "150 commands at once must hit the limit of a burst of 100"
+    assert {a["error"]["code"] for a in limited} == {"rate_limited"}
+    assert limited[0]["error"]["message"] == "操作过于频繁，请稍后再试"
