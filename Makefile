@@ -42,11 +42,12 @@ test: install web lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install web
-	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
+	cd web && node scripts/bundle-size.mjs --check
 
 eval: install
-	$(BIN)/python bench/eval_themes.py
-	$(BIN)/python bench/eval_minutes.py
+	$(BIN)/python -m bench.eval_themes
+	$(BIN)/python -m bench.eval_minutes
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist var *.egg-info

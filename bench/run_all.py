@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PROGRAMS = ["bench_live", "bench_themes", "bench_minutes"]
+PROGRAMS = ["bench_live", "bench_votes", "bench_themes", "bench_minutes", "bench_media"]
 
 
 def main(argv: list[str]) -> int:

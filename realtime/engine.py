@@ -3,12 +3,15 @@
 Each meeting's events get one order from its `live_meetings` row, locked while a command
 is decided, so two workers never hand out the same `seq`. Each worker keeps the
 meeting's state in memory and catches up from the stored events before it decides.
+Storage hooks (`realtime.hooks`) add an area's own reads and rows to a command's
+transaction: the polls' votes and results (`realtime.poll_storage`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from realtime.hooks import StorageHook
+from realtime.machine.polls import UNSEQUENCED
 from realtime.meeting import (
     Actor,
     Command,
@@ -28,14 +33,19 @@ from realtime.meeting import (
     evolve,
     initial_state,
 )
+from realtime.poll_storage import POLL_HOOKS
 from server.db.engine import Database
 from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
 
+log = logging.getLogger("hsl.live")
 # A client that is further behind than this gets a snapshot instead of the missed events.
 REPLAY_LIMIT = 500
 MAX_COMMAND_BYTES = 16_000
 Clock = Callable[[], float]
 Publish = Callable[[int, Sequence[dict[str, Any]]], Awaitable[None]]
+# Told the meeting's state whenever this worker's copy moves on (its own commands or
+# another worker's, caught up); must return at once and never raise.
+Observer = Callable[[int, MeetingState], None]
 
 
 @dataclass
@@ -98,15 +108,46 @@ def event_wire(row: MeetingEvent) -> dict[str, Any]:
 class LiveEngine:
     """Runs commands against live meetings for one worker process."""
 
-    def __init__(self, db: Database, publish: Publish, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        db: Database,
+        publish: Publish,
+        clock: Clock = time.time,
+        hooks: Sequence[StorageHook] = POLL_HOOKS,
+    ) -> None:
         self.db = db
         self.publish = publish
         self.clock = clock
+        self.hooks: dict[str, StorageHook] = {}
+        for hook in hooks:
+            if hook.type in self.hooks:
+                raise ValueError(f"storage hook registered twice: {hook.type}")
+            self.hooks[hook.type] = hook
         self._live: dict[int, _Live] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._observers: list[Observer] = []
 
     def _lock(self, meeting_id: int) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
+
+    def meeting_lock(self, meeting_id: int) -> asyncio.Lock:
+        """The worker's lock of one meeting: held by every command and every vote write."""
+        return self._lock(meeting_id)
+
+    def observe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def _moved(self, meeting_id: int, state: MeetingState) -> None:
+        for observer in self._observers:
+            try:
+                observer(meeting_id, state)
+            except Exception:
+                log.exception("observer of meeting %s failed", meeting_id)
+
+    def cached(self, meeting_id: int) -> tuple[MeetingState, int] | None:
+        """This worker's copy of the meeting, without asking the database; may be behind."""
+        live = self._live.get(meeting_id)
+        return None if live is None else (live.state, live.seq)
 
     async def _row(self, session: AsyncSession, meeting_id: int, *, lock: bool) -> LiveMeeting:
         query = select(LiveMeeting).where(LiveMeeting.meeting_id == meeting_id)
@@ -146,6 +187,7 @@ class LiveEngine:
             for event in await _events_after(session, meeting_id, live.seq):
                 live.state = evolve(live.state, Event(event.type, event.data))
                 live.seq = event.seq
+            self._moved(meeting_id, live.state)
         return live
 
     async def view(self, meeting_id: int) -> tuple[MeetingState, int]:
@@ -202,11 +244,20 @@ class LiveEngine:
                     return Outcome(ack=done)
             live = await self._catch_up(session, meeting_id, row.last_seq)
             now = self.clock()
+            hook = self.hooks.get(command.type)
             try:
+                if hook is not None and hook.prepare is not None:
+                    command = await hook.prepare(session, meeting_id, live.state, command)
                 decided = decide(live.state, command, actor, now)
+                if hook is not None and hook.persist is not None:
+                    decided = await hook.persist(session, meeting_id, live.state, actor, decided)
             except Refusal as refusal:
                 outcome = Outcome(ack={"ok": False, "error": refusal.to_dict()})
             else:
+                stray = [e.type for e in decided if e.type in UNSEQUENCED]
+                if stray:
+                    # A vote in the event log would tie a secret ballot to its voter.
+                    raise AssertionError(f"{command.type} left {stray} for the sequence")
                 outcome = self._store(session, row, decided, actor, now)
             if command_id is not None:
                 session.add(
@@ -218,6 +269,8 @@ class LiveEngine:
         for wire in outcome.events:
             live.state = evolve(live.state, Event(wire["type"], wire["data"]))
             live.seq = wire["seq"]
+        if outcome.events:
+            self._moved(meeting_id, live.state)
         return outcome
 
     def _store(

@@ -55,6 +55,16 @@ Legal commands (x = allowed in that phase; * = a participant only for their own 
     presence.disconnect   system                           x     x     x      x
     presence.reset        system                           x     x     x      x
     participant.add       system                           x     x     x      -
+    poll.open             moderator, staff                 x     x     x      -
+    poll.close            moderator, staff, system         x     x     x      -
+    vote.cast             moderator, staff, participant    x     x     x      -
+    kiosk.unlock          moderator, staff                 x     x     x      -
+    kiosk.cancel          moderator, staff                 x     x     x      -
+    media.mute            moderator                        x     x     x      -
+    media.unmute          moderator                        x     x     x      -
+    media.open_mics       moderator                        x     x     x      -
+    media.close_mics      moderator                        x     x     x      -
+    media.record          system                           x     x     x      x
 
 What a round's kind changes: a round with a lineup (intro and summary: the moderators;
 briefing: the named presenters; statements and responses: named people or categories,
@@ -62,6 +72,10 @@ round-robin) makes `floor.next` call the lineup in order once urgent hands (poin
 order, questions) are heard; speeches in intro, briefing and summary rounds are not
 charged to any category's budget; a pro/contra stance is only accepted on an item that
 has a vote round. Everything else is the same in every round.
+
+Polls (表决) are opened and closed here like everything else, and `vote.cast` is decided
+here too, but a vote's event (`vote.accepted`) goes to the vote tables, not to the
+meeting's sequence; see `realtime.machine.polls` for why and how.
 
 `docs/protocol.md` gives each command's data, events and refusals. A new command type
 is one `Handler` (schema, roles, phases, decision) added to `HANDLERS`, plus an
@@ -76,6 +90,8 @@ from typing import Any
 from realtime.machine.commands import HANDLERS
 from realtime.machine.core import Applier, Context, Handler, Machine
 from realtime.machine.events import APPLIERS
+from realtime.machine.media import MEDIA_APPLIERS, MEDIA_HANDLERS
+from realtime.machine.polls import POLL_APPLIERS, POLL_HANDLERS
 from realtime.machine.setup import MeetingSetup, Settings
 from realtime.machine.state import MeetingState, initial_state
 from realtime.machine.types import (
@@ -115,7 +131,10 @@ __all__ = [
     "snapshot",
 ]
 
-MACHINE = Machine.build(HANDLERS, APPLIERS)
+MACHINE = Machine.build(
+    (*HANDLERS, *MEDIA_HANDLERS, *POLL_HANDLERS),
+    (*APPLIERS, *MEDIA_APPLIERS, *POLL_APPLIERS),
+)
 
 
 def decide(state: MeetingState, command: Command, actor: Actor, now: float) -> list[Event]:

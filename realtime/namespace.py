@@ -14,9 +14,11 @@ from typing import Any
 
 import socketio
 
+from realtime.ballot_box import BallotBox
 from realtime.broadcast import Broadcaster
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
 from realtime.meeting import SYSTEM, Actor, Command, snapshot
+from realtime.presence import PresenceCounter
 from server.auth import (
     Principal,
     meeting_participant,
@@ -28,6 +30,7 @@ from server.db.engine import Database
 from server.db.models import MeetingParticipant, Person
 from server.domain.errors import DomainError, NotFound
 from server.domain.meetings import get_meeting, list_roster
+from server.domain.suggestions import submit_from_live
 from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
@@ -62,13 +65,20 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Authenticates connections, joins them to meetings and runs their commands."""
 
     def __init__(
-        self, settings: Settings, db: Database, engine: LiveEngine, broadcaster: Broadcaster
+        self,
+        settings: Settings,
+        db: Database,
+        engine: LiveEngine,
+        broadcaster: Broadcaster,
+        presence: PresenceCounter,
     ) -> None:
         super().__init__(NAMESPACE)
         self.settings = settings
         self.db = db
         self.engine = engine
         self.broadcaster = broadcaster
+        self.presence = presence
+        self.ballots = BallotBox(db, engine, broadcaster)
 
     # --- connecting -----------------------------------------------------------------------
 
@@ -152,20 +162,36 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             category=actor.category,
         )
         await self.save_session(sid, session_data)
-        await self.broadcaster.enter(sid, meeting_id)
+        await self.broadcaster.enter(sid, meeting_id, editor=actor.role in ("moderator", "staff"))
         if actor.participant_id is not None and not already_here:
             await self._arrive(meeting_id, actor)
-        return await self._catch_up_reply(meeting_id, since)
+        reply = await self._catch_up_reply(meeting_id, since)
+        reply.update(participant_id=actor.participant_id, role=actor.role)
+        return reply
 
     async def _catch_up_reply(self, meeting_id: int, since: int | None) -> dict[str, Any]:
+        state, seq = await self.engine.view(meeting_id)
+        # Tallies are not events: whoever (re)joins gets the running count of open polls.
+        tallies = await self.ballots.tallies(meeting_id, state)
         if since is not None:
             events = await self.engine.events_since(meeting_id, since)
             if events is not None:
                 seq = events[-1]["seq"] if events else since
-                return {"ok": True, "seq": seq, "events": events, "server_time": time.time()}
-        state, seq = await self.engine.view(meeting_id)
+                return {
+                    "ok": True,
+                    "seq": seq,
+                    "events": events,
+                    "tallies": tallies,
+                    "server_time": time.time(),
+                }
         now = time.time()
-        return {"ok": True, "seq": seq, "snapshot": snapshot(state, now), "server_time": now}
+        return {
+            "ok": True,
+            "seq": seq,
+            "snapshot": snapshot(state, now),
+            "tallies": tallies,
+            "server_time": now,
+        }
 
     async def _actor(self, principal: Principal, meeting_id: int) -> Actor | None:
         async with self.db.session() as session:
@@ -200,7 +226,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 entry = _roster_entry(row)
             entry.pop("is_moderator")
             await self._system(meeting_id, "participant.add", entry)
-        await self._system(meeting_id, "presence.connect", {"participant_id": actor.participant_id})
+        # Only a participant's first connection is news; more tabs or devices are not.
+        if await self.presence.connect(meeting_id, actor.participant_id) == 1:
+            await self._system(
+                meeting_id, "presence.connect", {"participant_id": actor.participant_id}
+            )
 
     async def _system(self, meeting_id: int, type_: str, data: dict[str, Any]) -> None:
         """A command the server itself sends on someone's behalf (presence, late roster)."""
@@ -214,7 +244,10 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return
         await self.broadcaster.leave(sid, meeting_id)
         participant_id = session_data.get("participant_id")
-        if participant_id is not None:
+        if (
+            participant_id is not None
+            and await self.presence.disconnect(meeting_id, participant_id) == 0
+        ):
             await self._system(
                 meeting_id, "presence.disconnect", {"participant_id": participant_id}
             )
@@ -246,6 +279,13 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             category=session_data["category"],
         )
         sender = _sender(session_data)
+        if data["type"] == "suggestion.submit":
+            return await self._suggest(meeting_id, actor, data)
+        if data["type"] == "vote.cast":
+            # Votes go to their own tables, not through the meeting's sequence.
+            return await self.ballots.cast(
+                meeting_id, actor, data.get("data") or {}, sender=sender, command_id=data["id"]
+            )
         outcome = await self.engine.run(
             meeting_id,
             Command(data["type"], data.get("data") or {}),
@@ -254,6 +294,25 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             command_id=data["id"],
         )
         return outcome.ack
+
+    async def _suggest(self, meeting_id: int, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        """Suggestions go to their own table and theme board, not the meeting's sequence."""
+        body = data.get("data") or {}
+        if set(body) != {"text"} or not isinstance(body["text"], str):
+            return _error("invalid", "suggestion.submit 需要 {text}（文本）")
+        if actor.participant_id is None:
+            return _error("forbidden", "只有参会人可以提交意见建议")
+        try:
+            result = await submit_from_live(
+                self.db, meeting_id, int(actor.participant_id), body["text"], data["id"]
+            )
+        except DomainError as exc:
+            return _error(exc.code, exc.message)
+        notice = result.pop("broadcast", None)
+        if notice is not None:
+            await self.broadcaster.notify(meeting_id, notice)
+        _, seq = await self.engine.view(meeting_id)
+        return {"ok": True, "seq": seq, **result}
 
     def _take_token(self, session_data: dict[str, Any]) -> bool:
         tokens: float = session_data["bucket"][0]

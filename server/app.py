@@ -19,8 +19,12 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
+from realtime.media.gateway import MediaGateway
+from realtime.media.namespace import MediaNamespace
 from realtime.namespace import LiveNamespace
+from realtime.presence import PresenceCounter
 from server.db.engine import Database
+from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
 from server.http.pages import page_routes
 from server.http.routes import ENDPOINTS
@@ -54,23 +58,35 @@ def create_app(settings: Settings) -> Any:
         ping_interval=10,
         ping_timeout=10,
     )
-    state = AppState(settings=settings, db=db, sio=sio)
+    # Created here, connected lazily; the lifespan checks it answers and closes it.
+    redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+    state = AppState(settings=settings, db=db, sio=sio, redis=redis)
     broadcaster = Broadcaster(sio)
-    engine = LiveEngine(db, broadcaster.publish)
-    sio.register_namespace(LiveNamespace(settings, db, engine, broadcaster))
+    presence = PresenceCounter(redis)
+    # Media follows the floor: every published event also reaches the media gateway.
+    media = MediaGateway(settings)
+    engine = LiveEngine(db, media.following(broadcaster.publish))
+    live = LiveNamespace(settings, db, engine, broadcaster, presence)
+    sio.register_namespace(live)
+    media_namespace = MediaNamespace(live, db, engine, media)
+    media.attach(engine, media_namespace.deliver)
+    sio.register_namespace(media_namespace)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await db.ping()
-        if settings.redis_url:
-            state.redis = aioredis.from_url(settings.redis_url)
-            await state.redis.ping()
+        await load_vocabulary(db)  # Jieba's dictionary and our words, in a thread
+        if redis is not None:
+            await redis.ping()
+        await media.start()
         log.info("好商量 ready: database ok, realtime %s", settings.realtime_mode)
         try:
             yield
         finally:
-            if state.redis is not None:
-                await state.redis.aclose()
+            await presence.release_all()
+            if redis is not None:
+                await redis.aclose()
+            await media.stop()
             await db.close()
 
     routes = [ep.route() for ep in ENDPOINTS] + page_routes(settings.web_dist)
@@ -81,6 +97,8 @@ def create_app(settings: Settings) -> Any:
         lifespan=lifespan,
     )
     web.state.hsl = state
+    # HTTP changes to suggestions and themes reach the editors' live views this way.
+    web.state.announce = broadcaster.notify
     return socketio.ASGIApp(sio, other_asgi_app=web, socketio_path="socket.io")
 
 

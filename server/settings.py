@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +72,50 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="", description="Base URL for links in invites and QR codes; empty: from request."
     )
+    media_workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="Media worker processes the server starts for remote audio/video; 0: no media.",
+    )
+    media_addresses: str = Field(
+        default="",
+        description="host:port of media workers run as their own service, comma-separated; "
+        "empty: the server starts HSL_MEDIA_WORKERS itself (single server process only).",
+    )
+    media_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="First port of the media workers the server starts; 0: any free port.",
+    )
+    media_ice_servers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='STUN/TURN servers as JSON, e.g. [{"urls": ["stun:stun.example.cn:3478"]}]; '
+        "given to browsers and to the media worker.",
+    )
+    media_turn_secret: str = Field(
+        default="",
+        description="coturn static-auth-secret: TURN entries without a username get "
+        "time-limited credentials from it.",
+    )
+    media_turn_ttl_s: int = Field(
+        default=12 * 3600, ge=60, description="Lifetime of the TURN credentials handed out."
+    )
+    media_ice_addresses: str = Field(
+        default="",
+        description="Local addresses the media worker offers for ICE, comma-separated; "
+        "empty: every interface.",
+    )
+    media_recording: bool = Field(
+        default=True, description="Record each meeting's audio (the mix of who was heard)."
+    )
+    media_recording_dir: Path | None = Field(
+        default=None, description="Where recordings go; unset: HSL_DATA_DIR/recordings."
+    )
+    media_recording_keep_days: int = Field(
+        default=180, ge=0, description="Days a recording is kept before it is deleted; 0: forever."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Server log level."
     )
@@ -103,6 +147,25 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("Redis 地址须以 redis://、rediss:// 或 unix:// 开头")
         return value
+
+    @field_validator("media_ice_servers")
+    @classmethod
+    def _check_ice_servers(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for server in value:
+            urls = server.get("urls")
+            urls = [urls] if isinstance(urls, str) else urls
+            if not urls or not all(
+                isinstance(u, str) and u.startswith(("stun:", "turn:", "turns:")) for u in urls
+            ):
+                raise ValueError(
+                    "每项须有 urls（stun:、turn: 或 turns: 开头），"
+                    '例如 [{"urls": "stun:stun.example.cn"}]'
+                )
+        return value
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.media_recording_dir or self.data_dir / "recordings"
 
     @property
     def effective_database_url(self) -> str:

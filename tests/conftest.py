@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 import socketio
+from redis.exceptions import ConnectionError as RedisUnavailable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -29,6 +31,18 @@ async def reset_postgres(url: str) -> None:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def fresh_redis() -> None:
+    """Presence counts live in Redis across runs; a new run starts from none."""
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.flushdb()
+    except RedisUnavailable:
+        pass  # tests that need Redis say so themselves
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(scope="session")

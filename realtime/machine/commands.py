@@ -10,6 +10,7 @@ from typing import Any
 
 from realtime.machine import rules
 from realtime.machine.core import Context, Handler
+from realtime.machine.polls import any_open_poll
 from realtime.machine.schema import NO_DATA, Choice, Ident, Int, Schema, Text
 from realtime.machine.setup import LIMIT
 from realtime.machine.state import QueueEntry
@@ -322,6 +323,11 @@ def lineup_skip(ctx: Context, data: dict[str, Any]) -> None:
 
 
 def meeting_close(ctx: Context, data: dict[str, Any]) -> None:
+    poll = any_open_poll(ctx.state)
+    if poll is not None:
+        # A poll's result is counted from the stored votes when it closes; the moderator
+        # closes it first, so no vote is left uncounted.
+        raise ctx.refuse("conflict", f"表决「{poll.question}」尚未结束，请先结束表决")
     end_floor(ctx)
     end_round(ctx)
     clear_queue(ctx, "closed")

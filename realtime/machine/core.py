@@ -93,6 +93,7 @@ class Context:
         self.actor = actor
         self.now = now
         self.handler = handler
+        self.facts: object = None
         self.events: list[Event] = []
 
     def emit(self, type_: str, **data: Any) -> None:
@@ -156,6 +157,7 @@ class Machine:
                 f"角色：{ROLE_NAMES[actor.role]}；阶段：{phase_label(state)}。",
             )
         ctx = Context(self, state, actor, float(now), handler)
+        ctx.facts = command.facts
         try:
             data = handler.schema.parse(command.data, "命令数据")
         except SchemaError as exc:

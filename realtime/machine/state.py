@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from realtime.machine.poll_types import KioskUnlock, Poll
 from realtime.machine.setup import AgendaItem, MeetingSetup, RoundSpec
 from realtime.machine.types import (
     AttendanceMode,
@@ -113,6 +114,15 @@ class MeetingState:
     entries_issued: int = 0
     speeches_issued: int = 0
     closed_at: float | None = None
+    # Polls (realtime/machine/polls.py) in the order they were opened, and the one vote
+    # the staff unlocked on the room screen, if any.
+    polls: tuple[Poll, ...] = ()
+    polls_issued: int = 0
+    kiosk: KioskUnlock | None = None
+    # Media rules (realtime/machine/media.py): whom the moderator muted ("room" for the
+    # room's microphone) and whether every microphone is open for free discussion.
+    muted: frozenset[str] = frozenset()
+    open_mics: bool = False
 
     @property
     def phase(self) -> Phase:
@@ -132,6 +142,9 @@ class MeetingState:
         if item is None or self.round is None:
             return None
         return item.round(self.round.round_id)
+
+    def poll(self, poll_id: str) -> Poll | None:
+        return next((p for p in self.polls if p.poll_id == poll_id), None)
 
     def find_entry(self, entry_id: str) -> tuple[int, QueueEntry] | None:
         return next(((i, e) for i, e in enumerate(self.queue) if e.entry_id == entry_id), None)

@@ -59,6 +59,9 @@ class Command:
 
     type: str
     data: Mapping[str, object] = field(default_factory=dict)
+    # What the server read from storage for this command (the stored votes of a poll
+    # being closed); set by the server only, never from a client's data.
+    facts: object = None
 
 
 @dataclass(frozen=True)

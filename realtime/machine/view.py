@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.machine import rules
+from realtime.machine.polls import kiosk_view, polls_view
 from realtime.machine.state import Floor, MeetingState, QueueEntry, Speech
 
 
@@ -21,12 +22,14 @@ def snapshot(state: MeetingState, now: float) -> dict[str, Any]:
         "queue": [_entry(state, e) for e in state.queue],
         "queue_open": state.queue_open,
         "floor": None if state.floor is None else _floor(state, state.floor, now),
-        "polls": [],
+        "polls": polls_view(state),
+        "kiosk": kiosk_view(state),
         "participants": _participants(state),
         "budgets": rules.budgets(state, now),
         "speeches": [_speech(state, s) for s in state.speeches],
         "settings": state.setup.settings.to_dict(),
         "closed_at": state.closed_at,
+        "media": {"muted": sorted(state.muted), "open_mics": state.open_mics},
     }
 
 

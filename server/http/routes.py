@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server import __version__
-from server.http import api
+from server.http import api, api_polls, api_records, api_suggestions
 from server.http.framework import Context, Endpoint, openapi_document
 
 
@@ -19,4 +19,7 @@ async def openapi_json(ctx: Context) -> dict[str, Any]:
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/api/openapi.json", openapi_json, "本 API 的 OpenAPI 描述"),
     *api.ENDPOINTS,
+    *api_polls.ENDPOINTS,
+    *api_records.ENDPOINTS,
+    *api_suggestions.ENDPOINTS,
 ]

@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from realtime.machine.poll_types import POLL_KINDS, StoredVotes
 from realtime.machine.rules import ORDINARY_BAND, band
 from realtime.machine.types import REFUSAL_CODES
 from realtime.meeting import (
@@ -43,6 +44,7 @@ COMMAND_TYPES = [
     *["floor.next", "floor.grant", "hand.lower", "round.start", "round.end"] * 2,
     *["queue.move", "queue.add", "floor.end", "floor.call", "agenda.goto"],
     *["presence.connect", "presence.disconnect"],
+    *["poll.open", "vote.cast", "vote.cast", "poll.close", "kiosk.unlock"],
     *sorted(set(MACHINE.commands) - {"meeting.close"}),
     "bogus",
 ]
@@ -133,7 +135,13 @@ def draw_data(data: st.DataObject, state: MeetingState, type_: str) -> dict[str,
         "mode": st.sampled_from(["in_room", "remote"]),
         "name": st.just("李秀英"),
         "category": st.sampled_from(CATEGORIES),
+        "recording_id": st.sampled_from(["r1", "r2"]),
+        "file": st.just("42/20261125T090000Z.ogg"),
+        "started_at": st.sampled_from([1_700_000_000.0, 1_700_000_100.5]),
+        "ended_at": st.sampled_from([1_700_000_050.0, 1_700_000_200.0]),
+        "duration_s": st.sampled_from([0.0, 99.5]),
     }
+    choices.update(poll_fields(state, type_))
     schema = MACHINE.commands[type_].schema
     out = {k: data.draw(choices[k]) for k in schema.required}
     for key in schema.optional:
@@ -142,6 +150,68 @@ def draw_data(data: st.DataObject, state: MeetingState, type_: str) -> dict[str,
     if data.draw(st.integers(0, 30)) == 30:
         out["extra"] = 1  # now and then, a key no schema knows
     return out
+
+
+def poll_fields(state: MeetingState, type_: str) -> dict[str, st.SearchStrategy[Any]]:
+    """Data for the poll commands: mostly sensible, now and then not."""
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        "poll_id": st.sampled_from([p.poll_id for p in state.polls] * 3 + ["p99"]),
+        "choice": st.sampled_from(
+            ["yes", "no", "abstain", "o1", "o2", "o9", ["o1"], ["o2", "o1"], 4, 9, "车位太少"]
+        ),
+        "on_behalf_of": st.sampled_from([*state.participants, "ghost"]),
+        "question": st.just("是否同意在小区东侧划设临时停车位？"),
+        "options": st.sampled_from([[], ["东侧", "西侧"], ["东侧", "西侧", "北侧"], ["同", "同"]]),
+        "secret": st.booleans(),
+        "eligible": st.sampled_from(["all", "members", ["stakeholder", "guest"]]),
+        "base": st.sampled_from(["valid", "cast", "eligible", "present"]),
+        "threshold": st.sampled_from(["simple", "two_thirds"]),
+        "quorum": st.sampled_from([None, 2, "half", "two_thirds"]),
+        "live_results": st.booleans(),
+        "allow_change": st.booleans(),
+        "max_choices": st.sampled_from([1, 2]),
+        "closes_in_s": st.sampled_from([None, 60]),
+    }
+    if type_ == "poll.open":
+        fields["kind"] = st.sampled_from(POLL_KINDS)
+    return fields
+
+
+class BallotBox:
+    """What the vote tables would hold: the accepted votes, kept apart from the sequence."""
+
+    def __init__(self) -> None:
+        self.votes: dict[str, dict[str, Any]] = {}
+
+    def take(self, events: list[Event]) -> list[Event]:
+        for event in events:
+            if event.type == "vote.accepted":
+                box = self.votes.setdefault(event.data["poll_id"], {})
+                pid = event.data["participant_id"]
+                if pid not in box or event.data["allow_change"]:
+                    box[pid] = event.data["choice"]
+        return [e for e in events if e.type != "vote.accepted"]
+
+    def facts(self, poll_id: str) -> StoredVotes:
+        box = self.votes.get(poll_id, {})
+        return StoredVotes(tuple(box.values()), tuple(sorted(box)), tuple(sorted(box.items())))
+
+
+def check_polls(state: MeetingState, box: BallotBox) -> None:
+    ids = [p.poll_id for p in state.polls]
+    assert len(ids) == len(set(ids)) == state.polls_issued
+    for poll in state.polls:
+        assert (poll.result is None) == poll.is_open
+        if poll.result is not None:
+            votes = box.votes.get(poll.poll_id, {})
+            assert poll.result["votes"] == len(votes), "a stored vote went uncounted"
+            if poll.kind in ("single", "yes_no_abstain", "rating"):
+                assert sum(poll.result["counts"].values()) == len(votes)
+    if state.kiosk is not None:
+        poll = state.poll(state.kiosk.poll_id)
+        assert poll is not None and poll.is_open, "the room screen waits on a closed poll"
+    if state.phase == "closed":
+        assert all(not p.is_open for p in state.polls)
 
 
 def check_invariants(state: MeetingState) -> None:
@@ -211,6 +281,7 @@ def test_any_command_sequence_keeps_the_invariants_and_replays(
 ) -> None:
     state = initial_state(setup)
     stored: list[Event] = []
+    box = BallotBox()
     now = 1_700_000_000.0
     steps = data.draw(st.integers(5, 60), label="steps")
     # About one run in four closes the meeting somewhere; counted back from far beyond the
@@ -225,6 +296,10 @@ def test_any_command_sequence_keeps_the_invariants_and_replays(
             continue
         now += data.draw(st.sampled_from([0.0, 0.5, 7.0, 65.0, 400.0]))
         actor, command = draw_step(data, state, step == closing)
+        if command.type == "poll.close":
+            command = Command(
+                command.type, command.data, box.facts(str(command.data.get("poll_id")))
+            )
         before = state
         kept = copy.deepcopy(state)
         try:
@@ -236,7 +311,8 @@ def test_any_command_sequence_keeps_the_invariants_and_replays(
             continue
         assert events, "an accepted command decided nothing"
         assert before == kept, "decide mutated the state it was given"
-        state = store(state, stored, events)
+        state = store(state, stored, box.take(events))
+        check_polls(state, box)
     view = snapshot(state, now)
     assert json.loads(json.dumps(view)) == view
     assert replay(setup, stored) == state

@@ -1,0 +1,225 @@
+"""The /media Socket.IO namespace: signalling between a browser and its meeting's media worker.
+
+Connections are authenticated exactly as on /live (the same function). A client joins a
+meeting's media as a person or, from the in-room computer, as the room; sends one SDP
+offer (with its ICE candidates gathered) and gets the worker's answer; the worker's
+notices (live or not, who is in which slot, levels, quality, bitrate cap) come back as
+events. Media failing never touches /live: a participant keeps text, hand and vote.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import socketio
+
+from realtime.engine import LiveEngine
+from realtime.media.gateway import MediaGateway, MediaUnavailable
+from realtime.media.ice import ice_servers
+from realtime.namespace import LiveNamespace
+from server.auth import Principal, meeting_participant, meeting_role
+from server.db.engine import Database
+from server.db.models import Person
+from server.domain.errors import NotFound
+from server.domain.meetings import get_meeting
+
+log = logging.getLogger("hsl.media")
+NAMESPACE = "/media"
+MAX_SDP_CHARS = 64_000
+# A connection may (re)join this often: each join builds a peer connection on the worker.
+JOIN_INTERVAL_S = 1.0
+# Browsers report their own view of the connection every 2 s; more often is ignored.
+REPORT_INTERVAL_S = 1.0
+ROOM_ROLES = ("moderator", "staff")
+
+
+def media_room(meeting_id: int) -> str:
+    return f"media:{meeting_id}"
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Signalling for WebRTC media; the peer connections themselves live on a media worker."""
+
+    def __init__(
+        self, live: LiveNamespace, db: Database, engine: LiveEngine, gateway: MediaGateway
+    ) -> None:
+        super().__init__(NAMESPACE)
+        self.live = live
+        self.db = db
+        self.engine = engine
+        self.gateway = gateway
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        principal = await self.live.authenticate(environ, auth)
+        await self.save_session(
+            sid,
+            {
+                "person_id": principal.person.id if principal.person else None,
+                "guest_participant_id": principal.guest_participant_id,
+                "guest_meeting_id": principal.guest_meeting_id,
+                "guest_name": principal.guest_name,
+                "meeting_id": None,
+                "joined_at": 0.0,
+            },
+        )
+
+    async def _principal(self, data: dict[str, Any]) -> Principal:
+        async with self.db.session() as session:
+            person = None
+            if data["person_id"] is not None:
+                person = await session.get(Person, data["person_id"])
+            return Principal(
+                person=person,
+                guest_participant_id=data["guest_participant_id"],
+                guest_meeting_id=data["guest_meeting_id"],
+                guest_name=data["guest_name"],
+            )
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
+            return _error("invalid", "join 需要 meeting_id")
+        try:
+            meeting_id = int(data["meeting_id"])
+        except ValueError:
+            return _error("invalid", "meeting_id 应为会议编号")
+        kind = data.get("kind", "person")
+        if kind not in ("person", "room"):
+            return _error("invalid", "kind 应为 person 或 room")
+        session_data = await self.get_session(sid)
+        if time.monotonic() - session_data["joined_at"] < JOIN_INTERVAL_S:
+            return _error("rate_limited", "操作过于频繁，请稍后再试")
+        session_data["joined_at"] = time.monotonic()
+        principal = await self._principal(session_data)
+        async with self.db.session() as session:
+            try:
+                meeting = await get_meeting(session, meeting_id)
+            except NotFound as exc:
+                return _error(exc.code, exc.message)
+            role = await meeting_role(session, principal, meeting)
+            participant = await meeting_participant(session, principal, meeting)
+        if role is None:
+            return _error("forbidden", "您不在本次会议的参会名单中")
+        if kind == "room" and role not in ROOM_ROLES:
+            return _error("forbidden", "只有主持人或工作人员可以接入会场设备")
+        await self._leave(sid, session_data)
+        try:
+            link = await self.gateway.link_for(meeting_id)
+            policy = await self.gateway.policy_for(meeting_id)
+        except LookupError:
+            return _error("conflict", "会议尚未开始实时进程，请先进入会议")
+        except MediaUnavailable as exc:
+            return _error("unavailable", str(exc))
+        servers = ice_servers(self.gateway.settings, label=f"m{meeting_id}")
+        participant_id = None if kind == "room" or participant is None else str(participant.id)
+        name = "会场" if kind == "room" else principal.name
+        try:
+            reply = await link.request(
+                "join",
+                peer_id=sid,
+                meeting_id=meeting_id,
+                participant_id=participant_id,
+                kind=kind,
+                name=name,
+                role=role,
+                policy=policy,
+                ice_servers=servers,
+            )
+        except MediaUnavailable as exc:
+            return _error("unavailable", str(exc))
+        if not reply.get("ok"):
+            return {"ok": False, "error": reply.get("error")}
+        session_data.update(meeting_id=meeting_id, participant_id=participant_id, kind=kind)
+        await self.save_session(sid, session_data)
+        await self.enter_room(sid, media_room(meeting_id))
+        return {
+            "ok": True,
+            "peer_id": sid,
+            "kind": kind,
+            "participant_id": participant_id,
+            "role": role,
+            "ice_servers": servers,
+        }
+
+    async def on_offer(self, sid: str, data: Any) -> dict[str, Any]:
+        session_data = await self.get_session(sid)
+        meeting_id = session_data.get("meeting_id")
+        if meeting_id is None:
+            return _error("conflict", "请先加入音视频（join）")
+        if not isinstance(data, dict) or data.get("type") != "offer":
+            return _error("invalid", "offer 应为 {type: 'offer', sdp}")
+        sdp = data.get("sdp")
+        if not isinstance(sdp, str) or not 0 < len(sdp) <= MAX_SDP_CHARS:
+            return _error("invalid", "sdp 缺失或过长")
+        try:
+            link = await self.gateway.link_for(meeting_id)
+            reply = await link.request("offer", peer_id=sid, sdp=sdp)
+        except MediaUnavailable as exc:
+            return _error("unavailable", str(exc))
+        if not reply.get("ok"):
+            return {"ok": False, "error": reply.get("error")}
+        return {"ok": True, "type": reply["type"], "sdp": reply["sdp"]}
+
+    async def on_report(self, sid: str, data: Any) -> None:
+        """The browser's own view of its connection (from getStats), for the moderator."""
+        session_data = await self.get_session(sid)
+        meeting_id = session_data.get("meeting_id")
+        if meeting_id is None or not isinstance(data, dict):
+            return
+        now = time.monotonic()
+        if now - session_data.get("reported_at", 0.0) < REPORT_INTERVAL_S:
+            return
+        session_data["reported_at"] = now
+        await self.save_session(sid, session_data)
+        report = {
+            k: v
+            for k, v in data.items()
+            if k in ("rtt_ms", "loss_pct", "inbound_kbps", "outbound_kbps", "jitter_ms")
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+        }
+        try:
+            link = await self.gateway.link_for(meeting_id)
+            await link.request("report", peer_id=sid, report=report)
+        except MediaUnavailable:
+            pass
+
+    async def on_leave(self, sid: str, data: Any = None) -> dict[str, Any]:
+        session_data = await self.get_session(sid)
+        await self._leave(sid, session_data)
+        await self.save_session(sid, session_data)
+        return {"ok": True}
+
+    async def _leave(self, sid: str, session_data: dict[str, Any]) -> None:
+        meeting_id = session_data.get("meeting_id")
+        if meeting_id is None:
+            return
+        session_data["meeting_id"] = None
+        await self.leave_room(sid, media_room(meeting_id))
+        try:
+            link = await self.gateway.link_for(meeting_id)
+            await link.request("leave", peer_id=sid)
+        except MediaUnavailable:
+            pass
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        try:
+            session_data = await self.get_session(sid)
+        except KeyError:
+            return
+        await self._leave(sid, session_data)
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """A worker's notice: to one peer's socket, or to everyone in a meeting's media."""
+        event, data = message.get("event"), message.get("data")
+        if not isinstance(event, str):
+            return
+        if "to" in message:
+            await self.emit(event, data, to=message["to"])
+        elif "meeting_id" in message:
+            await self.emit(event, data, room=media_room(int(message["meeting_id"])))

@@ -1,0 +1,364 @@
+"""Minutes (会议纪要) and the recommendation report (协商建议) of a meeting: drafting, versions,
+sign-off and export. Staff and the moderator draft and edit; only the moderator signs off."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+import anyio
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from nlp.minutes import Attendee, MeetingInfo, draft_minutes, draft_recommendations
+from nlp.transcript import Segment, SpeakerMatch, Transcript
+from server.auth import Principal, meeting_role
+from server.db.models import Meeting, MeetingParticipant
+from server.db.models_records import RecordVersion, TranscriptSegment
+from server.documents.minutes_docx import render_minutes_docx, render_report_docx
+from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
+from server.domain import drafts
+from server.domain.errors import Conflict, Forbidden, NotFound
+from server.domain.meetings import list_roster, read_meeting
+from server.domain.session_record import SessionRecord, load_record
+from server.domain.transcripts import EDITORS, editable_meeting, segments_of
+
+Kind = Literal["minutes", "recommendations"]
+Format = Literal["docx", "md"]
+KIND_NAMES = {"minutes": "会议纪要", "recommendations": "协商建议"}
+# Dates and times in the minutes are Beijing time (no daylight saving since 1991).
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- who may see what -----------------------------------------------------------------------
+
+
+async def _reader(
+    session: AsyncSession, principal: Principal | None, meeting_id: int
+) -> tuple[Meeting, bool]:
+    """The meeting and whether the principal may see drafts (editors) or signed versions only."""
+    meeting = await read_meeting(session, principal, meeting_id)
+    assert principal is not None
+    role = await meeting_role(session, principal, meeting)
+    if role is None:
+        raise Forbidden("您不是本次会议的参会人员，不能查看会议纪要")
+    return meeting, role in EDITORS
+
+
+async def list_versions(
+    session: AsyncSession, principal: Principal | None, meeting_id: int, kind: Kind
+) -> list[RecordVersion]:
+    """Every version for editors; only signed ones for participants."""
+    _, editor = await _reader(session, principal, meeting_id)
+    query = select(RecordVersion).where(
+        RecordVersion.meeting_id == meeting_id, RecordVersion.kind == kind
+    )
+    if not editor:
+        query = query.where(RecordVersion.status == "signed")
+    return list(await session.scalars(query.order_by(RecordVersion.number)))
+
+
+async def get_version(
+    session: AsyncSession, principal: Principal | None, meeting_id: int, kind: Kind, number: int
+) -> RecordVersion:
+    _, editor = await _reader(session, principal, meeting_id)
+    version = await _version(session, meeting_id, kind, number)
+    if not editor and version.status != "signed":
+        raise Forbidden(f"{KIND_NAMES[kind]}尚未经主持人签发，参会人员暂不能查看")
+    return version
+
+
+async def _version(
+    session: AsyncSession, meeting_id: int, kind: Kind, number: int
+) -> RecordVersion:
+    version = await session.scalar(
+        select(RecordVersion).where(
+            RecordVersion.meeting_id == meeting_id,
+            RecordVersion.kind == kind,
+            RecordVersion.number == number,
+        )
+    )
+    if version is None:
+        raise NotFound(f"{KIND_NAMES[kind]}第 {number} 版不存在")
+    return version
+
+
+async def _latest(session: AsyncSession, meeting_id: int, kind: Kind) -> RecordVersion:
+    version = await session.scalar(
+        select(RecordVersion)
+        .where(RecordVersion.meeting_id == meeting_id, RecordVersion.kind == kind)
+        .order_by(RecordVersion.number.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise Conflict(f"还没有{KIND_NAMES[kind]}，请先起草")
+    return version
+
+
+async def _save(
+    session: AsyncSession,
+    meeting_id: int,
+    kind: Kind,
+    who: Principal,
+    draft: dict[str, Any],
+    note: str,
+    based_on: int | None = None,
+) -> RecordVersion:
+    """Stores the next version; two editors saving at once get distinct numbers or a refusal."""
+    last = await session.scalar(
+        select(func.max(RecordVersion.number)).where(
+            RecordVersion.meeting_id == meeting_id, RecordVersion.kind == kind
+        )
+    )
+    version = RecordVersion(
+        meeting_id=meeting_id,
+        kind=kind,
+        number=(last or 0) + 1,
+        draft=draft,
+        note=note,
+        based_on=based_on,
+        author_id=who.person.id if who.person else None,
+        author_name=who.name,
+        created_at=_now(),
+        status="draft",
+    )
+    session.add(version)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict("其他人刚刚保存了新版本，请刷新后再保存") from None
+    return version
+
+
+# --- drafting -------------------------------------------------------------------------------
+
+
+async def draft_minutes_version(
+    session: AsyncSession, principal: Principal | None, meeting_id: int, note: str = ""
+) -> RecordVersion:
+    """Drafts the minutes from the transcript and the session record, as a new version."""
+    meeting, who = await editable_meeting(session, principal, meeting_id)
+    segments = [s for s in await segments_of(session, meeting_id) if s.text.strip()]
+    if not segments:
+        raise Conflict("发言记录还是空的：请先录入或导入发言记录，再起草会议纪要。")
+    roster = await list_roster(session, meeting_id)
+    record = await load_record(session, meeting_id)
+    info = meeting_info(meeting, roster, record, segments, who.name)
+    transcript = transcript_of(segments, {p.id: p.category for p in roster})
+    ids = [s.id for s in segments]
+    sources = {
+        "origins": sorted({s.source for s in segments}),
+        "attendance": "record" if record.held else "roster",
+    }
+
+    def work() -> dict[str, Any]:
+        minutes = draft_minutes(transcript, info, record.polls)
+        return drafts.minutes_to_json(minutes, ids, [s.text for s in segments], sources)
+
+    draft = await anyio.to_thread.run_sync(work)
+    return await _save(session, meeting_id, "minutes", who, draft, note or "自动起草")
+
+
+def transcript_of(
+    segments: Sequence[TranscriptSegment], categories: Mapping[int, str]
+) -> Transcript:
+    """The stored segments as nlp's transcript, speakers already matched to the roster.
+
+    A label is the speaker's name; two roster people of one name get their id added so that
+    the drafter never merges them."""
+    names: dict[str, set[int | None]] = {}
+    for s in segments:
+        names.setdefault(s.speaker_name, set()).add(s.participant_id)
+
+    def label(s: TranscriptSegment) -> str:
+        shared = len(names[s.speaker_name]) > 1
+        return f"{s.speaker_name}#{s.participant_id}" if shared else s.speaker_name
+
+    turns = tuple(Segment(label(s), s.text, s.start_s, s.end_s) for s in segments)
+    speakers: dict[str, SpeakerMatch] = {}
+    for s in segments:
+        speakers.setdefault(
+            label(s),
+            SpeakerMatch(
+                label(s),
+                str(s.participant_id) if s.participant_id is not None else None,
+                s.speaker_name,
+                categories.get(s.participant_id, "") if s.participant_id is not None else "",
+            ),
+        )
+    return Transcript(turns, "text", tuple(speakers.values()))
+
+
+def meeting_info(
+    meeting: Meeting,
+    roster: Sequence[MeetingParticipant],
+    record: SessionRecord,
+    segments: Sequence[TranscriptSegment],
+    drafter: str,
+) -> MeetingInfo:
+    """The header facts the server knows: when, where, who chaired, who attended by category.
+
+    Attendance comes from the record (check-ins, connections, speeches); a meeting that never
+    ran live lists its whole roster as present, and the draft says so (`source.attendance`)."""
+    spoke = {s.participant_id for s in segments if s.participant_id is not None}
+    spoke |= {s.participant_id for s in record.speeches if s.participant_id is not None}
+    people = [p for p in roster if p.role != "staff"]
+    attendees = tuple(
+        Attendee(
+            name=p.display_name,
+            category=p.category,
+            status="present"
+            if not record.held or p.id in record.attendance or p.id in spoke
+            else "absent",
+        )
+        for p in people
+    )
+    recorders = [p.display_name for p in roster if p.role == "staff"]
+    chairs = [p.display_name for p in roster if p.role == "moderator"]
+    start = meeting.starts_at if meeting.starts_at.tzinfo else meeting.starts_at.replace(tzinfo=UTC)
+    local = start.astimezone(BEIJING)
+    time = f"{local:%H:%M}"
+    if meeting.ends_at is not None:
+        end = meeting.ends_at if meeting.ends_at.tzinfo else meeting.ends_at.replace(tzinfo=UTC)
+        time += f"—{end.astimezone(BEIJING):%H:%M}"
+    return MeetingInfo(
+        title=f"{meeting.title}纪要",
+        date=f"{local.year}年{local.month}月{local.day}日",
+        time=time,
+        place=meeting.place,
+        moderator="、".join(chairs),
+        recorder="、".join(recorders) or drafter,
+        topic=meeting.topic_title,
+        organiser=meeting.room.name,
+        agenda=tuple(item.title for item in meeting.agenda),
+        attendees=attendees,
+    )
+
+
+async def draft_report_version(
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    minutes_number: int | None = None,
+    note: str = "",
+) -> RecordVersion:
+    """Drafts the recommendation report from a minutes version (the latest by default)."""
+    meeting, who = await editable_meeting(session, principal, meeting_id)
+    minutes_version = (
+        await _version(session, meeting_id, "minutes", minutes_number)
+        if minutes_number is not None
+        else await _latest(session, meeting_id, "minutes")
+    )
+    stored = minutes_version.draft
+    info = MeetingInfo(organiser=meeting.room.name)
+
+    def work() -> dict[str, Any]:
+        report = draft_recommendations(drafts.minutes_from_json(stored), info)
+        return drafts.report_to_json(report, stored.get("segment_ids") or [])
+
+    draft = await anyio.to_thread.run_sync(work)
+    return await _save(
+        session,
+        meeting_id,
+        "recommendations",
+        who,
+        draft,
+        note or f"由会议纪要第 {minutes_version.number} 版起草",
+        based_on=minutes_version.number,
+    )
+
+
+# --- editing and sign-off -------------------------------------------------------------------
+
+
+async def save_edited(
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    kind: Kind,
+    number: int,
+    draft: Mapping[str, Any],
+    note: str = "",
+) -> RecordVersion:
+    """An edit of version `number`, saved as the next version (the old one is kept)."""
+    _, who = await editable_meeting(session, principal, meeting_id)
+    base = await _version(session, meeting_id, kind, number)
+    return await _save(
+        session,
+        meeting_id,
+        kind,
+        who,
+        dict(draft),
+        note or f"修改自第 {number} 版",
+        based_on=base.based_on if kind == "recommendations" else None,
+    )
+
+
+async def sign(
+    session: AsyncSession, principal: Principal | None, meeting_id: int, kind: Kind, number: int
+) -> RecordVersion:
+    """The moderator signs a version off (签发); a signed version stays signed."""
+    meeting = await read_meeting(session, principal, meeting_id)
+    assert principal is not None
+    if await meeting_role(session, principal, meeting) != "moderator":
+        raise Forbidden(f"只有本次会议的主持人可以签发{KIND_NAMES[kind]}")
+    version = await _version(session, meeting_id, kind, number)
+    if version.status == "signed":
+        raise Conflict(f"{KIND_NAMES[kind]}第 {number} 版已于此前签发")
+    version.status = "signed"
+    version.signed_by = principal.person.id if principal.person else None
+    version.signed_by_name = principal.name
+    version.signed_at = _now()
+    await session.commit()
+    return version
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+async def render(
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    kind: Kind,
+    number: int,
+    fmt: Format,
+) -> Rendered:
+    """A version as a DOCX (GB/T 9704 layout) or Markdown file."""
+    version = await get_version(session, principal, meeting_id, kind, number)
+    stored = version.draft
+
+    def work() -> bytes:
+        if kind == "minutes":
+            minutes = drafts.minutes_from_json(stored)
+            if fmt == "docx":
+                return render_minutes_docx(minutes)
+            return render_minutes_markdown(minutes).encode()
+        report = drafts.report_from_json(stored)
+        if fmt == "docx":
+            return render_report_docx(report)
+        return render_report_markdown(report).encode()
+
+    content = await anyio.to_thread.run_sync(work)
+    name = f"{KIND_NAMES[kind]}-会议{meeting_id}-第{number}版.{fmt}"
+    media = (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        if fmt == "docx"
+        else "text/markdown; charset=utf-8"
+    )
+    return Rendered(content, media, name)

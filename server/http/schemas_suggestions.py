@@ -1,0 +1,150 @@
+"""The JSON shapes of the suggestion, theme, screening and vocabulary endpoints.
+
+Text lengths are checked by the domain (with its own Chinese messages); these bound the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from server.http.schemas import Input
+
+ThemeName = Annotated[str, StringConstraints(max_length=200)]
+Ids = Annotated[list[int], Field(min_length=1, max_length=1000)]
+
+
+class SuggestionIn(Input):
+    text: Annotated[str, StringConstraints(max_length=100_000)]
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class SubmittedOut(BaseModel):
+    suggestion_id: int
+    theme_id: int | None
+    theme_label: str
+    theme_size: int
+    new_theme: bool
+    similarity: float | None
+    duplicate_of: int | None
+    duplicate_similarity: float | None
+    created: bool
+
+
+class SuggestionOut(BaseModel):
+    id: int
+    meeting_id: int
+    text: str
+    name: str
+    participant_id: int | None
+    created_at: datetime
+    theme_id: int | None
+    theme_label: str | None
+    pinned: bool
+    duplicate_of: int | None
+    duplicate_similarity: float | None
+
+
+class SuggestionList(BaseModel):
+    items: list[SuggestionOut]
+
+
+class MemberOut(BaseModel):
+    suggestion_id: int
+    text: str
+    name: str
+    centrality: float
+    pinned: bool
+
+
+class ThemeOut(BaseModel):
+    id: int
+    key: str
+    label: str
+    name: str | None
+    keywords: list[str]
+    size: int
+    position: int
+    representative: str
+    members: list[MemberOut]
+
+
+class DuplicateMemberOut(BaseModel):
+    suggestion_id: int
+    similarity: float
+
+
+class DuplicateOut(BaseModel):
+    members: list[DuplicateMemberOut]
+
+
+class BoardOut(BaseModel):
+    meeting_id: int
+    revision: int
+    total: int
+    join_threshold: float
+    themes: list[ThemeOut]
+    duplicates: list[DuplicateOut]
+
+
+class MergeIn(Input):
+    theme_ids: Annotated[list[int], Field(min_length=2, max_length=200)]
+    into: int | None = None
+    name: ThemeName | None = None
+
+
+class SplitIn(Input):
+    theme_id: int
+    parts: Annotated[list[Ids], Field(min_length=1, max_length=50)]
+
+
+class MoveIn(Input):
+    suggestion_ids: Ids
+    theme_id: int | None = None
+    name: ThemeName | None = None
+
+
+class RenameIn(Input):
+    name: ThemeName | None
+
+
+class PollIn(Input):
+    kind: Literal["multiple", "ranking"] = "multiple"
+    theme_ids: Annotated[list[int], Field(min_length=2, max_length=200)] | None = None
+    question: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class PollOut(BaseModel):
+    type: Literal["poll.open"] = "poll.open"
+    data: dict[str, Any]
+    theme_ids: list[int]
+
+
+class ScreeningIn(Input):
+    text: Annotated[str, StringConstraints(max_length=100_000)]
+
+
+class HintOut(BaseModel):
+    kind: Literal["individual_dispute", "litigation", "settled_by_policy", "already_agreed"]
+    message: str
+    triggers: list[str]
+
+
+class ScreeningOut(BaseModel):
+    hints: list[HintOut]
+
+
+class WordIn(Input):
+    word: Annotated[str, StringConstraints(max_length=200)]
+
+
+class WordOut(BaseModel):
+    id: int
+    word: str
+    created_at: datetime
+
+
+class WordList(BaseModel):
+    items: list[WordOut]
