@@ -43,8 +43,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "vite.config.ts"],
-    languageOptions: { globals: globals.node },
+    // Node scripts and config: no type information, Node's globals.
+    files: ["eslint.config.js", "vite.config.ts", "scripts/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
 );

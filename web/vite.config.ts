@@ -25,6 +25,20 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     assetsDir: "assets",
+    // dist/.vite/manifest.json: which chunks each page loads (scripts/bundle-size.mjs reads it).
+    manifest: true,
+    rolldownOptions: {
+      output: {
+        // Named shared chunks, so the bundle-size table says what a page pays for. Chart.js
+        // and the QR code stay in the room screen's own chunk.
+        codeSplitting: {
+          groups: [
+            { name: "vue", test: /node_modules[\\/](@vue|vue|vue-router|vue-i18n|@intlify|pinia)[\\/]/ },
+            { name: "socket-io", test: /node_modules[\\/](socket\.io-client|socket\.io-parser|engine\.io-client|engine\.io-parser|@socket\.io|debug|ms)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

@@ -22,6 +22,10 @@ declare module "vue-router" {
     requiresAuth?: boolean;
     /** i18n key of the page's part of the document title; none means the app name alone. */
     titleKey?: MessageKey;
+    /** A full-screen page without the app's header and margins (the room screen). */
+    bare?: boolean;
+    /** A console that uses the whole width of a desktop screen. */
+    wide?: boolean;
   }
 }
 
@@ -67,6 +71,42 @@ export const router = createRouter({
       component: MeetingPage,
       props: numberParam("meetingId"),
       meta: { requiresAuth: true, titleKey: "home.meetings" },
+    },
+    // The live pages are separate chunks: the participant's phone loads only its own page.
+    {
+      path: "/m/:meetingId(\\d+)",
+      name: "live-participant",
+      component: () => import("@/pages/live/ParticipantPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "live.titles.participant" },
+    },
+    {
+      path: "/m/:meetingId(\\d+)/moderate",
+      name: "live-moderator",
+      component: () => import("@/pages/live/ModeratorPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "live.titles.moderator", wide: true },
+    },
+    {
+      path: "/m/:meetingId(\\d+)/screen",
+      name: "live-screen",
+      component: () => import("@/pages/live/ScreenPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "live.titles.screen", bare: true },
+    },
+    {
+      path: "/m/:meetingId(\\d+)/staff",
+      name: "live-staff",
+      component: () => import("@/pages/live/StaffPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "live.titles.staff", wide: true },
+    },
+    {
+      path: "/join/:invite",
+      name: "join",
+      component: () => import("@/pages/live/JoinPage.vue"),
+      props: (route: RouteLocationNormalized) => ({ invite: String(route.params.invite) }),
+      meta: { titleKey: "live.titles.participant" },
     },
     {
       path: "/:unknown(.*)*",

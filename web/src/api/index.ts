@@ -4,7 +4,19 @@
  */
 
 import { request } from "./client";
-import type { ItemList, LoginRequest, LoginResponse, Me, Meeting, Ok, OrgUnit, Room } from "./types";
+import type {
+  InviteInfo,
+  ItemList,
+  LoginRequest,
+  LoginResponse,
+  Me,
+  Meeting,
+  Ok,
+  OrgUnit,
+  Participant,
+  Room,
+  Suggestion,
+} from "./types";
 
 export { ApiError, onUnauthorized } from "./client";
 export type * from "./types";
@@ -41,4 +53,18 @@ export async function listMeetings(roomId: number | null, signal?: AbortSignal):
 
 export function getMeeting(meetingId: number, signal?: AbortSignal): Promise<Meeting> {
   return request(`/api/meetings/${meetingId}`, { signal });
+}
+
+export async function listParticipants(meetingId: number, signal?: AbortSignal): Promise<Participant[]> {
+  return (await request<ItemList<Participant>>(`/api/meetings/${meetingId}/participants`, { signal })).items;
+}
+
+/** An invite link's meeting and guest; needs no sign-in (the token is the credential). */
+export function readInvite(invite: string, signal?: AbortSignal): Promise<InviteInfo> {
+  return request(`/api/invites/${encodeURIComponent(invite)}`, { signal, allowUnauthorized: true });
+}
+
+/** A meeting's suggestions, oldest first (moderators and staff see them all). */
+export async function listSuggestions(meetingId: number, signal?: AbortSignal): Promise<Suggestion[]> {
+  return (await request<ItemList<Suggestion>>(`/api/meetings/${meetingId}/suggestions`, { signal })).items;
 }

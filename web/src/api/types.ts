@@ -94,6 +94,38 @@ export interface Meeting {
   agenda: AgendaItem[];
 }
 
+export type MeetingRole = "moderator" | "staff" | "participant";
+
+/** One person on a meeting's roster (参会名单); `id` is their participant id in the live meeting. */
+export interface Participant {
+  id: number;
+  meeting_id: number;
+  person_id: number | null;
+  name: string;
+  category: Category;
+  role: MeetingRole;
+  attendance_mode: "in_room" | "remote" | null;
+}
+
+/** What an invite link opens: the meeting and the guest it was made for. */
+export interface InviteInfo {
+  meeting: Meeting;
+  participant: Participant;
+}
+
+/** A written suggestion (意见建议) as GET /api/meetings/{id}/suggestions lists it. */
+export interface Suggestion {
+  id: number;
+  meeting_id: number;
+  text: string;
+  name: string;
+  participant_id: number | null;
+  /** ISO-8601. */
+  created_at: string;
+  theme_id: number | null;
+  theme_label: string | null;
+}
+
 export interface ItemList<T> {
   items: T[];
 }

@@ -38,3 +38,31 @@ export function formatMeetingTime(startsAt: string, endsAt: string | null, local
     ? `${head}–${time.format(end)}`
     : `${head} – ${endDate} ${time.format(end)}`;
 }
+
+/** A server time (epoch seconds) as a wall-clock time of day in Asia/Shanghai: "14:32:05". */
+export function formatClock(epochSeconds: number, locale: string): string {
+  const key = `${locale}|clock`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+      timeZone: TIME_ZONE,
+    });
+    formatters.set(key, format);
+  }
+  return format.format(new Date(epochSeconds * 1000));
+}
+
+/** A length of time as a timer shows it: "03:07", or "1:02:09" from an hour on. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}

@@ -1,0 +1,96 @@
+"""The four live views pass axe-core's WCAG 2.1 A and AA checks (labels, names, contrast,
+structure) with a speaker, a queue and an open poll on screen.
+
+axe-core runs inside the page, from web/node_modules (a devDependency of web/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page
+
+from tests.browser.live_views import CONSOLE, PHONE, PROJECTOR, new_meeting, sit_down
+from tests.conftest import live_client, login_token
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+async def axe_violations(page: Page) -> list[str]:
+    await page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return result.violations.map((v) => ({
+                id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
+            }));
+        }""",
+        TAGS,
+    )
+    return [f"{v['id']}: {v['help']} at {v['targets'][:3]}" for v in found]
+
+
+@pytest.mark.slow  # four pages, each checked by axe-core
+async def test_the_live_views_pass_axe_checks(
+    browser: Browser,
+    server: str,
+    http: httpx.AsyncClient,
+    admin_token: str,
+    demo: dict[str, Any],
+) -> None:
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run npm ci in web/")
+    meeting = await new_meeting(http, admin_token, demo)
+    m = f"/m/{meeting['id']}"
+    accounts = demo["accounts"]
+    people = []
+    for account in (accounts["moderator"], *accounts["members"][:2]):
+        client = await live_client(server, {"token": await login_token(server, account)})
+        joined = await client.call("join", {"meeting_id": meeting["id"]}, namespace="/live")
+        assert joined["ok"], joined
+        people.append(client)
+    moderator, first, second = people
+    item_id = str(meeting["agenda"][0]["id"])
+
+    async def send(client: Any, type_: str, data: dict[str, Any]) -> None:
+        ack = await client.call(
+            "command", {"id": f"axe-{type_}", "type": type_, "data": data}, namespace="/live"
+        )
+        assert ack["ok"], ack
+
+    # A speaker, one hand waiting and an open poll: every part of each view is drawn.
+    await send(moderator, "agenda.goto", {"item_id": item_id})
+    await send(moderator, "round.start", {})
+    await send(first, "hand.raise", {"kind": "speech"})
+    await send(second, "hand.raise", {"kind": "point_of_order"})
+    await send(moderator, "floor.next", {})
+    await send(
+        moderator, "poll.open", {"question": "是否同意加装电梯方案？", "kind": "yes_no_abstain"}
+    )
+
+    views = [
+        (accounts["members"][0], m, PHONE),
+        (accounts["moderator"], f"{m}/moderate", CONSOLE),
+        (accounts["staff"], f"{m}/screen", PROJECTOR),
+        (accounts["staff"], f"{m}/staff", CONSOLE),
+    ]
+    problems: dict[str, list[str]] = {}
+    try:
+        for account, path, viewport in views:
+            seat = await sit_down(browser, server, account, path, viewport=viewport)
+            try:
+                found = await axe_violations(seat.page)
+                if found:
+                    problems[path] = found
+            finally:
+                await seat.close()
+    finally:
+        for client in people:
+            await client.disconnect()
+    assert problems == {}

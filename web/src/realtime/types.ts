@@ -1,0 +1,268 @@
+/**
+ * The shapes of the /live protocol as docs/protocol.md and CONTRACT.md give them:
+ * the join and command acks, the events, and the meeting snapshot the pages show.
+ */
+
+import type { Category, RoundKind } from "@/api";
+
+export type Phase = "lobby" | "item" | "round" | "closed";
+export type HandKind = "speech" | "point_of_order" | "question";
+export type SpeechKind = HandKind | "turn";
+export type Stance = "pro" | "contra";
+export type AttendanceMode = "in_room" | "remote";
+export type RefusalCode = "invalid" | "forbidden" | "not_found" | "conflict" | "rate_limited";
+
+/** How a browser proves who it is when it connects: the session cookie, or a guest invite. */
+export type LiveAuth = { kind: "session" } | { kind: "invite"; invite: string };
+
+export interface LiveError {
+  code: string;
+  message: string;
+}
+
+export interface LiveEvent {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+  /** Server time (epoch seconds) the event was decided. */
+  at: number;
+}
+
+export interface JoinAckOk {
+  ok: true;
+  seq: number;
+  snapshot?: Snapshot;
+  events?: LiveEvent[];
+  /** The running counts of the open polls (tallies are not events: they have no seq). */
+  tallies?: PollTally[];
+  server_time: number;
+}
+
+export type JoinAck = JoinAckOk | { ok: false; error: LiveError };
+export type CommandAck = { ok: true; seq: number } | { ok: false; error: LiveError };
+
+export interface LiveCommand {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+// --- the snapshot -------------------------------------------------------------------------
+
+export interface LineupSlot {
+  participant_id?: string;
+  category?: Category;
+  role?: "moderator";
+  limit_s: number | null;
+}
+
+export interface AgendaRoundView {
+  round_id: string;
+  kind: RoundKind;
+  title: string;
+  time_limit_s: number | null;
+  lineup: LineupSlot[];
+  status: "pending" | "running" | "done";
+}
+
+export interface AgendaItemView {
+  item_id: string;
+  title: string;
+  description: string | null;
+  is_vote_item: boolean;
+  rounds: AgendaRoundView[];
+}
+
+export interface LineupTurn {
+  participant_id: string;
+  name: string | null;
+  limit_s: number | null;
+}
+
+export interface CurrentRound {
+  item_id: string;
+  round_id: string;
+  kind: RoundKind;
+  title: string;
+  started_at: number;
+  lineup: LineupTurn[];
+}
+
+export interface RoundRun {
+  item_id: string;
+  round_id: string;
+  started_at: number;
+  ended_at: number;
+  unheard: string[];
+}
+
+export interface AgendaView {
+  items: AgendaItemView[];
+  current_item_id: string | null;
+  current_round_id: string | null;
+  current_round: CurrentRound | null;
+  rounds_run: RoundRun[];
+}
+
+export interface QueueEntry {
+  entry_id: string;
+  participant_id: string;
+  name: string | null;
+  category: Category;
+  kind: HandKind;
+  stance: Stance | null;
+  to_participant_id: string | null;
+  raised_at: number;
+  on_behalf: boolean;
+  added_by: string | null;
+}
+
+export interface FloorFields {
+  speech_id: string;
+  participant_id: string;
+  name: string | null;
+  category: Category;
+  kind: SpeechKind;
+  item_id: string;
+  round_id: string | null;
+  started_at: number;
+  limit_s: number | null;
+  entry_id: string | null;
+  to_participant_id: string | null;
+  stance: Stance | null;
+}
+
+export interface FloorView extends FloorFields {
+  /** As of the snapshot's `now`; the pages count from `started_at` with the corrected clock. */
+  elapsed_s: number;
+  over: boolean;
+}
+
+export interface SpeechView extends FloorFields {
+  ended_at: number;
+  duration_s: number;
+  over_s: number;
+  over: boolean;
+}
+
+export interface ParticipantView {
+  participant_id: string;
+  name: string;
+  category: Category;
+  is_moderator: boolean;
+  connected: boolean;
+  connections: number;
+  mode: AttendanceMode | null;
+  checked_in_at: number | null;
+  is_added: boolean;
+  spoken_on_item: number;
+}
+
+export type PollKind = "yes_no_abstain" | "single" | "multiple" | "rating" | "ranking" | "text";
+
+export interface PollOption {
+  option_id: string;
+  label: string;
+}
+
+/** A closed poll's result (CONTRACT.md's keys, and the kind's own figures when it has them). */
+export interface PollResult {
+  counts: Record<string, number>;
+  votes: number;
+  passed: boolean | null;
+  eligible?: number;
+  present?: number;
+  quorum?: { required: number; met: boolean } | null;
+  mean?: number | null;
+  satisfaction?: number | null;
+  answers?: string[];
+}
+
+/**
+ * An open poll's running count, sent apart from the events (Socket.IO `tally`, and in
+ * the join ack). `counts` is null while a poll hides its results until the close.
+ * `version` grows with every vote: the highest one is the newest.
+ */
+export interface PollTally {
+  poll_id: string;
+  votes: number;
+  version: number;
+  counts: Record<string, number> | null;
+  mean?: number | null;
+  satisfaction?: number | null;
+}
+
+export interface PollRules {
+  eligible: Category[];
+  live_results: boolean;
+  allow_change: boolean;
+  max_choices: number | null;
+  closes_in_s: number | null;
+  [key: string]: unknown;
+}
+
+export interface PollView {
+  poll_id: string;
+  question: string;
+  kind: PollKind;
+  secret: boolean;
+  status: "open" | "closed";
+  options: PollOption[];
+  result: PollResult | null;
+  rules?: PollRules;
+  item_id?: string | null;
+  opened_at?: number;
+  closes_at?: number | null;
+  closed_at?: number | null;
+}
+
+/** The room screen unlocked for one participant to vote on it (a member without a phone). */
+export interface KioskView {
+  poll_id: string;
+  participant_id: string;
+  name: string | null;
+  by: string | null;
+}
+
+/** A written suggestion (意见建议) as the staff console lists it. */
+export interface SuggestionView {
+  suggestion_id: string;
+  name: string | null;
+  text: string;
+  /** Epoch seconds. */
+  at: number;
+  theme_label: string | null;
+}
+
+/** A message the server sends apart from the meeting's events (Socket.IO `notice`). */
+export interface LiveNotice {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface Snapshot {
+  meeting_id: string;
+  title: string;
+  phase: Phase;
+  now: number;
+  closed_at: number | null;
+  agenda: AgendaView;
+  queue: QueueEntry[];
+  queue_open: boolean;
+  floor: FloorView | null;
+  polls: PollView[];
+  participants: ParticipantView[];
+  speeches: SpeechView[];
+  kiosk?: KioskView | null;
+  settings: Record<string, unknown>;
+  /** Whom the moderator muted ("room" is the room's microphone) and whether all mics are open. */
+  media?: MediaView;
+}
+
+export interface MediaView {
+  muted: string[];
+  open_mics: boolean;
+}
+
+/** A vote's choice, by poll kind (CONTRACT.md): an option id, several, a number or a text. */
+export type VoteChoice = string | string[] | number;

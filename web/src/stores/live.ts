@@ -1,0 +1,441 @@
+/**
+ * One live meeting in the browser: a Pinia store per meeting holding the server's snapshot,
+ * kept current by applying each event in seq order with the one reducer, rejoining with
+ * since_seq after a gap or a reconnect, and sending commands exactly once.
+ */
+
+import { defineStore } from "pinia";
+import { computed, ref, shallowRef } from "vue";
+
+import { newCommandId } from "@/realtime/commandId";
+import { applyEvent, CannotApply } from "@/realtime/reducer";
+import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
+import type {
+  CommandAck,
+  JoinAckOk,
+  LiveAuth,
+  LiveCommand,
+  LiveError,
+  LiveEvent,
+  LiveNotice,
+  ParticipantView,
+  PollTally,
+  PollView,
+  Snapshot,
+  SuggestionView,
+  VoteChoice,
+} from "@/realtime/types";
+
+export type ConnectionStatus = "connecting" | "online" | "offline" | "refused";
+
+/** How long a hole in the seq may stay open (events from two workers can cross) before we rejoin. */
+const GAP_WAIT_MS = 1_500;
+const CLOCK_TICK_MS = 250;
+/**
+ * After an action is answered, the same action within this time is taken for the second
+ * click of a double click: a toggle (举手) would otherwise undo itself, and 下一位 skip someone.
+ */
+const REPEAT_GUARD_MS = 600;
+
+/** A refusal (or a failure to deliver) shown to the user; `n` tells two equal messages apart. */
+export interface Notice {
+  n: number;
+  type: string;
+  error: LiveError;
+}
+
+interface Outgoing {
+  command: LiveCommand;
+  key: string;
+  resolve: (ack: CommandAck) => void;
+  promise: Promise<CommandAck>;
+}
+
+export interface SendOptions {
+  /** Commands with the same key are one action: a second click while the first is on its way is ignored. */
+  key?: string;
+}
+
+function defineLiveStore(meetingId: number) {
+  return defineStore(`live-${meetingId}`, () => {
+    const snapshot = shallowRef<Snapshot | null>(null);
+    const seq = ref(0);
+    const status = ref<ConnectionStatus>("connecting");
+    /** The server's sentence when it refused the connection or the join. */
+    const refusal = shallowRef<LiveError | null>(null);
+    const notice = shallowRef<Notice | null>(null);
+    /** Keys of the actions on their way to the server (buttons show them as busy). */
+    const pending = ref(new Set<string>());
+    /** This browser's participant on the roster, when it has one. */
+    const myParticipantId = ref<string | null>(null);
+    /** Server time minus this browser's time, in seconds, measured at each join. */
+    const clockOffset = ref(0);
+    /** The running count of each open poll, by poll id (kept apart from the snapshot: no seq). */
+    const tallies = ref<Record<string, PollTally>>({});
+    /** Suggestions as staff see them: loaded over HTTP, then each new one as it is announced. */
+    const suggestions = ref<SuggestionView[]>([]);
+    /** What this browser voted in each poll (the server keeps votes apart from the events). */
+    const myVotes = ref<Record<string, VoteChoice>>({});
+    /** Server time now (epoch seconds), ticking while the meeting is open. */
+    const now = ref(Date.now() / 1000);
+
+    let socket: LiveSocket | null = null;
+    let buffer = new Map<number, LiveEvent>();
+    let joining: Promise<void> | null = null;
+    let joinAgain: "since" | "full" | null = null;
+    let joined = false;
+    let gapTimer: ReturnType<typeof setTimeout> | null = null;
+    let ticker: ReturnType<typeof setInterval> | null = null;
+    let noticeCount = 0;
+    const outbox: Outgoing[] = [];
+    const inFlight = new Map<string, Outgoing>();
+    /** Actions answered a moment ago, by key, with when the guard ends (Date.now()). */
+    const answered = new Map<string, { promise: Promise<CommandAck>; until: number }>();
+
+    // --- derived views the pages share -------------------------------------------------
+
+    const participantsById = computed(
+      () => new Map((snapshot.value?.participants ?? []).map((p) => [p.participant_id, p])),
+    );
+    const me = computed<ParticipantView | null>(() =>
+      myParticipantId.value ? (participantsById.value.get(myParticipantId.value) ?? null) : null,
+    );
+    const currentItem = computed(() => {
+      const agenda = snapshot.value?.agenda;
+      return agenda?.items.find((i) => i.item_id === agenda.current_item_id) ?? null;
+    });
+    const currentRound = computed(() => snapshot.value?.agenda.current_round ?? null);
+    const queue = computed(() => snapshot.value?.queue ?? []);
+    const floor = computed(() => snapshot.value?.floor ?? null);
+    const myEntry = computed(() => queue.value.find((e) => e.participant_id === myParticipantId.value) ?? null);
+    /** 1-based place in the queue, as the server ordered it. */
+    const myPlace = computed(() => (myEntry.value ? queue.value.indexOf(myEntry.value) + 1 : null));
+    /** Every poll with its running count while open (the final result is in `result`). */
+    const polls = computed<(PollView & { tally: PollTally | null })[]>(() =>
+      (snapshot.value?.polls ?? []).map((poll) => ({
+        ...poll,
+        tally: poll.status === "open" ? (tallies.value[poll.poll_id] ?? null) : null,
+      })),
+    );
+    const attendance = computed(() => {
+      const people = snapshot.value?.participants ?? [];
+      return {
+        inRoom: people.filter((p) => p.mode === "in_room").length,
+        remote: people.filter((p) => p.mode === "remote").length,
+        absent: people.filter((p) => p.mode == null).length,
+        online: people.filter((p) => p.connected).length,
+        total: people.length,
+      };
+    });
+
+    // --- the event stream ----------------------------------------------------------------
+
+    function replace(next: Snapshot, atSeq: number): void {
+      snapshot.value = next;
+      seq.value = atSeq;
+      for (const key of [...buffer.keys()]) if (key <= atSeq) buffer.delete(key);
+    }
+
+    /** Applies buffered events while they follow on; a hole that stays open means a rejoin. */
+    function drain(): void {
+      let current = snapshot.value;
+      if (!current) return;
+      let last = seq.value;
+      try {
+        for (let next = buffer.get(last + 1); next; next = buffer.get(last + 1)) {
+          buffer.delete(next.seq);
+          current = applyEvent(current, next);
+          last = next.seq;
+        }
+      } catch (error) {
+        if (!(error instanceof CannotApply)) throw error;
+        // Replaying the same events would fail the same way: ask for a fresh snapshot.
+        snapshot.value = current;
+        seq.value = last;
+        void rejoin("full");
+        return;
+      }
+      snapshot.value = current;
+      seq.value = last;
+      for (const key of [...buffer.keys()]) if (key <= last) buffer.delete(key);
+      watchForGap();
+    }
+
+    function watchForGap(): void {
+      if (gapTimer) clearTimeout(gapTimer);
+      gapTimer = null;
+      if (buffer.size === 0) return;
+      gapTimer = setTimeout(() => {
+        gapTimer = null;
+        if (buffer.size > 0) void rejoin("since");
+      }, GAP_WAIT_MS);
+    }
+
+    function receive(event: LiveEvent): void {
+      if (typeof event?.seq !== "number") return;
+      if (event.seq <= seq.value && snapshot.value) return; // seen already (a replay after rejoin)
+      buffer.set(event.seq, event);
+      if (joined && !joining) drain();
+    }
+
+    /** Tallies can cross on the way from two workers: keep the one with the highest version. */
+    function takeTally(tally: PollTally): void {
+      if (typeof tally?.poll_id !== "string") return;
+      const known = tallies.value[tally.poll_id];
+      if (known && known.version > tally.version) return;
+      tallies.value = { ...tallies.value, [tally.poll_id]: tally };
+    }
+
+    function addSuggestions(items: SuggestionView[]): void {
+      const known = new Set(suggestions.value.map((s) => s.suggestion_id));
+      const fresh = items.filter((s) => !known.has(s.suggestion_id));
+      if (fresh.length > 0) suggestions.value = [...suggestions.value, ...fresh].sort((a, b) => a.at - b.at);
+    }
+
+    function takeNotice(notice: LiveNotice): void {
+      if (notice?.type !== "suggestion.added") return;
+      const data = notice.data;
+      if (typeof data.text !== "string" || typeof data.at !== "number") return;
+      addSuggestions([
+        {
+          suggestion_id: String(data.suggestion_id),
+          name: typeof data.name === "string" ? data.name : null,
+          text: data.text,
+          at: data.at,
+          theme_label: typeof data.theme_label === "string" ? data.theme_label : null,
+        },
+      ]);
+    }
+
+    // --- joining and rejoining -------------------------------------------------------------
+
+    async function joinOnce(mode: "since" | "full"): Promise<void> {
+      if (!socket?.connected) return;
+      const since = mode === "since" && snapshot.value ? seq.value : null;
+      const sentAt = Date.now();
+      let ack;
+      try {
+        ack = await socket.join(meetingId, since);
+      } catch (error) {
+        if (error instanceof AckTimeout) return; // the reconnect that follows joins again
+        throw error;
+      }
+      if (!ack.ok) {
+        refusal.value = ack.error;
+        status.value = "refused";
+        joined = false;
+        return;
+      }
+      takeServerTime(ack, sentAt);
+      for (const tally of ack.tallies ?? []) takeTally(tally);
+      if (ack.snapshot) {
+        replace(ack.snapshot, ack.seq);
+      } else {
+        for (const event of ack.events ?? []) buffer.set(event.seq, event);
+      }
+      joined = true;
+      refusal.value = null;
+      status.value = "online";
+    }
+
+    function takeServerTime(ack: JoinAckOk, sentAt: number): void {
+      if (typeof ack.server_time !== "number") return;
+      // The server read its clock about half-way through the round trip.
+      const middle = (sentAt + Date.now()) / 2;
+      clockOffset.value = ack.server_time - middle / 1000;
+      now.value = Date.now() / 1000 + clockOffset.value;
+    }
+
+    /** Join (again). Overlapping requests become one more join after the running one. */
+    function rejoin(mode: "since" | "full"): Promise<void> {
+      if (joining) {
+        joinAgain = joinAgain === "full" || mode === "full" ? "full" : "since";
+        return joining;
+      }
+      joining = (async () => {
+        try {
+          let next: "since" | "full" | null = mode;
+          while (next) {
+            joinAgain = null;
+            await joinOnce(next);
+            next = joinAgain;
+          }
+        } finally {
+          joining = null;
+        }
+        if (joined) {
+          drain();
+          flushOutbox();
+        }
+      })();
+      return joining;
+    }
+
+    // --- commands ----------------------------------------------------------------------------
+
+    function showRefusal(type: string, error: LiveError): void {
+      noticeCount += 1;
+      notice.value = { n: noticeCount, type, error };
+    }
+
+    function dismissNotice(): void {
+      notice.value = null;
+    }
+
+    function settle(item: Outgoing, ack: CommandAck): void {
+      inFlight.delete(item.command.id);
+      const guard = { promise: item.promise, until: Date.now() + REPEAT_GUARD_MS };
+      answered.set(item.key, guard);
+      setTimeout(() => {
+        if (answered.get(item.key) !== guard) return; // a newer action with this key holds it
+        answered.delete(item.key);
+        const keys = new Set(pending.value);
+        keys.delete(item.key);
+        pending.value = keys;
+      }, REPEAT_GUARD_MS);
+      if (!ack.ok) showRefusal(item.command.type, ack.error);
+      item.resolve(ack);
+    }
+
+    function dispatch(item: Outgoing): void {
+      if (!socket?.connected || !joined) {
+        outbox.push(item);
+        return;
+      }
+      inFlight.set(item.command.id, item);
+      socket.command(item.command).then(
+        (ack) => settle(item, ack),
+        (error: unknown) => {
+          if (!(error instanceof AckTimeout)) throw error;
+          // Lost on the way (the connection dropped): send it again, same id, once rejoined.
+          // The server applies an id once and answers a repeat with the stored ack.
+          inFlight.delete(item.command.id);
+          if (socket?.connected && joined) dispatch(item);
+          else outbox.push(item);
+        },
+      );
+    }
+
+    function flushOutbox(): void {
+      for (const item of outbox.splice(0)) dispatch(item);
+    }
+
+    /**
+     * Send a command. A second call with the same key while the first is on its way returns
+     * the first one's answer: a double click is one action. Refusals also go to `notice`.
+     */
+    function send(type: string, data: Record<string, unknown> = {}, options: SendOptions = {}): Promise<CommandAck> {
+      const key = options.key ?? `${type} ${JSON.stringify(data)}`;
+      for (const item of [...inFlight.values(), ...outbox]) {
+        if (item.key === key) return item.promise;
+      }
+      const recent = answered.get(key);
+      if (recent && recent.until > Date.now()) return recent.promise;
+      let resolve!: (ack: CommandAck) => void;
+      const promise = new Promise<CommandAck>((done) => (resolve = done));
+      const item: Outgoing = { command: { id: newCommandId(), type, data }, key, resolve, promise };
+      pending.value = new Set(pending.value).add(key);
+      dispatch(item);
+      return promise;
+    }
+
+    async function vote(pollId: string, choice: VoteChoice): Promise<CommandAck> {
+      const ack = await send("vote.cast", { poll_id: pollId, choice }, { key: `vote ${pollId}` });
+      if (ack.ok) myVotes.value = { ...myVotes.value, [pollId]: choice };
+      return ack;
+    }
+
+    function isPending(key: string): boolean {
+      return pending.value.has(key);
+    }
+
+    // --- life cycle ------------------------------------------------------------------------------
+
+    function start(auth: LiveAuth): void {
+      if (socket) return;
+      status.value = "connecting";
+      refusal.value = null;
+      socket = openLiveSocket(auth, {
+        connected: () => void rejoin("since"),
+        disconnected: () => {
+          joined = false;
+          if (status.value !== "refused") status.value = "offline";
+        },
+        refused: (message, code) => {
+          refusal.value = { code: code ?? "unauthorized", message };
+          status.value = "refused";
+        },
+        event: receive,
+        tally: takeTally,
+        notice: takeNotice,
+      });
+      ticker = setInterval(() => {
+        now.value = Date.now() / 1000 + clockOffset.value;
+      }, CLOCK_TICK_MS);
+    }
+
+    function stop(): void {
+      socket?.close();
+      socket = null;
+      joined = false;
+      if (gapTimer) clearTimeout(gapTimer);
+      if (ticker) clearInterval(ticker);
+      gapTimer = ticker = null;
+      buffer = new Map();
+      status.value = "connecting";
+    }
+
+    function setMyParticipant(participantId: string | null): void {
+      myParticipantId.value = participantId;
+    }
+
+    return {
+      meetingId,
+      snapshot,
+      seq,
+      status,
+      refusal,
+      notice,
+      pending,
+      myParticipantId,
+      myVotes,
+      tallies,
+      suggestions,
+      clockOffset,
+      now,
+      participantsById,
+      me,
+      currentItem,
+      currentRound,
+      queue,
+      floor,
+      myEntry,
+      myPlace,
+      polls,
+      attendance,
+      start,
+      stop,
+      send,
+      vote,
+      isPending,
+      dismissNotice,
+      setMyParticipant,
+      addSuggestions,
+      resync: () => rejoin("full"),
+    };
+  });
+}
+
+const definitions = new Map<number, ReturnType<typeof defineLiveStore>>();
+
+/** The store of one live meeting (the same instance for every component of that meeting). */
+export function useLiveMeeting(meetingId: number) {
+  let useStore = definitions.get(meetingId);
+  if (!useStore) {
+    useStore = defineLiveStore(meetingId);
+    definitions.set(meetingId, useStore);
+  }
+  return useStore();
+}
+
+export type LiveMeetingStore = ReturnType<typeof useLiveMeeting>;
