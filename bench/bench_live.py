@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -54,7 +55,11 @@ def raw(urls_ports: list[int], redis: str | None) -> list[Any]:
             ["--redis", redis] if redis else []
         )
         managers.append(
-            process(args, {}, f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling")
+            process(
+                args,
+                dict(os.environ),
+                f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling",
+            )
         )
     return managers
 

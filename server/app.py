@@ -5,6 +5,7 @@ The ASGI app is Socket.IO (at /socket.io) in front of Starlette (everything else
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,8 +47,13 @@ class AppState:
 def create_app(settings: Settings) -> Any:
     """The ASGI application for these settings; resources open in its lifespan."""
     db = Database(settings.effective_database_url)
+    # Redis pub/sub channels ignore database numbers, so the channel names the deployment
+    # (its database) to keep two deployments, or two test runs, on one Redis apart.
+    channel = (
+        "hsl-live-" + hashlib.sha256(settings.effective_database_url.encode()).hexdigest()[:12]
+    )
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel="hsl-live")
+        socketio.AsyncRedisManager(settings.redis_url, channel=channel)
         if settings.redis_url
         else None
     )
