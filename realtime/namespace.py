@@ -16,6 +16,7 @@ import socketio
 
 from realtime.ballot_box import BallotBox
 from realtime.broadcast import Broadcaster
+from realtime.connection import error, meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
 from realtime.meeting import SYSTEM, Actor, Command, snapshot
 from realtime.presence import PresenceCounter
@@ -27,7 +28,7 @@ from server.auth import (
     principal_from_token,
 )
 from server.db.engine import Database
-from server.db.models import MeetingParticipant, Person
+from server.db.models import MeetingParticipant
 from server.domain.errors import DomainError, NotFound
 from server.domain.meetings import get_meeting, list_roster
 from server.domain.suggestions import submit_from_live
@@ -55,10 +56,6 @@ def _refused(message: str) -> Exception:
     # The client sees {"message": ..., "data": {"code": "unauthorized"}} in connect_error.
     error: Exception = socketio.exceptions.ConnectionRefusedError(message, {"code": "unauthorized"})
     return error
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -109,47 +106,29 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(
             sid,
             {
-                "person_id": principal.person.id if principal.person else None,
-                "guest_participant_id": principal.guest_participant_id,
-                "guest_meeting_id": principal.guest_meeting_id,
-                "guest_name": principal.guest_name,
+                **principal_fields(principal),
                 "meeting_id": None,
                 "bucket": [float(self.settings.live_command_burst), time.monotonic()],
             },
         )
 
-    async def _principal(self, session_data: dict[str, Any]) -> Principal:
-        async with self.db.session() as session:
-            person = None
-            if session_data["person_id"] is not None:
-                person = await session.get(Person, session_data["person_id"])
-            return Principal(
-                person=person,
-                guest_participant_id=session_data["guest_participant_id"],
-                guest_meeting_id=session_data["guest_meeting_id"],
-                guest_name=session_data["guest_name"],
-            )
-
     # --- joining --------------------------------------------------------------------------
 
     async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
-        if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
-            return _error("invalid", "join 需要 meeting_id")
-        try:
-            meeting_id = int(data["meeting_id"])
-        except ValueError:
-            return _error("invalid", "meeting_id 应为会议编号")
+        meeting_id = meeting_id_of(data)
+        if isinstance(meeting_id, dict):
+            return meeting_id
         since = data.get("since_seq")
         if since is not None and (not isinstance(since, int) or isinstance(since, bool)):
-            return _error("invalid", "since_seq 应为整数")
+            return error("invalid", "since_seq 应为整数")
         session_data = await self.get_session(sid)
-        principal = await self._principal(session_data)
+        principal = await principal_from_fields(self.db, session_data)
         try:
             actor = await self._actor(principal, meeting_id)
         except DomainError as exc:
-            return _error(exc.code, exc.message)
+            return error(exc.code, exc.message)
         if actor is None:
-            return _error("forbidden", "您不在本次会议的参会名单中")
+            return error("forbidden", "您不在本次会议的参会名单中")
         await self.engine.ensure_live(meeting_id, lambda: self._setup(meeting_id))
         previous = session_data.get("meeting_id")
         if previous is not None and previous != meeting_id:
@@ -265,13 +244,13 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session_data = await self.get_session(sid)
         meeting_id = session_data.get("meeting_id")
         if meeting_id is None:
-            return _error("conflict", "请先加入会议（join）再发送指令")
+            return error("conflict", "请先加入会议（join）再发送指令")
         problem = _check_envelope(data)
         if problem:
-            return _error("invalid", problem)
+            return error("invalid", problem)
         if not self._take_token(session_data):
             await self.save_session(sid, session_data)
-            return _error("rate_limited", "操作过于频繁，请稍后再试")
+            return error("rate_limited", "操作过于频繁，请稍后再试")
         await self.save_session(sid, session_data)
         actor = Actor(
             participant_id=session_data["participant_id"],
@@ -299,15 +278,15 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """Suggestions go to their own table and theme board, not the meeting's sequence."""
         body = data.get("data") or {}
         if set(body) != {"text"} or not isinstance(body["text"], str):
-            return _error("invalid", "suggestion.submit 需要 {text}（文本）")
+            return error("invalid", "suggestion.submit 需要 {text}（文本）")
         if actor.participant_id is None:
-            return _error("forbidden", "只有参会人可以提交意见建议")
+            return error("forbidden", "只有参会人可以提交意见建议")
         try:
             result = await submit_from_live(
                 self.db, meeting_id, int(actor.participant_id), body["text"], data["id"]
             )
         except DomainError as exc:
-            return _error(exc.code, exc.message)
+            return error(exc.code, exc.message)
         notice = result.pop("broadcast", None)
         if notice is not None:
             await self.broadcaster.notify(meeting_id, notice)

@@ -15,13 +15,13 @@ from typing import Any
 
 import socketio
 
+from realtime.connection import error, meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import LiveEngine
 from realtime.media.gateway import MediaGateway, MediaUnavailable
 from realtime.media.ice import ice_servers
 from realtime.namespace import LiveNamespace
-from server.auth import Principal, meeting_participant, meeting_role
+from server.auth import meeting_participant, meeting_role
 from server.db.engine import Database
-from server.db.models import Person
 from server.domain.errors import NotFound
 from server.domain.meetings import get_meeting
 
@@ -37,10 +37,6 @@ ROOM_ROLES = ("moderator", "staff")
 
 def media_room(meeting_id: int) -> str:
     return f"media:{meeting_id}"
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -60,61 +56,43 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(
             sid,
             {
-                "person_id": principal.person.id if principal.person else None,
-                "guest_participant_id": principal.guest_participant_id,
-                "guest_meeting_id": principal.guest_meeting_id,
-                "guest_name": principal.guest_name,
+                **principal_fields(principal),
                 "meeting_id": None,
                 "joined_at": 0.0,
             },
         )
 
-    async def _principal(self, data: dict[str, Any]) -> Principal:
-        async with self.db.session() as session:
-            person = None
-            if data["person_id"] is not None:
-                person = await session.get(Person, data["person_id"])
-            return Principal(
-                person=person,
-                guest_participant_id=data["guest_participant_id"],
-                guest_meeting_id=data["guest_meeting_id"],
-                guest_name=data["guest_name"],
-            )
-
     async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
-        if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
-            return _error("invalid", "join 需要 meeting_id")
-        try:
-            meeting_id = int(data["meeting_id"])
-        except ValueError:
-            return _error("invalid", "meeting_id 应为会议编号")
+        meeting_id = meeting_id_of(data)
+        if isinstance(meeting_id, dict):
+            return meeting_id
         kind = data.get("kind", "person")
         if kind not in ("person", "room"):
-            return _error("invalid", "kind 应为 person 或 room")
+            return error("invalid", "kind 应为 person 或 room")
         session_data = await self.get_session(sid)
         if time.monotonic() - session_data["joined_at"] < JOIN_INTERVAL_S:
-            return _error("rate_limited", "操作过于频繁，请稍后再试")
+            return error("rate_limited", "操作过于频繁，请稍后再试")
         session_data["joined_at"] = time.monotonic()
-        principal = await self._principal(session_data)
+        principal = await principal_from_fields(self.db, session_data)
         async with self.db.session() as session:
             try:
                 meeting = await get_meeting(session, meeting_id)
             except NotFound as exc:
-                return _error(exc.code, exc.message)
+                return error(exc.code, exc.message)
             role = await meeting_role(session, principal, meeting)
             participant = await meeting_participant(session, principal, meeting)
         if role is None:
-            return _error("forbidden", "您不在本次会议的参会名单中")
+            return error("forbidden", "您不在本次会议的参会名单中")
         if kind == "room" and role not in ROOM_ROLES:
-            return _error("forbidden", "只有主持人或工作人员可以接入会场设备")
+            return error("forbidden", "只有主持人或工作人员可以接入会场设备")
         await self._leave(sid, session_data)
         try:
             link = await self.gateway.link_for(meeting_id)
             policy = await self.gateway.policy_for(meeting_id)
         except LookupError:
-            return _error("conflict", "会议尚未开始实时进程，请先进入会议")
+            return error("conflict", "会议尚未开始实时进程，请先进入会议")
         except MediaUnavailable as exc:
-            return _error("unavailable", str(exc))
+            return error("unavailable", str(exc))
         servers = ice_servers(self.gateway.settings, label=f"m{meeting_id}")
         participant_id = None if kind == "room" or participant is None else str(participant.id)
         name = "会场" if kind == "room" else principal.name
@@ -131,7 +109,7 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 ice_servers=servers,
             )
         except MediaUnavailable as exc:
-            return _error("unavailable", str(exc))
+            return error("unavailable", str(exc))
         if not reply.get("ok"):
             return {"ok": False, "error": reply.get("error")}
         session_data.update(meeting_id=meeting_id, participant_id=participant_id, kind=kind)
@@ -150,17 +128,17 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session_data = await self.get_session(sid)
         meeting_id = session_data.get("meeting_id")
         if meeting_id is None:
-            return _error("conflict", "请先加入音视频（join）")
+            return error("conflict", "请先加入音视频（join）")
         if not isinstance(data, dict) or data.get("type") != "offer":
-            return _error("invalid", "offer 应为 {type: 'offer', sdp}")
+            return error("invalid", "offer 应为 {type: 'offer', sdp}")
         sdp = data.get("sdp")
         if not isinstance(sdp, str) or not 0 < len(sdp) <= MAX_SDP_CHARS:
-            return _error("invalid", "sdp 缺失或过长")
+            return error("invalid", "sdp 缺失或过长")
         try:
             link = await self.gateway.link_for(meeting_id)
             reply = await link.request("offer", peer_id=sid, sdp=sdp)
         except MediaUnavailable as exc:
-            return _error("unavailable", str(exc))
+            return error("unavailable", str(exc))
         if not reply.get("ok"):
             return {"ok": False, "error": reply.get("error")}
         return {"ok": True, "type": reply["type"], "sdp": reply["sdp"]}

@@ -1,0 +1,51 @@
+"""What /live and /media share about a connection: who it is, and the shape of refusals.
+
+The principal is kept in the Socket.IO session as plain ids and rebuilt when needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.auth import Principal
+from server.db.engine import Database
+from server.db.models import Person
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    """An ack that refuses, in the contract's `{ok: false, error: {code, message}}` shape."""
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def principal_fields(principal: Principal) -> dict[str, Any]:
+    """The principal as the plain values a Socket.IO session can hold."""
+    return {
+        "person_id": principal.person.id if principal.person else None,
+        "guest_participant_id": principal.guest_participant_id,
+        "guest_meeting_id": principal.guest_meeting_id,
+        "guest_name": principal.guest_name,
+    }
+
+
+async def principal_from_fields(db: Database, fields: dict[str, Any]) -> Principal:
+    """The principal again, with the person read fresh (their grants may have changed)."""
+    async with db.session() as session:
+        person = None
+        if fields["person_id"] is not None:
+            person = await session.get(Person, fields["person_id"])
+        return Principal(
+            person=person,
+            guest_participant_id=fields["guest_participant_id"],
+            guest_meeting_id=fields["guest_meeting_id"],
+            guest_name=fields["guest_name"],
+        )
+
+
+def meeting_id_of(data: Any) -> int | dict[str, Any]:
+    """The meeting id a `join` names, or the refusal to answer with."""
+    if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
+        return error("invalid", "join 需要 meeting_id")
+    try:
+        return int(data["meeting_id"])
+    except ValueError:
+        return error("invalid", "meeting_id 应为会议编号")
