@@ -112,9 +112,10 @@ def ours(
         actor = login(urls[0], accounts["members"][1])
         moderator = login(urls[0], accounts["moderator"])
         asyncio.run(open_round(urls[0], moderator, demo["meeting_id"]))
-        extra = ["--token", listener, "--actor-token", actor, "--meeting", str(demo["meeting_id"])]
+        # Tokens may start with "-", so they go as --name=value.
+        extra = [f"--token={listener}", f"--actor-token={actor}", f"--meeting={demo['meeting_id']}"]
         for command in COMMANDS:
-            extra += ["--command", command]
+            extra.append(f"--command={command}")
         result = probe(urls, clients, rounds, extra)
         rate = None
         if throughput_s > 0:
