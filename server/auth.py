@@ -128,17 +128,12 @@ async def principal_from_token(session: AsyncSession, token: str) -> Principal |
     if not token or len(token) > 200:
         return None
     row = await session.scalar(select(AuthSession).where(AuthSession.token_hash == _digest(token)))
-    if row is None or _as_aware(row.expires_at) <= utcnow():
+    if row is None or row.expires_at <= utcnow():
         return None
     person = await session.get(Person, row.person_id)
     if person is None or not person.active:
         return None
     return Principal(person=person, csrf=row.csrf)
-
-
-def _as_aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; everything we store is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def invite_serializer(key: str) -> URLSafeTimedSerializer:
@@ -183,7 +178,7 @@ async def principal_from_invite(session: AsyncSession, key: str, token: str) -> 
     invite = await session.scalar(select(Invite).where(Invite.nonce == data.get("n")))
     if invite is None or invite.revoked:
         raise Unauthorized("邀请链接无效或已被撤销")
-    if _as_aware(invite.expires_at) <= utcnow():
+    if invite.expires_at <= utcnow():
         raise Unauthorized("邀请链接已过期，请向会议工作人员索取新的链接")
     participant = invite.participant
     return Principal(

@@ -5,7 +5,7 @@ Schema changes go through Alembic migrations in `server/db/migrations/`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,9 +17,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names so that migrations read the same on SQLite and PostgreSQL.
@@ -46,8 +48,26 @@ ROUND_KINDS = ("intro", "briefing", "statements", "responses", "discussion", "vo
 JsonDict = JSON().with_variant(JSONB(), "postgresql")
 
 
-def _aware() -> DateTime:
-    return DateTime(timezone=True)
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in UTC, stored with its zone, read back aware on SQLite too.
+
+    SQLite keeps no zone, so what comes back naive is the UTC that was written.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _aware() -> UtcDateTime:
+    return UtcDateTime()
 
 
 class Base(DeclarativeBase):

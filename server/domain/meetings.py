@@ -61,10 +61,6 @@ def _in_utc(fields: dict[str, Any]) -> None:
             fields[name] = fields[name].astimezone(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
 def _check_times(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise Invalid("会议结束时间必须晚于开始时间")
@@ -124,7 +120,7 @@ async def update_meeting(
         meeting.agenda = _build_agenda(agenda)
     for field, value in changes.items():
         setattr(meeting, field, value)
-    _check_times(_aware(meeting.starts_at), _aware(meeting.ends_at))
+    _check_times(meeting.starts_at, meeting.ends_at)
     await session.commit()
     await session.refresh(meeting, ["room", "agenda"])
     return meeting

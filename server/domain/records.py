@@ -230,12 +230,10 @@ def meeting_info(
     )
     recorders = [p.display_name for p in roster if p.role == "staff"]
     chairs = [p.display_name for p in roster if p.role == "moderator"]
-    start = meeting.starts_at if meeting.starts_at.tzinfo else meeting.starts_at.replace(tzinfo=UTC)
-    local = start.astimezone(BEIJING)
+    local = meeting.starts_at.astimezone(BEIJING)
     time = f"{local:%H:%M}"
     if meeting.ends_at is not None:
-        end = meeting.ends_at if meeting.ends_at.tzinfo else meeting.ends_at.replace(tzinfo=UTC)
-        time += f"—{end.astimezone(BEIJING):%H:%M}"
+        time += f"—{meeting.ends_at.astimezone(BEIJING):%H:%M}"
     return MeetingInfo(
         title=f"{meeting.title}纪要",
         date=f"{local.year}年{local.month}月{local.day}日",

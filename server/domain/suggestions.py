@@ -340,7 +340,7 @@ def _suggestion_view(
     duplicate_of: int | None,
     similarity: float | None,
 ) -> SuggestionView:
-    created = s.created_at if s.created_at.tzinfo else s.created_at.replace(tzinfo=UTC)
+    created = s.created_at
     return SuggestionView(
         id=s.id,
         meeting_id=s.meeting_id,

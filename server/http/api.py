@@ -5,7 +5,6 @@ The list `ENDPOINTS` is the whole API; `/api/openapi.json` is generated from it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -22,12 +21,6 @@ from server.http.framework import (
     Endpoint,
 )
 from server.meeting_templates import agenda_rounds
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def me_out(person: Person) -> s.Me:
@@ -77,8 +70,8 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
         room_name=meeting.room.name,
         title=meeting.title,
         topic_title=meeting.topic_title,
-        starts_at=_utc(meeting.starts_at),
-        ends_at=_utc(meeting.ends_at),
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
         place=meeting.place,
         mode=meeting.mode,
         status=meeting.status,

@@ -5,7 +5,6 @@ Each endpoint parses, lets server.domain.transcripts / records decide, and shape
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -26,12 +25,6 @@ from server.http.framework import Context, Endpoint, Handler
 MEETING = "/api/meetings/{meeting_id:int}"
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def segment_out(seg: TranscriptSegment) -> r.SegmentOut:
     return r.SegmentOut(
         id=seg.id,
@@ -45,7 +38,7 @@ def segment_out(seg: TranscriptSegment) -> r.SegmentOut:
         source=seg.source,
         speech_id=seg.speech_id,
         agenda_item_id=seg.agenda_item_id,
-        updated_at=_utc(seg.updated_at),
+        updated_at=seg.updated_at,
         updated_by=seg.updated_by,
     )
 
@@ -77,10 +70,10 @@ def _summary_fields(v: RecordVersion) -> dict[str, Any]:
         "based_on": v.based_on,
         "author_id": v.author_id,
         "author_name": v.author_name,
-        "created_at": _utc(v.created_at),
+        "created_at": v.created_at,
         "signed_by": v.signed_by,
         "signed_by_name": v.signed_by_name,
-        "signed_at": _utc(v.signed_at),
+        "signed_at": v.signed_at,
     }
 
 

@@ -8,7 +8,6 @@ hook (`app.state.announce(meeting_id, notice)`) when the app factory installs on
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -130,8 +129,7 @@ async def screen_topic(ctx: Context) -> g.ScreeningOut:
 
 
 def _word_out(row: VocabularyWord) -> g.WordOut:
-    at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return g.WordOut(id=row.id, word=row.word, created_at=at)
+    return g.WordOut(id=row.id, word=row.word, created_at=row.created_at)
 
 
 async def list_words(ctx: Context) -> g.WordList:
