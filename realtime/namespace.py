@@ -32,11 +32,11 @@ from server.db.models import MeetingParticipant
 from server.domain.errors import DomainError, NotFound
 from server.domain.meetings import get_meeting, list_roster
 from server.domain.suggestions import submit_from_live
+from server.http.framework import SESSION_COOKIE
 from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
-SESSION_COOKIE = "hsl_session"
 
 
 def _cookie_token(environ: dict[str, Any]) -> str | None:
