@@ -37,6 +37,7 @@ export function onUnauthorized(handler: UnauthorizedHandler): void {
 
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** JSON-encoded, except a Blob (a File), which is sent as its bytes. */
   body?: unknown;
   query?: Record<string, string | number | null | undefined>;
   /** Skip the sign-in redirect on 401: for sign-in itself and the "who am I" probe. */
@@ -47,7 +48,10 @@ export interface RequestOptions {
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  // A file goes as it is (the transcript import reads the raw bytes); anything else as JSON.
+  const file = options.body instanceof Blob ? options.body : null;
+  if (file) headers["Content-Type"] = file.type || "application/octet-stream";
+  else if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (WRITE_METHODS.has(method)) {
     const csrf = readCookie(CSRF_COOKIE);
     if (csrf) headers[CSRF_HEADER] = csrf;
@@ -58,7 +62,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     response = await fetch(withQuery(path, options.query), {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: file ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       credentials: "same-origin",
       signal: options.signal,
     });

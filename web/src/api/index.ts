@@ -15,7 +15,13 @@ import type {
   OrgUnit,
   Participant,
   Room,
+  SegmentChange,
+  SegmentNew,
   Suggestion,
+  Transcript,
+  TranscriptImported,
+  TranscriptRebuilt,
+  TranscriptSegment,
 } from "./types";
 
 export { ApiError, onUnauthorized } from "./client";
@@ -67,4 +73,48 @@ export function readInvite(invite: string, signal?: AbortSignal): Promise<Invite
 /** A meeting's suggestions, oldest first (moderators and staff see them all). */
 export async function listSuggestions(meetingId: number, signal?: AbortSignal): Promise<Suggestion[]> {
   return (await request<ItemList<Suggestion>>(`/api/meetings/${meetingId}/suggestions`, { signal })).items;
+}
+
+// --- the transcript (发言记录): moderators and staff of the meeting keep it ---------------
+
+function transcriptPath(meetingId: number): string {
+  return `/api/meetings/${meetingId}/transcript`;
+}
+
+export function getTranscript(meetingId: number, signal?: AbortSignal): Promise<Transcript> {
+  return request(transcriptPath(meetingId), { signal });
+}
+
+/** One segment per speech of the session record; existing segments keep what was typed. */
+export function buildTranscript(meetingId: number): Promise<TranscriptRebuilt> {
+  return request(transcriptPath(meetingId), { method: "POST" });
+}
+
+export function addSegment(meetingId: number, segment: SegmentNew): Promise<TranscriptSegment> {
+  return request(`${transcriptPath(meetingId)}/segments`, { method: "POST", body: segment });
+}
+
+export function updateSegment(
+  meetingId: number,
+  segmentId: number,
+  change: SegmentChange,
+): Promise<TranscriptSegment> {
+  return request(`${transcriptPath(meetingId)}/${segmentId}`, { method: "PATCH", body: change });
+}
+
+export function deleteSegment(meetingId: number, segmentId: number): Promise<Ok> {
+  return request(`${transcriptPath(meetingId)}/${segmentId}`, { method: "DELETE" });
+}
+
+/** Reads a transcript file (text, SRT, WebVTT, DOCX, JSONL) in place of, or after, the transcript. */
+export function importTranscript(
+  meetingId: number,
+  file: File,
+  mode: "replace" | "append",
+): Promise<TranscriptImported> {
+  return request(`${transcriptPath(meetingId)}/import`, {
+    method: "POST",
+    body: file,
+    query: { filename: file.name, mode },
+  });
 }

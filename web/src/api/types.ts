@@ -126,6 +126,63 @@ export interface Suggestion {
   theme_label: string | null;
 }
 
+export type SegmentSource = "live" | "import" | "asr";
+
+/** One turn of a meeting's transcript (发言记录), as docs/minutes.md describes it. */
+export interface TranscriptSegment {
+  id: number;
+  position: number;
+  /** The roster entry (Participant.id) who spoke; null when the name matched nobody. */
+  participant_id: number | null;
+  speaker_name: string;
+  unmatched: boolean;
+  /** Seconds from `record_started_at`, or from the recording's start for an unaligned import. */
+  start_s: number | null;
+  end_s: number | null;
+  text: string;
+  source: SegmentSource;
+  /** The speech of the floor events this turn belongs to (s1, s2, …). */
+  speech_id: string | null;
+  agenda_item_id: number | null;
+  /** ISO-8601. */
+  updated_at: string;
+  updated_by: number | null;
+}
+
+export interface Transcript {
+  meeting_id: number;
+  /** Epoch seconds that live segments' times count from; null before anyone spoke. */
+  record_started_at: number | null;
+  segments: TranscriptSegment[];
+  unmatched: string[];
+}
+
+export interface TranscriptRebuilt {
+  added: number;
+  transcript: Transcript;
+}
+
+export interface TranscriptImported {
+  format: string;
+  imported: number;
+  /** Imported turns linked to a speech of the session record. */
+  aligned: number;
+  unmatched: string[];
+  transcript: Transcript;
+}
+
+/** A new segment: after `after_id` (or at the end), the speaker by roster id or by name. */
+export interface SegmentNew {
+  after_id?: number | null;
+  participant_id?: number | null;
+  speaker_name?: string | null;
+  text?: string;
+  start_s?: number | null;
+  end_s?: number | null;
+}
+
+export type SegmentChange = Omit<SegmentNew, "after_id">;
+
 export interface ItemList<T> {
   items: T[];
 }
