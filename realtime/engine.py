@@ -36,6 +36,7 @@ from realtime.meeting import (
 from realtime.poll_storage import POLL_HOOKS
 from server.db.engine import Database
 from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
+from server.domain.meetings import speaking_rules_of
 
 log = logging.getLogger("hsl.live")
 # A client that is further behind than this gets a snapshot instead of the missed events.
@@ -65,7 +66,6 @@ class _Live:
 
 def setup_from_meeting(meeting: Meeting, roster: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The machine's setup dict for a meeting as it stands in the database now."""
-    settings = meeting.settings.get("live", {}) if isinstance(meeting.settings, dict) else {}
     return {
         "meeting_id": str(meeting.id),
         "title": meeting.title,
@@ -88,7 +88,7 @@ def setup_from_meeting(meeting: Meeting, roster: Sequence[Mapping[str, Any]]) ->
             for item in meeting.agenda
         ],
         "participants": list(roster),
-        "settings": settings,
+        "settings": speaking_rules_of(meeting),
     }
 
 

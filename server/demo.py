@@ -23,7 +23,7 @@ from server.db.models import (
     RoleGrant,
     Room,
 )
-from server.meeting_templates import agenda_rounds
+from server.meeting_templates import agenda_rounds, speaking_rules
 from server.settings import Settings
 
 CITY = "盐城市"
@@ -42,6 +42,8 @@ PEOPLE: list[tuple[str, str, str, str | None, str | None, str]] = [
     ("maqiang", "马强", "guest", None, "participant", "demo-member-9"),
     ("admin", "系统管理员", "official", None, None, "demo-admin"),
 ]
+
+DEMO_BUDGETS_S = {"member": 1800, "stakeholder": 1800, "official": 1200, "guest": 600}
 
 AGENDA: list[dict[str, Any]] = [
     {
@@ -155,7 +157,8 @@ async def _build(session: AsyncSession) -> int:
         place="五星街道党群服务中心二楼协商议事室（线上同步）",
         mode="hybrid",
         status="scheduled",
-        settings={},
+        # Each side's speaking time per agenda item, shown to the moderator as it runs out.
+        settings={"live": speaking_rules({"budgets_s": DEMO_BUDGETS_S})},
     )
     meeting.agenda = [
         AgendaItem(

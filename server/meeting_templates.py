@@ -1,6 +1,7 @@
-"""Agenda items filled from the live meeting's templates (realtime/templates.py).
+"""What a planned meeting takes from the live meeting machine: agenda items filled from its
+templates (realtime/templates.py) and the speaking rules it checks (realtime/machine/setup.py).
 
-Used by the API when a new meeting names a template, and by the demo data.
+Used by the API when a meeting is planned, and by the demo data.
 """
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from realtime import templates
+from realtime.machine.setup import Settings
+from realtime.machine.types import Refusal
+from server.domain.errors import Invalid
 
 
 def agenda_rounds(item: dict[str, Any]) -> dict[str, Any]:
@@ -24,3 +28,12 @@ def agenda_rounds(item: dict[str, Any]) -> dict[str, Any]:
             for r in templates.rounds(template)
         ]
     return item
+
+
+def speaking_rules(raw: dict[str, Any]) -> dict[str, Any]:
+    """The meeting's speaking rules as the live machine will apply them, every rule spelt out
+    (defaults included); raises Invalid with the machine's own sentence for a bad rule."""
+    try:
+        return Settings.from_dict(raw).to_dict()
+    except Refusal as refusal:
+        raise Invalid(refusal.message) from None

@@ -193,12 +193,17 @@ def limit_for(state: MeetingState, kind: SpeechKind, turn_limit_s: int | None = 
     return settings.speech_limit_s
 
 
+def round_budgeted(kind: RoundKind) -> bool:
+    """Whether speeches in a round of this kind count against their category's budget."""
+    return kind not in UNBUDGETED_ROUNDS
+
+
 def charged_to_budget(state: MeetingState, floor: Floor) -> bool:
     if floor.round_id is None:
         return True
     item = state.setup.item(floor.item_id)
     spec = None if item is None else item.round(floor.round_id)
-    return spec is None or spec.kind not in UNBUDGETED_ROUNDS
+    return spec is None or round_budgeted(spec.kind)
 
 
 def budgets(state: MeetingState, now: float) -> dict[str, dict[str, Any]]:

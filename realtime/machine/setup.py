@@ -169,6 +169,15 @@ class Settings:
     question_limit_s: int | None = 60
     budgets_s: Mapping[Category, int] = field(default_factory=dict)
 
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, object]) -> Settings:
+        """Validate and build the rules alone (as a meeting is planned); raises
+        `Refusal("invalid", ...)` naming the first fault."""
+        try:
+            return cls(**_SETTINGS.parse(raw, "发言规则"))
+        except SchemaError as exc:
+            raise Refusal("invalid", f"发言规则有误：{exc}") from exc
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "points_of_order_first": self.points_of_order_first,

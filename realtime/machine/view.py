@@ -52,7 +52,12 @@ def _agenda(state: MeetingState) -> dict[str, Any]:
             **item.to_dict(),
             "is_vote_item": item.is_vote_item,
             "rounds": [
-                {**r.to_dict(), "status": status(item.item_id, r.round_id)} for r in item.rounds
+                {
+                    **r.to_dict(),
+                    "status": status(item.item_id, r.round_id),
+                    "budgeted": rules.round_budgeted(r.kind),
+                }
+                for r in item.rounds
             ],
         }
         for item in state.setup.agenda

@@ -19,7 +19,14 @@ from server.auth import (
     require,
     require_person,
 )
-from server.db.models import AgendaItem, AgendaRound, Meeting, MeetingParticipant, Person
+from server.db.models import (
+    AgendaItem,
+    AgendaRound,
+    LiveMeeting,
+    Meeting,
+    MeetingParticipant,
+    Person,
+)
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 
 ORGANISERS = ("staff", "moderator", "cppcc_staff")
@@ -93,11 +100,14 @@ def _build_agenda(agenda: list[dict[str, Any]]) -> list[AgendaItem]:
 async def create_meeting(
     session: AsyncSession, principal: Principal | None, fields: dict[str, Any]
 ) -> Meeting:
+    """A new meeting; `speaking_rules`, when given, are the live machine's checked settings
+    (server.meeting_templates.speaking_rules)."""
     await require(session, principal, ORGANISERS, room_id=fields["room_id"])
     _in_utc(fields)
     _check_times(fields["starts_at"], fields.get("ends_at"))
     agenda = fields.pop("agenda", [])
-    meeting = Meeting(**fields, status="scheduled", settings=fields.get("settings") or {})
+    rules = fields.pop("speaking_rules", None)
+    meeting = Meeting(**fields, status="scheduled", settings={"live": rules} if rules else {})
     meeting.agenda = _build_agenda(agenda)
     session.add(meeting)
     await session.commit()
@@ -114,16 +124,37 @@ async def update_meeting(
         await require(session, principal, ORGANISERS, room_id=changes["room_id"])
     _in_utc(changes)
     agenda = changes.pop("agenda", None)
+    rules = changes.pop("speaking_rules", None)
+    if (agenda is not None or rules is not None) and await has_gone_live(session, meeting):
+        # The live meeting runs on the setup stored when it first opened; a change now
+        # would show here and never reach the meeting.
+        raise Conflict("会议已开始，不能再修改议程和发言规则")
     if agenda is not None:
-        if meeting.status != "scheduled":
-            raise Conflict("会议已开始，不能再修改议程")
         meeting.agenda = _build_agenda(agenda)
+    if rules is not None:
+        meeting.settings = {**meeting.settings, "live": rules}
     for field, value in changes.items():
         setattr(meeting, field, value)
     _check_times(meeting.starts_at, meeting.ends_at)
     await session.commit()
     await session.refresh(meeting, ["room", "agenda"])
     return meeting
+
+
+async def has_gone_live(session: AsyncSession, meeting: Meeting) -> bool:
+    """Whether the meeting has started or its live meeting has opened (its setup is fixed)."""
+    if meeting.status != "scheduled":
+        return True
+    opened = await session.scalar(
+        select(LiveMeeting.meeting_id).where(LiveMeeting.meeting_id == meeting.id)
+    )
+    return opened is not None
+
+
+def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:
+    """The speaking rules as stored for the live machine ({} for its defaults)."""
+    stored = meeting.settings.get("live") if isinstance(meeting.settings, dict) else None
+    return stored if isinstance(stored, dict) else {}
 
 
 async def list_participants(

@@ -20,7 +20,7 @@ from server.http.framework import (
     Context,
     Endpoint,
 )
-from server.meeting_templates import agenda_rounds
+from server.meeting_templates import agenda_rounds, speaking_rules
 
 
 def me_out(person: Person) -> s.Me:
@@ -76,6 +76,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
         mode=meeting.mode,
         status=meeting.status,
         agenda=[s.AgendaItemOut.model_validate(i, from_attributes=True) for i in meeting.agenda],
+        speaking_rules=speaking_rules(meetings.speaking_rules_of(meeting)),
     )
 
 
@@ -256,15 +257,18 @@ async def list_meetings(ctx: Context) -> s.MeetingList:
     return s.MeetingList(items=[meeting_out(m) for m in rows])
 
 
-def _with_templates(fields: dict[str, Any]) -> dict[str, Any]:
+def _planned(fields: dict[str, Any]) -> dict[str, Any]:
+    """A meeting's fields with the agenda's templates filled in and its speaking rules checked."""
     if fields.get("agenda") is not None:
         fields["agenda"] = [agenda_rounds(item) for item in fields["agenda"]]
+    if fields.get("speaking_rules") is not None:
+        fields["speaking_rules"] = speaking_rules(fields["speaking_rules"])
     return fields
 
 
 async def create_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingIn = ctx.body
-    fields = _with_templates(body.model_dump())
+    fields = _planned(body.model_dump())
     meeting = await meetings.create_meeting(ctx.session, ctx.principal, fields)
     return meeting_out(meeting)
 
@@ -277,7 +281,7 @@ async def get_meeting(ctx: Context) -> s.MeetingOut:
 
 async def update_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingPatch = ctx.body
-    fields = _with_templates(body.model_dump(exclude_unset=True))
+    fields = _planned(body.model_dump(exclude_unset=True))
     meeting = await meetings.update_meeting(
         ctx.session, ctx.principal, ctx.path_int("meeting_id"), fields
     )

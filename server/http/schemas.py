@@ -6,7 +6,7 @@ Lengths and choices are bounded here so that bad input is refused before it reac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -162,6 +162,13 @@ class AgendaItemIn(Input):
     )
 
 
+RULES_DOC = (
+    "The live meeting's speaking rules (docs/protocol.md, settings): points_of_order_first, "
+    "first_contribution, alternate_categories, max_speeches_per_item, speech_limit_s, "
+    "point_of_order_limit_s, question_limit_s, budgets_s {category: seconds per item}"
+)
+
+
 class MeetingIn(Input):
     room_id: int
     title: Title
@@ -171,6 +178,7 @@ class MeetingIn(Input):
     place: Title
     mode: Mode
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=50)
+    speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
 
 
 class MeetingPatch(Input):
@@ -182,6 +190,7 @@ class MeetingPatch(Input):
     place: Title | None = None
     mode: Mode | None = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
+    speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
 
 
 class RoundOut(BaseModel):
@@ -211,6 +220,7 @@ class MeetingOut(BaseModel):
     mode: Mode
     status: Status
     agenda: list[AgendaItemOut]
+    speaking_rules: dict[str, Any] = Field(description="Every speaking rule, defaults included")
 
 
 class MeetingList(BaseModel):

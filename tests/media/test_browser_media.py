@@ -1,10 +1,11 @@
 """Three members in headless Chromium with fake microphones meet through the aiortc server.
 
 Each browser plays its own tone (吴秀兰 440 Hz, 郑国强 1000 Hz, 孙丽华 700 Hz) and runs the
-real MediaPanel. The moderator mutes 郑国强, gives 吴秀兰 the floor: the others receive her
-audio and video (bytes and frames rising in getStats). Then 郑国强 gets the floor while
-muted: nobody receives anything. The recording holds 吴秀兰's speech, as long as she had
-the floor, and not one moment of 郑国强's tone.
+real MediaPanel. The moderator mutes 郑国强 in the real moderator console and gives 吴秀兰
+the floor: the others receive her audio and video (bytes and frames rising in getStats).
+Then 郑国强 gets the floor while muted: nobody receives anything, until he is unmuted. The
+recording holds 吴秀兰's speech, as long as she had the floor, and not one moment of
+郑国强's tone.
 """
 
 from __future__ import annotations
@@ -52,6 +53,17 @@ async def open_panel(
     await page.get_by_role("button", name="加入音视频").click()
     status = page.get_by_test_id("media-status")
     await expect(status).to_have_attribute("data-phase", "connected", timeout=30_000)
+    return page
+
+
+async def open_console(browser: Browser | None, server: str, token: str, meeting_id: int) -> Page:
+    """The real moderator console, signed in with the moderator's token as session cookie."""
+    assert browser is not None
+    context = await browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    await context.add_cookies([{"name": "hsl_session", "value": token, "url": server}])
+    page = await context.new_page()
+    await page.goto(f"{server}/m/{meeting_id}/moderate")
+    await expect(page.get_by_test_id("moderator-media")).to_be_visible(timeout=15_000)
     return page
 
 
@@ -123,8 +135,13 @@ async def test_members_hear_the_floor_and_the_recording_has_only_what_was_heard(
     for page in (speaker_page, muted_page, listener_page):
         await expect(page.get_by_test_id("media-live")).to_contain_text("获得发言权后自动打开")
 
+    # The moderator mutes 郑国强 from the console; his browser is told at once.
     muted_id = people["muted"].participant_id
-    assert (await m.moderator.send("media.mute", {"participant_id": muted_id}))["ok"]
+    console = await open_console(
+        listener_page.context.browser, server, people["moderator"].token, m.meeting_id
+    )
+    await console.get_by_text("查看名单", exact=True).click()
+    await console.get_by_role("button", name="将郑国强静音").click()
     await expect(muted_page.get_by_test_id("media-live")).to_have_text("主持人已将您静音")
 
     # 吴秀兰 has the floor: her microphone opens and both others receive her.
@@ -149,6 +166,9 @@ async def test_members_hear_the_floor_and_the_recording_has_only_what_was_heard(
     for page in (listener_page, speaker_page):
         assert (await rising(page, "audio", 2))["bytes"] == 0
     assert (await m.moderator.send("floor.end"))["ok"]
+    await console.get_by_role("button", name="取消郑国强的静音").click()
+    await expect(muted_page.get_by_test_id("media-live")).to_contain_text("获得发言权后自动打开")
+    await console.context.close()
 
     # The speaker sees her own connection quality; the moderator's view is tested elsewhere.
     await expect(speaker_page.get_by_test_id("media-quality")).to_contain_text("连接质量")

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import bearer
+from tests.conftest import bearer, live_client
 
 
 async def test_healthz_reports_database_and_realtime(http: httpx.AsyncClient) -> None:
@@ -194,3 +194,56 @@ async def test_staff_schedules_and_updates_a_meeting(
         "/api/meetings", json={**body, "room_id": 3}, headers=bearer(staff_token)
     )
     assert other_room.status_code == 403
+
+
+async def test_speaking_rules_are_planned_with_the_meeting_and_fixed_once_it_opens(
+    server: str, http: httpx.AsyncClient, staff_token: str
+) -> None:
+    body = {
+        "room_id": 1,
+        "title": "五星街道停车难协商会",
+        "topic_title": "小区停车难",
+        "starts_at": "2026-12-12T09:00:00+08:00",
+        "place": "五星街道党群服务中心",
+        "mode": "hybrid",
+        "agenda": [{"title": "停车位规划", "rounds": [{"kind": "discussion", "title": "讨论"}]}],
+        "speaking_rules": {"budgets_s": {"member": 900, "stakeholder": 900}, "speech_limit_s": 120},
+    }
+    staff = bearer(staff_token)
+    r = await http.post("/api/meetings", json=body, headers=staff)
+    assert r.status_code == 201, r.text
+    meeting = r.json()
+    rules = meeting["speaking_rules"]
+    assert rules["budgets_s"] == {"member": 900, "stakeholder": 900}
+    assert rules["speech_limit_s"] == 120
+    assert rules["points_of_order_first"] is True  # a rule not given keeps its default
+    path = f"/api/meetings/{meeting['id']}"
+
+    # A bad rule is refused with the machine's own sentence, and nothing changes.
+    for wrong in ({"budgets_s": {"member": 10}}, {"budgets_s": {"菜农": 900}}, {"speed": 1}):
+        bad = await http.patch(path, json={"speaking_rules": wrong}, headers=staff)
+        assert bad.status_code == 400, bad.text
+        assert bad.json()["error"]["message"].startswith("发言规则有误")
+    assert (await http.get(path, headers=staff)).json()["speaking_rules"] == rules
+
+    changed = await http.patch(
+        path, json={"speaking_rules": {"budgets_s": {"official": 600}}}, headers=staff
+    )
+    assert changed.json()["speaking_rules"]["budgets_s"] == {"official": 600}
+
+    # The live meeting opens on first join; its snapshot carries the planned rules, and
+    # from then on neither the rules nor the agenda can change.
+    client = await live_client(server, {"token": staff_token})
+    try:
+        ack = await client.call("join", {"meeting_id": meeting["id"]}, namespace="/live")
+    finally:
+        await client.disconnect()
+    assert ack["snapshot"]["settings"]["budgets_s"] == {"official": 600}
+    assert ack["snapshot"]["budgets"]["official"]["budget_s"] == 600
+    for change in ({"speaking_rules": {"budgets_s": {"member": 600}}}, {"agenda": []}):
+        late = await http.patch(path, json=change, headers=staff)
+        assert late.status_code == 409
+        assert late.json()["error"]["message"] == "会议已开始，不能再修改议程和发言规则"
+    assert (await http.get(path, headers=staff)).json()["speaking_rules"]["budgets_s"] == {
+        "official": 600
+    }

@@ -25,6 +25,7 @@ import type {
 } from "./types";
 
 export { ApiError, onUnauthorized } from "./client";
+export { CATEGORIES } from "./types";
 export type * from "./types";
 
 export function login(credentials: LoginRequest): Promise<LoginResponse> {

@@ -3,7 +3,9 @@
  * server/http/schemas.py; names follow GLOSSARY.md.
  */
 
-export type Category = "member" | "stakeholder" | "official" | "guest";
+/** The four kinds of participant (第十条), in the order the rules list them. */
+export const CATEGORIES = ["member", "stakeholder", "official", "guest"] as const;
+export type Category = (typeof CATEGORIES)[number];
 export type CppccLevel = "city" | "county";
 export type RoleName = "admin" | "cppcc_staff" | "party_reviewer" | "moderator" | "staff";
 export type OrgLevel = "city" | "county" | "township" | "village";

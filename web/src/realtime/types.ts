@@ -63,6 +63,8 @@ export interface AgendaRoundView {
   time_limit_s: number | null;
   lineup: LineupSlot[];
   status: "pending" | "running" | "done";
+  /** Whether its speeches count against their category's budget (the server's rule). */
+  budgeted: boolean;
 }
 
 export interface AgendaItemView {
@@ -240,6 +242,14 @@ export interface LiveNotice {
   data: Record<string, unknown>;
 }
 
+/** One category's speaking time on the current item, as the server counts it. */
+export interface BudgetView {
+  budget_s: number | null;
+  used_s: number;
+  left_s: number | null;
+  exhausted: boolean;
+}
+
 export interface Snapshot {
   meeting_id: string;
   title: string;
@@ -253,6 +263,8 @@ export interface Snapshot {
   polls: PollView[];
   participants: ParticipantView[];
   speeches: SpeechView[];
+  /** As of the snapshot's `now`; the store keeps its own running figures (`budgets`). */
+  budgets: Record<Category, BudgetView>;
   kiosk?: KioskView | null;
   settings: Record<string, unknown>;
   /** Whom the moderator muted ("room" is the room's microphone) and whether all mics are open. */

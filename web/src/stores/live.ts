@@ -10,8 +10,11 @@ import { computed, ref, shallowRef } from "vue";
 import { newCommandId } from "@/realtime/commandId";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
+import { CATEGORIES, type Category } from "@/api";
 import type {
+  BudgetView,
   CommandAck,
+  FloorFields,
   JoinAckOk,
   LiveAuth,
   LiveCommand,
@@ -117,6 +120,30 @@ function defineLiveStore(meetingId: number) {
         tally: poll.status === "open" ? (tallies.value[poll.poll_id] ?? null) : null,
       })),
     );
+    /**
+     * Each budgeted category's speaking time on the current item, running: the server's
+     * count (realtime/machine/rules.py `budgets`) kept current from the events and the clock.
+     */
+    const budgets = computed<(BudgetView & { category: Category })[]>(() => {
+      const state = snapshot.value;
+      if (!state) return [];
+      const limits = (state.settings.budgets_s ?? {}) as Partial<Record<Category, number>>;
+      const itemId = state.agenda.current_item_id;
+      const rounds = state.agenda.items.find((i) => i.item_id === itemId)?.rounds ?? [];
+      const unbudgeted = new Set(rounds.filter((r) => !r.budgeted).map((r) => r.round_id));
+      const counts = (f: FloorFields) =>
+        f.item_id === itemId && (f.round_id === null || !unbudgeted.has(f.round_id));
+      const used = new Map<Category, number>();
+      const add = (category: Category, seconds: number) => used.set(category, (used.get(category) ?? 0) + seconds);
+      for (const speech of state.speeches) if (counts(speech)) add(speech.category, speech.duration_s);
+      if (state.floor && counts(state.floor)) add(state.floor.category, Math.max(0, now.value - state.floor.started_at));
+      return CATEGORIES.flatMap((category) => {
+        const budget = limits[category];
+        if (typeof budget !== "number") return [];
+        const spent = used.get(category) ?? 0;
+        return [{ category, budget_s: budget, used_s: spent, left_s: budget - spent, exhausted: budget - spent <= 0 }];
+      });
+    });
     const attendance = computed(() => {
       const people = snapshot.value?.participants ?? [];
       return {
@@ -412,6 +439,7 @@ function defineLiveStore(meetingId: number) {
       myEntry,
       myPlace,
       polls,
+      budgets,
       attendance,
       start,
       stop,
