@@ -5,9 +5,9 @@
  */
 import { io } from "socket.io-client";
 import { createApp, h } from "vue";
-import { createI18n } from "vue-i18n";
 
 import MediaPanel from "@/components/MediaPanel.vue";
+import { i18n } from "@/i18n";
 import type { MediaSession, MediaSignal } from "@/realtime/media";
 
 declare global {
@@ -35,5 +35,5 @@ const app = createApp({
       },
     }),
 });
-app.use(createI18n({ legacy: false, locale: "zh-CN", fallbackLocale: "zh-CN", messages: { "zh-CN": {}, en: {} } }));
+app.use(i18n);
 app.mount("#app");
