@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.transcript import (
@@ -81,6 +81,19 @@ async def editable_meeting(
     return meeting, principal
 
 
+async def lock_transcript(session: AsyncSession, meeting_id: int) -> None:
+    """Writers of one meeting's transcript go one at a time, until the transaction ends.
+
+    Each reads the segments and then adds to them or renumbers them; two at once (every open
+    staff console builds when a speech starts or ends) would add a speech twice. PostgreSQL
+    locks the meeting's row; SQLite has one write lock, taken by a write that changes nothing.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(Meeting.id).where(Meeting.id == meeting_id).with_for_update())
+    else:
+        await session.execute(update(Meeting).where(Meeting.id == meeting_id).values(id=Meeting.id))
+
+
 async def segments_of(session: AsyncSession, meeting_id: int) -> list[TranscriptSegment]:
     rows = await session.scalars(
         select(TranscriptSegment)
@@ -114,6 +127,7 @@ async def build_from_record(
     go before the first segment of a later speech. Returns the view and how many were added.
     """
     _, who = await editable_meeting(session, principal, meeting_id)
+    await lock_transcript(session, meeting_id)
     record = await load_record(session, meeting_id)
     if not record.speeches:
         raise Conflict("会议记录中还没有发言（尚无人获得发言权），无法按发言生成记录段落。")
@@ -247,6 +261,7 @@ async def add_segment(
         session, meeting_id, fields.get("participant_id"), fields.get("speaker_name")
     )
     _check_times(fields.get("start_s"), fields.get("end_s"))
+    await lock_transcript(session, meeting_id)
     segments = await segments_of(session, meeting_id)
     at = len(segments)
     if fields.get("after_id") is not None:
@@ -275,6 +290,7 @@ async def delete_segment(
     session: AsyncSession, principal: Principal | None, meeting_id: int, segment_id: int
 ) -> None:
     await editable_meeting(session, principal, meeting_id)
+    await lock_transcript(session, meeting_id)
     segment = await _segment(session, meeting_id, segment_id)
     await session.delete(segment)
     _renumber([s for s in await segments_of(session, meeting_id) if s.id != segment_id])
@@ -346,6 +362,7 @@ async def _store(
     source: str,
     mode: ImportMode,
 ) -> ImportResult:
+    await lock_transcript(session, meeting.id)
     roster = await list_roster(session, meeting.id)
     matched = match_roster(parsed, roster)
     record = await load_record(session, meeting.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -50,6 +52,25 @@ async def test_segments_are_prefilled_from_the_floor_events_and_typed_text_is_ke
     assert added.json()["participant_id"] == c.ids["周建平"] and added.json()["position"] == 1
     listed = (await http.get(url, headers=c.as_("赵雪梅"))).json()["segments"]
     assert [s["speaker_name"] for s in listed] == ["林美玲", "周建平", "何建军"]
+
+
+async def test_two_consoles_building_at_once_make_one_segment_per_speech(
+    consultation: Consultation, http: httpx.AsyncClient
+) -> None:
+    """Every open staff console asks for the segments when a speech starts or ends, so the
+    requests of two consoles meet; each speech still gets exactly one segment."""
+    c = consultation
+    await c.go_live(["周建平", "林美玲", "何建军"])
+    await c.hold_speeches(["林美玲", "何建军"])
+    url = f"/api/meetings/{c.meeting_id}/transcript"
+    answers = await asyncio.gather(
+        *(http.post(url, headers=c.as_(name)) for name in ["赵雪梅", "周建平"] * 4)
+    )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert sum(a.json()["added"] for a in answers) == 2
+    listed = (await http.get(url, headers=c.as_("赵雪梅"))).json()["segments"]
+    assert [s["speech_id"] for s in listed] == ["s1", "s2"]
+    assert [s["position"] for s in listed] == [0, 1]
 
 
 async def test_a_participant_can_neither_read_nor_edit_the_transcript(
