@@ -5,6 +5,7 @@
 
 import { request } from "./client";
 import type {
+  DraftOf,
   InviteInfo,
   ItemList,
   LoginRequest,
@@ -14,8 +15,12 @@ import type {
   Ok,
   OrgUnit,
   Participant,
+  RecordKind,
+  RecordVersion,
   Room,
   Suggestion,
+  Transcript,
+  VersionSummary,
 } from "./types";
 
 export { ApiError, onUnauthorized } from "./client";
@@ -67,4 +72,72 @@ export function readInvite(invite: string, signal?: AbortSignal): Promise<Invite
 /** A meeting's suggestions, oldest first (moderators and staff see them all). */
 export async function listSuggestions(meetingId: number, signal?: AbortSignal): Promise<Suggestion[]> {
   return (await request<ItemList<Suggestion>>(`/api/meetings/${meetingId}/suggestions`, { signal })).items;
+}
+
+// --- The written record: transcript, minutes and recommendation-report versions. ------------
+
+/** The meeting's transcript; only its moderators and staff may read it (others get 403). */
+export function getTranscript(meetingId: number, signal?: AbortSignal): Promise<Transcript> {
+  return request(`/api/meetings/${meetingId}/transcript`, { signal });
+}
+
+function recordPath(meetingId: number, kind: RecordKind, number?: number): string {
+  const base = `/api/meetings/${meetingId}/${kind}`;
+  return number === undefined ? base : `${base}/${number}`;
+}
+
+/** Every version for editors; participants get the signed ones only. */
+export async function listVersions(
+  meetingId: number,
+  kind: RecordKind,
+  signal?: AbortSignal,
+): Promise<VersionSummary[]> {
+  return (await request<ItemList<VersionSummary>>(recordPath(meetingId, kind), { signal })).items;
+}
+
+export function getVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+  signal?: AbortSignal,
+): Promise<RecordVersion<K>> {
+  return request(recordPath(meetingId, kind, number), { signal });
+}
+
+/** Drafts new minutes from the transcript (409 while the transcript is empty). */
+export function draftMinutes(meetingId: number): Promise<RecordVersion<"minutes">> {
+  return request(recordPath(meetingId, "minutes"), { method: "POST", body: {} });
+}
+
+/** Drafts a recommendation report from the given minutes version. */
+export function draftReport(meetingId: number, minutesVersion: number): Promise<RecordVersion<"recommendations">> {
+  return request(recordPath(meetingId, "recommendations"), {
+    method: "POST",
+    body: { minutes_version: minutesVersion },
+  });
+}
+
+/** Saves an edit of version `number` as the next version. */
+export function saveVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+  draft: DraftOf[K],
+  note: string,
+): Promise<RecordVersion<K>> {
+  return request(recordPath(meetingId, kind, number), { method: "PUT", body: { draft, note } });
+}
+
+/** The moderator signs a version off (签发). */
+export function signVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+): Promise<RecordVersion<K>> {
+  return request(`${recordPath(meetingId, kind, number)}/sign`, { method: "POST" });
+}
+
+/** Where a version downloads as a file; a plain link, so the browser saves it with the server's name. */
+export function versionFileUrl(meetingId: number, kind: RecordKind, number: number, format: "docx" | "md"): string {
+  return `${recordPath(meetingId, kind, number)}/${format}`;
 }
