@@ -72,6 +72,13 @@ export const router = createRouter({
       props: numberParam("meetingId"),
       meta: { requiresAuth: true, titleKey: "home.meetings" },
     },
+    {
+      path: "/meetings/:meetingId(\\d+)/minutes",
+      name: "minutes",
+      component: () => import("@/pages/MinutesPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "minutes.title", wide: true },
+    },
     // The live pages are separate chunks: the participant's phone loads only its own page.
     {
       path: "/m/:meetingId(\\d+)",

@@ -5,6 +5,7 @@
 
 import { request } from "./client";
 import type {
+  DraftOf,
   InviteInfo,
   ItemList,
   LoginRequest,
@@ -14,6 +15,8 @@ import type {
   Ok,
   OrgUnit,
   Participant,
+  RecordKind,
+  RecordVersion,
   Room,
   SegmentChange,
   SegmentNew,
@@ -22,6 +25,7 @@ import type {
   TranscriptImported,
   TranscriptRebuilt,
   TranscriptSegment,
+  VersionSummary,
 } from "./types";
 
 export { ApiError, onUnauthorized } from "./client";
@@ -82,6 +86,7 @@ function transcriptPath(meetingId: number): string {
   return `/api/meetings/${meetingId}/transcript`;
 }
 
+/** The meeting's transcript; only its moderators and staff may read it (others get 403). */
 export function getTranscript(meetingId: number, signal?: AbortSignal): Promise<Transcript> {
   return request(transcriptPath(meetingId), { signal });
 }
@@ -118,4 +123,67 @@ export function importTranscript(
     body: file,
     query: { filename: file.name, mode },
   });
+}
+
+// --- minutes and recommendation-report versions (会议纪要, 协商建议) ----------------------
+
+function recordPath(meetingId: number, kind: RecordKind, number?: number): string {
+  const base = `/api/meetings/${meetingId}/${kind}`;
+  return number === undefined ? base : `${base}/${number}`;
+}
+
+/** Every version for editors; participants get the signed ones only. */
+export async function listVersions(
+  meetingId: number,
+  kind: RecordKind,
+  signal?: AbortSignal,
+): Promise<VersionSummary[]> {
+  return (await request<ItemList<VersionSummary>>(recordPath(meetingId, kind), { signal })).items;
+}
+
+export function getVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+  signal?: AbortSignal,
+): Promise<RecordVersion<K>> {
+  return request(recordPath(meetingId, kind, number), { signal });
+}
+
+/** Drafts new minutes from the transcript (409 while the transcript is empty). */
+export function draftMinutes(meetingId: number): Promise<RecordVersion<"minutes">> {
+  return request(recordPath(meetingId, "minutes"), { method: "POST", body: {} });
+}
+
+/** Drafts a recommendation report from the given minutes version. */
+export function draftReport(meetingId: number, minutesVersion: number): Promise<RecordVersion<"recommendations">> {
+  return request(recordPath(meetingId, "recommendations"), {
+    method: "POST",
+    body: { minutes_version: minutesVersion },
+  });
+}
+
+/** Saves an edit of version `number` as the next version. */
+export function saveVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+  draft: DraftOf[K],
+  note: string,
+): Promise<RecordVersion<K>> {
+  return request(recordPath(meetingId, kind, number), { method: "PUT", body: { draft, note } });
+}
+
+/** The moderator signs a version off (签发). */
+export function signVersion<K extends RecordKind>(
+  meetingId: number,
+  kind: K,
+  number: number,
+): Promise<RecordVersion<K>> {
+  return request(`${recordPath(meetingId, kind, number)}/sign`, { method: "POST" });
+}
+
+/** Where a version downloads as a file; a plain link, so the browser saves it with the server's name. */
+export function versionFileUrl(meetingId: number, kind: RecordKind, number: number, format: "docx" | "md"): string {
+  return `${recordPath(meetingId, kind, number)}/${format}`;
 }

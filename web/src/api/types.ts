@@ -193,3 +193,131 @@ export interface ItemList<T> {
 export interface ErrorBody {
   error: { code: string; message: string };
 }
+
+// --- The written record (docs/minutes.md): minutes and report versions. --------------------
+
+/** The two documents kept as numbered versions: 会议纪要 and 协商建议. */
+export type RecordKind = "minutes" | "recommendations";
+
+export interface VersionSummary {
+  number: number;
+  status: "draft" | "signed";
+  note: string;
+  /** For a report: the minutes version it was drafted from. */
+  based_on: number | null;
+  author_id: number | null;
+  author_name: string;
+  /** ISO-8601. */
+  created_at: string;
+  signed_by: number | null;
+  signed_by_name: string | null;
+  signed_at: string | null;
+}
+
+/** A drafted sentence and the transcript segment it was taken from (null: none). */
+export interface LinkedSentence {
+  text: string;
+  segment_id: number | null;
+}
+
+export interface MinutesHeader {
+  title: string;
+  number: string;
+  date: string;
+  time: string;
+  place: string;
+  moderator: string;
+  recorder: string;
+  topic: string;
+  agenda: string[];
+  /** Names by attendance group (政协委员, 利益相关方代表, ...). */
+  present: Record<string, string[]>;
+  observers: string[];
+  absent: string[];
+}
+
+export interface KeyPoint {
+  speaker: string;
+  participant_id: number | null;
+  text: string;
+  segment_ids: (number | null)[];
+  sentences: LinkedSentence[];
+}
+
+export interface MinutesSection {
+  title: string;
+  headline: string;
+  keywords: string[];
+  first_segment_id: number | null;
+  last_segment_id: number | null;
+  summary: string;
+  summary_sentences: LinkedSentence[];
+  key_points: KeyPoint[];
+}
+
+export interface MinutesPoll {
+  question: string;
+  counts: Record<string, number>;
+  votes: number;
+  passed: boolean | null;
+  segment_id: number | null;
+  source: "live" | "transcript" | "edited";
+}
+
+/** A decision (议定事项), a dissent (不同意见) or an action (下一步工作). */
+export interface Finding {
+  text: string;
+  speaker: string;
+  segment_id: number | null;
+  participant_id: number | null;
+  unit: string | null;
+}
+
+export interface MinutesSpeaker {
+  label: string;
+  name: string;
+  participant_id: number | null;
+  category: string;
+  matched: boolean;
+  turns: number;
+  chars: number;
+}
+
+export interface MinutesDraft {
+  header: MinutesHeader;
+  summary: string;
+  summary_sentences: LinkedSentence[];
+  sections: MinutesSection[];
+  polls: MinutesPoll[];
+  decisions: Finding[];
+  dissent: Finding[];
+  actions: Finding[];
+  speakers: MinutesSpeaker[];
+  unmatched_speakers: string[];
+  source: Record<string, unknown>;
+  segment_ids: number[];
+}
+
+export interface Recommendation {
+  number: number | null;
+  text: string;
+  rationale: string;
+  unit: string | null;
+  segment_id: number | null;
+}
+
+/** The recommendation report (协商建议). */
+export interface ReportDraft {
+  title: string;
+  recipient: string;
+  intro: string;
+  items: Recommendation[];
+  closing: string;
+}
+
+export interface DraftOf {
+  minutes: MinutesDraft;
+  recommendations: ReportDraft;
+}
+
+export type RecordVersion<K extends RecordKind> = VersionSummary & { draft: DraftOf[K] };
