@@ -226,10 +226,15 @@ async def invite_guest(
     return token
 
 
-async def my_participation(
-    session: AsyncSession, principal: Principal, meeting: Meeting
-) -> MeetingParticipant | None:
-    return await meeting_participant(session, principal, meeting)
+async def my_place(
+    session: AsyncSession, principal: Principal | None, meeting_id: int
+) -> tuple[str | None, MeetingParticipant | None]:
+    """What the asker is in the meeting (moderator, staff, participant or nothing, as the
+    server decides it for every action) and their roster entry, if they have one."""
+    meeting = await read_meeting(session, principal, meeting_id)
+    assert principal is not None
+    role = await meeting_role(session, principal, meeting)
+    return role, await meeting_participant(session, principal, meeting)
 
 
 async def list_roster(session: AsyncSession, meeting_id: int) -> list[MeetingParticipant]:

@@ -288,6 +288,15 @@ async def update_meeting(ctx: Context) -> s.MeetingOut:
     return meeting_out(meeting)
 
 
+async def my_place(ctx: Context) -> s.MyPlaceOut:
+    role, participant = await meetings.my_place(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id")
+    )
+    return s.MyPlaceOut.model_validate(
+        {"role": role, "participant_id": participant.id if participant else None}
+    )
+
+
 async def list_participants(ctx: Context) -> s.ParticipantList:
     rows = await meetings.list_participants(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
     return s.ParticipantList(items=[participant_out(p) for p in rows])
@@ -392,6 +401,14 @@ ENDPOINTS: list[Endpoint] = [
         "修改会议",
         s.MeetingPatch,
         s.MeetingOut,
+    ),
+    Endpoint(
+        "GET",
+        "/api/meetings/{meeting_id:int}/me",
+        my_place,
+        "我在本次会议中的身份（主持人、工作人员、参会人或无）",
+        None,
+        s.MyPlaceOut,
     ),
     Endpoint(
         "GET",

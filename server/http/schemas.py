@@ -248,6 +248,13 @@ class ParticipantList(BaseModel):
     items: list[ParticipantOut]
 
 
+class MyPlaceOut(BaseModel):
+    role: MeetingRole | None = Field(
+        description="moderator, staff or participant as every action is checked; null: none"
+    )
+    participant_id: int | None = Field(description="The asker's roster entry, if any")
+
+
 class InviteIn(Input):
     participant_id: int
     ttl_s: int | None = Field(default=None, ge=1, le=90 * 24 * 3600)

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import bearer, live_client
+from tests.conftest import bearer, live_client, login_token
+from tests.live.conftest import new_person
 
 
 async def test_healthz_reports_database_and_realtime(http: httpx.AsyncClient) -> None:
@@ -247,3 +248,36 @@ async def test_speaking_rules_are_planned_with_the_meeting_and_fixed_once_it_ope
     assert (await http.get(path, headers=staff)).json()["speaking_rules"]["budgets_s"] == {
         "official": 600
     }
+
+
+async def test_each_person_learns_their_own_place_in_a_meeting(
+    server: str, http: httpx.AsyncClient, admin_token: str, demo: dict[str, Any]
+) -> None:
+    path = f"/api/meetings/{demo['meeting_id']}/me"
+    accounts = demo["accounts"]
+    places = {}
+    for key, account in (
+        ("moderator", accounts["moderator"]),
+        ("staff", accounts["staff"]),
+        ("member", accounts["members"][0]),
+    ):
+        r = await http.get(path, headers=bearer(await login_token(server, account)))
+        assert r.status_code == 200, r.text
+        places[key] = r.json()
+    assert [places[k]["role"] for k in ("moderator", "staff", "member")] == [
+        "moderator",
+        "staff",
+        "participant",
+    ]
+    roster = await http.get(
+        f"/api/meetings/{demo['meeting_id']}/participants", headers=bearer(admin_token)
+    )
+    ids = {p["name"]: p["id"] for p in roster.json()["items"]}
+    assert places["member"]["participant_id"] == ids[accounts["members"][0]["name"]]
+
+    # Someone signed in but on no roster and with no grant over the room is nothing here.
+    _, outsider = await new_person(http, admin_token, "韩志刚", "guest")
+    r = await http.get(path, headers=bearer(outsider))
+    assert r.json() == {"role": None, "participant_id": None}
+    anonymous = await http.get(path)
+    assert anonymous.status_code == 403 and anonymous.json()["error"]["message"] == "请先登录"

@@ -12,6 +12,7 @@ import type {
   LoginResponse,
   Me,
   Meeting,
+  MyPlace,
   Ok,
   OrgUnit,
   Participant,
@@ -64,6 +65,11 @@ export async function listMeetings(roomId: number | null, signal?: AbortSignal):
 
 export function getMeeting(meetingId: number, signal?: AbortSignal): Promise<Meeting> {
   return request(`/api/meetings/${meetingId}`, { signal });
+}
+
+/** The signed-in person's role in the meeting (moderator, staff, participant, or none). */
+export function getMyPlace(meetingId: number, signal?: AbortSignal): Promise<MyPlace> {
+  return request(`/api/meetings/${meetingId}/me`, { signal });
 }
 
 export async function listParticipants(meetingId: number, signal?: AbortSignal): Promise<Participant[]> {

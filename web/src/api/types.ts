@@ -109,6 +109,13 @@ export interface Participant {
   attendance_mode: "in_room" | "remote" | null;
 }
 
+/** What the signed-in person is in one meeting, as the server checks every action. */
+export interface MyPlace {
+  role: MeetingRole | null;
+  /** Their roster entry, if they have one. */
+  participant_id: number | null;
+}
+
 /** What an invite link opens: the meeting and the guest it was made for. */
 export interface InviteInfo {
   meeting: Meeting;
