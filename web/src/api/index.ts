@@ -22,6 +22,9 @@ import type {
   SegmentChange,
   SegmentNew,
   Suggestion,
+  ThemeBoard,
+  ThemePollDraft,
+  ThemePollRequest,
   Transcript,
   TranscriptImported,
   TranscriptRebuilt,
@@ -192,4 +195,49 @@ export function signVersion<K extends RecordKind>(
 /** Where a version downloads as a file; a plain link, so the browser saves it with the server's name. */
 export function versionFileUrl(meetingId: number, kind: RecordKind, number: number, format: "docx" | "md"): string {
   return `${recordPath(meetingId, kind, number)}/${format}`;
+}
+
+// --- the theme board (意见建议主题): moderators and staff of the meeting ------------------
+
+function themesPath(meetingId: number, rest = ""): string {
+  return `/api/meetings/${meetingId}/themes${rest}`;
+}
+
+/** The theme board (moderators and staff): themes with keywords and ranked members, near-duplicates. */
+export function getThemeBoard(meetingId: number, signal?: AbortSignal): Promise<ThemeBoard> {
+  return request(themesPath(meetingId), { signal });
+}
+
+/** Cluster every suggestion afresh; staff edits (pins and names) are kept. */
+export function reclusterThemes(meetingId: number): Promise<ThemeBoard> {
+  return request(themesPath(meetingId, "/recluster"), { method: "POST" });
+}
+
+/** Merge themes into the first of `themeIds`, optionally naming the result. */
+export function mergeThemes(meetingId: number, themeIds: number[], name?: string): Promise<ThemeBoard> {
+  return request(themesPath(meetingId, "/merge"), { method: "POST", body: { theme_ids: themeIds, name } });
+}
+
+/** Take suggestions out of a theme: together they become a theme of their own. */
+export function splitTheme(meetingId: number, themeId: number, suggestionIds: number[]): Promise<ThemeBoard> {
+  return request(themesPath(meetingId, "/split"), {
+    method: "POST",
+    body: { theme_id: themeId, parts: [suggestionIds] },
+  });
+}
+
+/** Move suggestions into a theme, or (`themeId` null) into a new theme. */
+export function moveSuggestions(meetingId: number, suggestionIds: number[], themeId: number | null): Promise<ThemeBoard> {
+  const body = themeId === null ? { suggestion_ids: suggestionIds } : { suggestion_ids: suggestionIds, theme_id: themeId };
+  return request(themesPath(meetingId, "/move"), { method: "POST", body });
+}
+
+/** Give a theme staff's name; an empty name goes back to the generated label. */
+export function renameTheme(meetingId: number, themeId: number, name: string): Promise<ThemeBoard> {
+  return request(themesPath(meetingId, `/${themeId}`), { method: "PATCH", body: { name: name || null } });
+}
+
+/** The `poll.open` command that asks the meeting to choose or rank among the themes. */
+export function themesToPoll(meetingId: number, body: ThemePollRequest): Promise<ThemePollDraft> {
+  return request(themesPath(meetingId, "/poll"), { method: "POST", body });
 }

@@ -192,6 +192,61 @@ export interface SegmentNew {
 
 export type SegmentChange = Omit<SegmentNew, "after_id">;
 
+/** One suggestion on the theme board, in the order the server ranks its theme's members. */
+export interface ThemeMember {
+  suggestion_id: number;
+  text: string;
+  name: string;
+  /** Cosine similarity to the theme's centre (the ranking). */
+  centrality: number;
+  /** Staff placed it (a move, split or merge): re-clustering keeps it where it is. */
+  pinned: boolean;
+}
+
+/** A theme (主题) of the board: `label` is the staff name when there is one, else the generated label. */
+export interface Theme {
+  id: number;
+  key: string;
+  label: string;
+  name: string | null;
+  keywords: string[];
+  size: number;
+  position: number;
+  representative: string;
+  members: ThemeMember[];
+}
+
+/** Near-duplicate suggestions: the most typical first (similarity 1.0), each other's similarity to it. */
+export interface DuplicateGroup {
+  members: { suggestion_id: number; similarity: number }[];
+}
+
+/** GET /api/meetings/{id}/themes and the answer to every board edit; themes in the server's order. */
+export interface ThemeBoard {
+  meeting_id: number;
+  revision: number;
+  total: number;
+  join_threshold: number;
+  themes: Theme[];
+  duplicates: DuplicateGroup[];
+}
+
+export type ThemePollKind = "multiple" | "ranking";
+
+export interface ThemePollRequest {
+  kind: ThemePollKind;
+  /** Omitted: every theme, in board order. */
+  theme_ids?: number[];
+  question?: string;
+}
+
+/** The `poll.open` command the moderator's client sends; the server opens nothing itself. */
+export interface ThemePollDraft {
+  type: "poll.open";
+  data: { question: string; kind: ThemePollKind; options: string[]; secret: boolean };
+  theme_ids: number[];
+}
+
 export interface ItemList<T> {
   items: T[];
 }

@@ -3,7 +3,7 @@
  * the join and command acks, the events, and the meeting snapshot the pages show.
  */
 
-import type { Category, RoundKind } from "@/api";
+import type { Category, MeetingRole, RoundKind } from "@/api";
 
 export type Phase = "lobby" | "item" | "round" | "closed";
 export type HandKind = "speech" | "point_of_order" | "question";
@@ -36,6 +36,10 @@ export interface JoinAckOk {
   /** The running counts of the open polls (tallies are not events: they have no seq). */
   tallies?: PollTally[];
   server_time: number;
+  /** This connection's participant on the roster (null for staff who are not on it). */
+  participant_id?: string | null;
+  /** What this connection is in the meeting, as the server decided it. */
+  role?: MeetingRole;
 }
 
 export type JoinAck = JoinAckOk | { ok: false; error: LiveError };

@@ -7,6 +7,7 @@
 import { defineStore } from "pinia";
 import { computed, ref, shallowRef } from "vue";
 
+import type { MeetingRole } from "@/api";
 import { newCommandId } from "@/realtime/commandId";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
@@ -71,6 +72,13 @@ function defineLiveStore(meetingId: number) {
     const pending = ref(new Set<string>());
     /** This browser's participant on the roster, when it has one. */
     const myParticipantId = ref<string | null>(null);
+    /** What the server says this connection is in the meeting (the join ack's `role`). */
+    const myRole = ref<MeetingRole | null>(null);
+    /**
+     * Joins that followed a (re)connect. Notices are not replayed: whoever keeps state built
+     * from them reloads it when this moves on.
+     */
+    const connectedJoins = ref(0);
     /** Server time minus this browser's time, in seconds, measured at each join. */
     const clockOffset = ref(0);
     /** The running count of each open poll, by poll id (kept apart from the snapshot: no seq). */
@@ -90,6 +98,7 @@ function defineLiveStore(meetingId: number) {
     let gapTimer: ReturnType<typeof setTimeout> | null = null;
     let ticker: ReturnType<typeof setInterval> | null = null;
     let noticeCount = 0;
+    const noticeListeners = new Set<(notice: LiveNotice) => void>();
     const outbox: Outgoing[] = [];
     const inFlight = new Map<string, Outgoing>();
     /** Actions answered a moment ago, by key, with when the guard ends (Date.now()). */
@@ -219,8 +228,16 @@ function defineLiveStore(meetingId: number) {
       if (fresh.length > 0) suggestions.value = [...suggestions.value, ...fresh].sort((a, b) => a.at - b.at);
     }
 
+    /** Hear every notice (the theme board needs them all, in order); returns the unsubscribe. */
+    function onNotice(listener: (notice: LiveNotice) => void): () => void {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    }
+
     function takeNotice(notice: LiveNotice): void {
-      if (notice?.type !== "suggestion.added") return;
+      if (typeof notice?.type !== "string" || typeof notice.data !== "object" || notice.data === null) return;
+      for (const listener of noticeListeners) listener(notice);
+      if (notice.type !== "suggestion.added") return;
       const data = notice.data;
       if (typeof data.text !== "string" || typeof data.at !== "number") return;
       addSuggestions([
@@ -254,6 +271,8 @@ function defineLiveStore(meetingId: number) {
         return;
       }
       takeServerTime(ack, sentAt);
+      if (ack.role) myRole.value = ack.role;
+      if (!joined) connectedJoins.value += 1;
       for (const tally of ack.tallies ?? []) takeTally(tally);
       if (ack.snapshot) {
         replace(ack.snapshot, ack.seq);
@@ -425,6 +444,8 @@ function defineLiveStore(meetingId: number) {
       notice,
       pending,
       myParticipantId,
+      myRole,
+      connectedJoins,
       myVotes,
       tallies,
       suggestions,
@@ -449,6 +470,7 @@ function defineLiveStore(meetingId: number) {
       dismissNotice,
       setMyParticipant,
       addSuggestions,
+      onNotice,
       resync: () => rejoin("full"),
     };
   });
