@@ -139,6 +139,14 @@ async def test_edits_naming_unknown_things_are_refused(themed: Collection) -> No
             f"{themed.base}/themes/{path}", json=body, headers=bearer(themed.staff)
         )
         assert r.status_code == status, (path, body, r.text)
+    # A merge of one theme says in Chinese what is missing.
+    one = await themed.http.post(
+        f"{themed.base}/themes/merge",
+        json={"theme_ids": [first["id"]]},
+        headers=bearer(themed.staff),
+    )
+    assert one.status_code == 400
+    assert one.json()["error"]["message"] == "输入有误 — theme_ids：至少 2 项"
     after = await themed.board()
     assert [(t["id"], t["size"]) for t in after["themes"]] == [
         (t["id"], t["size"]) for t in board["themes"]
