@@ -107,9 +107,8 @@ export function useTranscript(live: LiveMeetingStore) {
 
   // Back online: what others saved meanwhile comes in, and failed saves are tried again.
   watch(
-    () => live.status,
-    (status, before) => {
-      if (status !== "online" || before === "online") return;
+    () => live.connectedJoins,
+    () => {
       void sync();
       for (const id of drafts.keys()) if (saveState.get(id) === "failed") void saveNow(id);
     },
