@@ -1,5 +1,6 @@
 """The four live views pass axe-core's WCAG 2.1 A and AA checks (labels, names, contrast,
-structure) with a speaker, a queue and an open poll on screen.
+structure) with a speaker, a queue and an open poll on screen, and the participant, moderator
+and staff views fit a 360 px phone without scrolling sideways.
 
 axe-core runs inside the page, from web/node_modules (a devDependency of web/).
 """
@@ -34,6 +35,16 @@ async def axe_violations(page: Page) -> list[str]:
         TAGS,
     )
     return [f"{v['id']}: {v['help']} at {v['targets'][:3]}" for v in found]
+
+
+async def sideways(page: Page, name: str) -> dict[str, list[str]]:
+    """The page scrolls sideways: its width and the widest thing that sticks out."""
+    wide: list[Any] = await page.evaluate(
+        """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"""
+    )
+    if wide[0] <= wide[1]:
+        return {}
+    return {name: [f"the page is {wide[0]} px wide on a {wide[1]} px screen"]}
 
 
 @pytest.mark.slow  # four pages, each checked by axe-core
@@ -80,6 +91,8 @@ async def test_the_live_views_pass_axe_checks(
         (accounts["staff"], f"{m}/screen", PROJECTOR),
         (accounts["staff"], f"{m}/staff", CONSOLE),
     ]
+    # Every view but the projector's is also used on a 360 px phone: nothing may stick out.
+    phones = [(accounts["moderator"], f"{m}/moderate"), (accounts["staff"], f"{m}/staff")]
     problems: dict[str, list[str]] = {}
     try:
         for account, path, viewport in views:
@@ -88,6 +101,14 @@ async def test_the_live_views_pass_axe_checks(
                 found = await axe_violations(seat.page)
                 if found:
                     problems[path] = found
+                if viewport == PHONE:
+                    problems.update(await sideways(seat.page, path))
+            finally:
+                await seat.close()
+        for account, path in phones:
+            seat = await sit_down(browser, server, account, path, viewport=PHONE, phone=True)
+            try:
+                problems.update(await sideways(seat.page, f"{path} (phone)"))
             finally:
                 await seat.close()
     finally:
