@@ -50,6 +50,8 @@ async def new_meeting(
             {"title": ITEM_TITLE, "rounds": [DISCUSSION, {"kind": "vote", "title": "表决"}]},
             {"title": "下一步工作安排", "rounds": [{"kind": "summary", "title": "总结"}]},
         ],
+        # Shown on the moderator console as each side's time runs down; never enforced.
+        "speaking_rules": {"budgets_s": {"member": 1800, "stakeholder": 1800}},
     }
     created = await http.post("/api/meetings", json=body, headers=bearer(admin_token))
     assert created.status_code == 201, created.text
