@@ -110,6 +110,8 @@ def _nfkc_except_chinese_punctuation(text: str) -> str:
 def _drop_invisible(text: str) -> str:
     # Control and format characters (zero-width spaces, BOMs, bidi marks) break segmentation
     # and are never meant to be read; newlines and tabs are whitespace, tidied below.
+    if text.isprintable():
+        return text  # none of them is printable, and the check runs in C
     return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
     )
