@@ -101,7 +101,7 @@ async def test_the_transcript_typed_live_is_saved_and_survives_a_reload_and_goin
         await expect(page.get_by_test_id("transcript-saved")).to_have_text(
             "1 段尚未保存，请勿关闭页面"
         )
-        await expect(segments(page).nth(1)).to_contain_text("未保存")
+        await expect(segments(page).nth(1)).to_contain_text("未保存（将自动重试）")
         await staff.context.set_offline(False)
         await expect(page.get_by_test_id("transcript-saved")).to_have_text(
             "全部已保存", timeout=20_000

@@ -35,8 +35,8 @@ interface Pending {
   failures: number;
 }
 
-/** A failure that may pass by itself (no answer, or the server's own fault), worth retrying. */
-function passing(error: unknown): boolean {
+/** A failure that may pass by itself (no answer, or the server's own fault): retried by itself. */
+export function passing(error: unknown): boolean {
   return error instanceof ApiError && (error.code === "network" || error.status >= 500);
 }
 

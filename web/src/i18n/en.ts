@@ -467,7 +467,7 @@ const en: Messages = {
       saving: "Saving…",
       saved: "Saved",
       failed: "Not saved",
-      retrying: "will retry by itself",
+      retrying: "trying again by itself",
       unsaved: "{n} segment(s) not saved yet: keep this page open",
       allSaved: "All saved",
       unmatched: "Speaker to check",
