@@ -7,11 +7,10 @@
 import { defineStore } from "pinia";
 import { computed, ref, shallowRef } from "vue";
 
-import type { MeetingRole } from "@/api";
+import { CATEGORIES, type Category, type MeetingRole } from "@/api";
 import { newCommandId } from "@/realtime/commandId";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
-import { CATEGORIES, type Category } from "@/api";
 import type {
   BudgetView,
   CommandAck,
