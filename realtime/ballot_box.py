@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from realtime.acks import refusal_of
 from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
 from realtime.machine.poll_types import Poll
@@ -147,7 +148,7 @@ class BallotBox:
             stored = await answered(session, meeting_id, [key])
             if key in stored:
                 return stored[key]
-            ack = {"ok": False, "error": refusal.to_dict()}
+            ack = refusal_of(refusal)
             await record_acks(session, meeting_id, {key: ack})
         return ack
 
@@ -226,7 +227,7 @@ class BallotBox:
                 else:
                     reason = refusal_reason(vote.state, vote.ballot, outcome)
                     refusal = vote_refusal(vote.state, vote.actor, "conflict", reason)
-                    new[key] = {"ok": False, "error": refusal.to_dict()}
+                    new[key] = refusal_of(refusal)
             await record_acks(session, meeting_id, new)
         acks.update(new)
         return acks, [outcome_of.get(v.command_key) for v in votes]
@@ -330,4 +331,4 @@ def _busy(pending: _Pending) -> dict[str, Any]:
     refusal = vote_refusal(
         pending.state, pending.actor, "conflict", "投票暂未保存，请稍后用同一指令重试"
     )
-    return {"ok": False, "error": refusal.to_dict()}
+    return refusal_of(refusal)

@@ -1,4 +1,4 @@
-"""What /live and /media share about a connection: who it is, and the shape of refusals.
+"""What /live and /media share about a connection: who it is and which meeting it names.
 
 The principal is kept in the Socket.IO session as plain ids and rebuilt when needed.
 """
@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from realtime.acks import error
 from server.auth import Principal
 from server.db.engine import Database
 from server.db.models import Person
-
-
-def error(code: str, message: str) -> dict[str, Any]:
-    """An ack that refuses, in the contract's `{ok: false, error: {code, message}}` shape."""
-    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 def principal_fields(principal: Principal) -> dict[str, Any]:

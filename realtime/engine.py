@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from realtime.acks import refusal_of
 from realtime.hooks import StorageHook
 from realtime.machine.polls import UNSEQUENCED
 from realtime.meeting import (
@@ -252,7 +253,7 @@ class LiveEngine:
                 if hook is not None and hook.persist is not None:
                     decided = await hook.persist(session, meeting_id, live.state, actor, decided)
             except Refusal as refusal:
-                outcome = Outcome(ack={"ok": False, "error": refusal.to_dict()})
+                outcome = Outcome(ack=refusal_of(refusal))
             else:
                 stray = [e.type for e in decided if e.type in UNSEQUENCED]
                 if stray:

@@ -9,47 +9,29 @@ from __future__ import annotations
 import json
 import logging
 import time
-from http.cookies import SimpleCookie
 from typing import Any
 
 import socketio
 
+from realtime.acks import error, refusal_of
 from realtime.ballot_box import BallotBox
 from realtime.broadcast import Broadcaster
-from realtime.connection import error, meeting_id_of, principal_fields, principal_from_fields
+from realtime.connection import meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
 from realtime.meeting import SYSTEM, Actor, Command, snapshot
 from realtime.presence import PresenceCounter
-from server.auth import (
-    Principal,
-    meeting_participant,
-    meeting_role,
-    principal_from_invite,
-    principal_from_token,
-)
+from server import policy
+from server.auth import Credentials, Principal, cookie_from_header, resolve
 from server.db.engine import Database
 from server.db.models import MeetingParticipant
-from server.domain.errors import DomainError, NotFound
+from server.domain.errors import DomainError
 from server.domain.meetings import get_meeting, list_roster
 from server.domain.suggestions import submit_from_live
-from server.http.framework import SESSION_COOKIE
+from server.policy import Target, meeting_participant, meeting_role
 from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
-
-
-def _cookie_token(environ: dict[str, Any]) -> str | None:
-    raw = environ.get("HTTP_COOKIE")
-    if not raw:
-        return None
-    cookie: SimpleCookie = SimpleCookie()
-    try:
-        cookie.load(raw)
-    except Exception:  # a malformed Cookie header counts as no cookie
-        return None
-    morsel = cookie.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
 
 
 def _refused(message: str) -> Exception:
@@ -80,26 +62,25 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     # --- connecting -----------------------------------------------------------------------
 
     async def authenticate(self, environ: dict[str, Any], auth: Any) -> Principal:
+        """The connection's caller, found as for HTTP (server.auth.resolve), or a refusal."""
         auth = auth if isinstance(auth, dict) else {}
+
+        def text(value: Any) -> str | None:
+            return value if isinstance(value, str) and value else None
+
+        credentials = Credentials(
+            token=text(auth.get("token")),
+            invite=text(auth.get("invite")),
+            cookie=cookie_from_header(environ.get("HTTP_COOKIE")),
+        )
         async with self.db.session() as session:
-            token = auth.get("token")
-            if isinstance(token, str) and token:
-                principal = await principal_from_token(session, token)
-                if principal is None:
-                    raise _refused("登录已失效，请重新登录")
-                return principal
-            invite = auth.get("invite")
-            if isinstance(invite, str) and invite:
-                try:
-                    return await principal_from_invite(session, self.settings.signing_key(), invite)
-                except DomainError as exc:
-                    raise _refused(exc.message) from None
-            cookie = _cookie_token(environ)
-            if cookie:
-                principal = await principal_from_token(session, cookie)
-                if principal is not None:
-                    return principal
-        raise _refused("请先登录或使用邀请链接")
+            try:
+                principal, _ = await resolve(session, self.settings.signing_key(), credentials)
+            except DomainError as exc:
+                raise _refused(exc.message) from None
+        if principal is None:
+            raise _refused("请先登录或使用邀请链接")
+        return principal
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         principal = await self.authenticate(environ, auth)
@@ -126,9 +107,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             actor = await self._actor(principal, meeting_id)
         except DomainError as exc:
-            return error(exc.code, exc.message)
-        if actor is None:
-            return error("forbidden", "您不在本次会议的参会名单中")
+            return refusal_of(exc)
         await self.engine.ensure_live(meeting_id, lambda: self._setup(meeting_id))
         previous = session_data.get("meeting_id")
         if previous is not None and previous != meeting_id:
@@ -172,19 +151,17 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "server_time": now,
         }
 
-    async def _actor(self, principal: Principal, meeting_id: int) -> Actor | None:
+    async def _actor(self, principal: Principal, meeting_id: int) -> Actor:
+        """Who the principal is in the meeting, if the policy lets them join it."""
         async with self.db.session() as session:
-            try:
-                meeting = await get_meeting(session, meeting_id)
-            except NotFound:
-                raise
+            meeting = await get_meeting(session, meeting_id)
+            await policy.authorize(session, principal, "live.join", Target(meeting=meeting))
             role = await meeting_role(session, principal, meeting)
-            if role is None:
-                return None
+            assert role is not None  # live.join is for the meeting's roles only
             participant = await meeting_participant(session, principal, meeting)
             return Actor(
                 participant_id=str(participant.id) if participant else None,
-                role=role,  # type: ignore[arg-type]
+                role=role,
                 category=participant.category if participant else None,  # type: ignore[arg-type]
             )
 
@@ -286,7 +263,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 self.db, meeting_id, int(actor.participant_id), body["text"], data["id"]
             )
         except DomainError as exc:
-            return error(exc.code, exc.message)
+            return refusal_of(exc)
         notice = result.pop("broadcast", None)
         if notice is not None:
             await self.broadcaster.notify(meeting_id, notice)

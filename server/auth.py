@@ -1,16 +1,16 @@
-"""Passwords, login sessions, invite links and role checks, shared by HTTP and Socket.IO.
+"""Who is calling: passwords, login sessions, invite links, and the one resolver of the caller.
 
-`require()` is the one place that decides whether a principal holds a role over a room,
-an org unit or everywhere; `meeting_role()` says what someone is in one meeting.
+`resolve()` turns the credentials of an HTTP request or a Socket.IO connection into a
+`Principal`; what that principal may do is server/policy.py's to say.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.cookies import CookieError, SimpleCookie
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,20 +18,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import (
-    AuthSession,
-    Invite,
-    LoginAttempt,
-    Meeting,
-    MeetingParticipant,
-    OrgUnit,
-    Person,
-    Room,
-)
-from server.domain.errors import Forbidden, RateLimited, Unauthorized
+from server.db.models import AuthSession, Invite, LoginAttempt, MeetingParticipant, Person
+from server.domain.errors import RateLimited, Unauthorized
 
 _hasher = PasswordHasher()
 INVITE_SALT = "hsl-invite"
+SESSION_COOKIE = "hsl_session"
 
 
 def hash_password(password: str) -> str:
@@ -68,6 +60,11 @@ class Principal:
     @property
     def is_guest(self) -> bool:
         return self.person is None
+
+    @property
+    def is_guest_link(self) -> bool:
+        """Acting through an invite link (even a guest who also has an account)."""
+        return self.guest_participant_id is not None
 
     @property
     def name(self) -> str:
@@ -189,100 +186,45 @@ async def principal_from_invite(session: AsyncSession, key: str, token: str) -> 
     )
 
 
-async def _org_chain(session: AsyncSession, org_unit_id: int | None) -> set[int]:
-    """The org unit and all its ancestors."""
-    chain: set[int] = set()
-    current = org_unit_id
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = await session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == current))
-    return chain
+@dataclass(frozen=True)
+class Credentials:
+    """What a caller presented: a login token (bearer or Socket.IO auth), an invite, the
+    session cookie. The first one present is the one that counts, in that order."""
+
+    token: str | None = None
+    invite: str | None = None
+    cookie: str | None = None
 
 
-async def has_role(
-    session: AsyncSession,
-    principal: Principal,
-    roles: Iterable[str],
-    *,
-    room_id: int | None = None,
-    org_unit_id: int | None = None,
-) -> bool:
-    """Whether the principal holds one of `roles` everywhere, over the room, or above it.
+async def resolve(
+    session: AsyncSession, signing_key: str, credentials: Credentials
+) -> tuple[Principal | None, bool]:
+    """The caller, or None when nothing was presented; and whether the cookie was used.
 
-    A grant on an org unit covers everything beneath it; `admin` covers every role.
+    A token or an invite that does not hold is refused (Unauthorized) rather than taken as
+    nobody, so the caller is told to sign in again; a stale cookie counts as nobody, so a
+    public page still works for a browser that kept one.
     """
-    person = principal.person
-    if person is None or principal.guest_participant_id is not None:
-        return False
-    wanted = set(roles) | {"admin"}
-    grants = [g for g in person.grants if g.role in wanted]
-    if not grants:
-        return False
-    if any(g.org_unit_id is None and g.room_id is None for g in grants):
-        return True
-    if room_id is not None:
-        if any(g.room_id == room_id for g in grants):
-            return True
-        room = await session.get(Room, room_id)
-        org_unit_id = room.org_unit_id if room else None
-    if org_unit_id is None:
-        return False
-    chain = await _org_chain(session, org_unit_id)
-    return any(g.org_unit_id in chain for g in grants)
+    if credentials.token:
+        principal = await principal_from_token(session, credentials.token)
+        if principal is None:
+            raise Unauthorized("登录已失效，请重新登录")
+        return principal, False
+    if credentials.invite:
+        return await principal_from_invite(session, signing_key, credentials.invite), False
+    if credentials.cookie:
+        return await principal_from_token(session, credentials.cookie), True
+    return None, False
 
 
-async def require(
-    session: AsyncSession,
-    principal: Principal | None,
-    roles: Iterable[str],
-    *,
-    room_id: int | None = None,
-    org_unit_id: int | None = None,
-) -> Principal:
-    """Refuse unless the principal holds one of `roles` over the target (see has_role)."""
-    if principal is None:
-        raise Unauthorized("请先登录")
-    if not await has_role(session, principal, roles, room_id=room_id, org_unit_id=org_unit_id):
-        raise Forbidden("您没有执行此操作的权限")
-    return principal
-
-
-def require_person(principal: Principal | None) -> Principal:
-    """Refuse anyone who is not signed in with an account."""
-    if principal is None or principal.person is None or principal.guest_participant_id:
-        raise Unauthorized("请先登录")
-    return principal
-
-
-async def meeting_participant(
-    session: AsyncSession, principal: Principal, meeting: Meeting
-) -> MeetingParticipant | None:
-    """The principal's participant row in this meeting, if any."""
-    if principal.guest_participant_id is not None:
-        if principal.guest_meeting_id != meeting.id:
-            return None
-        return await session.get(MeetingParticipant, principal.guest_participant_id)
-    if principal.person is None:
+def cookie_from_header(raw: str | None) -> str | None:
+    """The session cookie's value in a raw Cookie header, if any (a malformed one: none)."""
+    if not raw:
         return None
-    return await session.scalar(
-        select(MeetingParticipant).where(
-            MeetingParticipant.meeting_id == meeting.id,
-            MeetingParticipant.person_id == principal.person.id,
-        )
-    )
-
-
-async def meeting_role(session: AsyncSession, principal: Principal, meeting: Meeting) -> str | None:
-    """What the principal is in this meeting: moderator, staff, participant, or nothing.
-
-    The roster decides first; a moderator or staff grant over the room makes someone
-    not on the roster that role too, so the room's team can always run its meetings.
-    """
-    participant = await meeting_participant(session, principal, meeting)
-    if participant is not None and participant.role in ("moderator", "staff"):
-        return participant.role
-    if await has_role(session, principal, ["moderator"], room_id=meeting.room_id):
-        return "moderator"
-    if await has_role(session, principal, ["staff", "cppcc_staff"], room_id=meeting.room_id):
-        return "staff"
-    return "participant" if participant is not None else None
+    cookie: SimpleCookie = SimpleCookie()
+    try:
+        cookie.load(raw)
+    except CookieError:
+        return None
+    morsel = cookie.get(SESSION_COOKIE)
+    return morsel.value if morsel else None

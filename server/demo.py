@@ -20,9 +20,9 @@ from server.db.models import (
     MeetingParticipant,
     OrgUnit,
     Person,
-    RoleGrant,
     Room,
 )
+from server.db.models_grants import RoleGrant
 from server.meeting_templates import agenda_rounds, speaking_rules
 from server.settings import Settings
 

@@ -1,6 +1,6 @@
 """The fixed pipeline every command goes through, and the registries that feed it.
 
-validate data -> permit role -> check phase -> handler decides, emitting events that are
+permit role -> validate data -> check phase -> handler decides, emitting events that are
 applied to a scratch copy as they go; the caller's state is never touched.
 """
 
@@ -158,12 +158,14 @@ class Machine:
             )
         ctx = Context(self, state, actor, float(now), handler)
         ctx.facts = command.facts
+        # Who may send it is decided first: a role that may not send a command learns
+        # nothing of its input from the refusal, whatever it sent.
+        if actor.role not in handler.roles:
+            raise ctx.refuse("forbidden", "无权执行此命令")
         try:
             data = handler.schema.parse(command.data, "命令数据")
         except SchemaError as exc:
             raise ctx.refuse("invalid", str(exc)) from exc
-        if actor.role not in handler.roles:
-            raise ctx.refuse("forbidden", "无权执行此命令")
         if state.phase not in handler.phases:
             raise ctx.refuse("conflict", "当前阶段不能执行此命令")
         handler.run(ctx, data)

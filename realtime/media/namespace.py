@@ -15,14 +15,15 @@ from typing import Any
 
 import socketio
 
-from realtime.connection import error, meeting_id_of, principal_fields, principal_from_fields
+from realtime.acks import error, refusal_of, relayed
+from realtime.connection import meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import LiveEngine
 from realtime.media.gateway import MediaGateway, MediaUnavailable
 from realtime.media.ice import ice_servers
 from realtime.namespace import LiveNamespace
-from server.auth import meeting_participant, meeting_role
+from server import policy
 from server.db.engine import Database
-from server.domain.errors import NotFound
+from server.domain.errors import DomainError
 from server.domain.meetings import get_meeting
 
 log = logging.getLogger("hsl.media")
@@ -32,7 +33,6 @@ MAX_SDP_CHARS = 64_000
 JOIN_INTERVAL_S = 1.0
 # Browsers report their own view of the connection every 2 s; more often is ignored.
 REPORT_INTERVAL_S = 1.0
-ROOM_ROLES = ("moderator", "staff")
 
 
 def media_room(meeting_id: int) -> str:
@@ -74,21 +74,20 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error("rate_limited", "操作过于频繁，请稍后再试")
         session_data["joined_at"] = time.monotonic()
         principal = await principal_from_fields(self.db, session_data)
+        action = "media.room" if kind == "room" else "media.join"
         async with self.db.session() as session:
             try:
                 meeting = await get_meeting(session, meeting_id)
-            except NotFound as exc:
-                return error(exc.code, exc.message)
-            role = await meeting_role(session, principal, meeting)
-            participant = await meeting_participant(session, principal, meeting)
-        if role is None:
-            return error("forbidden", "您不在本次会议的参会名单中")
-        if kind == "room" and role not in ROOM_ROLES:
-            return error("forbidden", "只有主持人或工作人员可以接入会场设备")
+                target = policy.Target(meeting=meeting)
+                await policy.authorize(session, principal, action, target)
+            except DomainError as exc:
+                return refusal_of(exc)
+            role = await policy.meeting_role(session, principal, meeting)
+            participant = await policy.meeting_participant(session, principal, meeting)
         await self._leave(sid, session_data)
         try:
             link = await self.gateway.link_for(meeting_id)
-            policy = await self.gateway.policy_for(meeting_id)
+            media_policy = await self.gateway.policy_for(meeting_id)
         except LookupError:
             return error("conflict", "会议尚未开始实时进程，请先进入会议")
         except MediaUnavailable as exc:
@@ -105,13 +104,13 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 kind=kind,
                 name=name,
                 role=role,
-                policy=policy,
+                policy=media_policy,
                 ice_servers=servers,
             )
         except MediaUnavailable as exc:
             return error("unavailable", str(exc))
         if not reply.get("ok"):
-            return {"ok": False, "error": reply.get("error")}
+            return relayed(reply)
         session_data.update(meeting_id=meeting_id, participant_id=participant_id, kind=kind)
         await self.save_session(sid, session_data)
         await self.enter_room(sid, media_room(meeting_id))
@@ -140,7 +139,7 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except MediaUnavailable as exc:
             return error("unavailable", str(exc))
         if not reply.get("ok"):
-            return {"ok": False, "error": reply.get("error")}
+            return relayed(reply)
         return {"ok": True, "type": reply["type"], "sdp": reply["sdp"]}
 
     async def on_report(self, sid: str, data: Any) -> None:

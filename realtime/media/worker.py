@@ -20,6 +20,7 @@ from typing import Any
 
 import aioice.ice
 
+from realtime.acks import error
 from realtime.media import wire
 from realtime.media.forward import install_forwarding_codecs
 from realtime.media.peer import OfferRefused, Peer, PeerInfo, answer, new_peer
@@ -114,11 +115,11 @@ class MediaHub:
                     "peers": len(self.peers),
                 }
         except OfferRefused as exc:
-            return {"ok": False, "error": {"code": "invalid", "message": str(exc)}}
+            return error("invalid", str(exc))
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("bad %s request: %r", op, exc)
-            return {"ok": False, "error": {"code": "invalid", "message": "媒体请求格式有误"}}
-        return {"ok": False, "error": {"code": "invalid", "message": f"未知的媒体请求 {op!r}"}}
+            return error("invalid", "媒体请求格式有误")
+        return error("invalid", f"未知的媒体请求 {op!r}")
 
     def _join(self, link: Link, message: dict[str, Any]) -> dict[str, Any]:
         info = PeerInfo(
@@ -130,7 +131,7 @@ class MediaHub:
             role=str(message.get("role") or "participant"),
         )
         if info.peer_id in self.peers:
-            return {"ok": False, "error": {"code": "conflict", "message": "已经加入音视频"}}
+            return error("conflict", "已经加入音视频")
         meeting = self.meetings.get(info.meeting_id)
         if meeting is None:
             meeting = self.meetings[info.meeting_id] = MeetingMedia(
@@ -157,11 +158,11 @@ class MediaHub:
     async def _offer(self, message: dict[str, Any]) -> dict[str, Any]:
         entry = self.peers.get(str(message["peer_id"]))
         if entry is None:
-            return {"ok": False, "error": {"code": "conflict", "message": "请先加入音视频"}}
+            return error("conflict", "请先加入音视频")
         peer = entry[0]
         meeting = self.meetings[peer.info.meeting_id]
         if peer.pc.signalingState != "stable" or peer.pc.remoteDescription is not None:
-            return {"ok": False, "error": {"code": "conflict", "message": "连接已建立，请重新加入"}}
+            return error("conflict", "连接已建立，请重新加入")
         description = await answer(peer, str(message["sdp"]), meeting.source_added)
         meeting.refresh()
         return {"ok": True, "sdp": description.sdp, "type": description.type}

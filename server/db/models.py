@@ -6,7 +6,7 @@ Schema changes go through Alembic migrations in `server/db/migrations/`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from server.db.models_grants import RoleGrant
 
 # Stable constraint names so that migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -117,21 +120,6 @@ class Person(Base):
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", lazy="selectin", cascade="all, delete-orphan"
     )
-
-
-class RoleGrant(Base):
-    """A role held over an org unit (and everything beneath it), a room, or everywhere."""
-
-    __tablename__ = "role_grants"
-    __table_args__ = (UniqueConstraint("person_id", "role", "org_unit_id", "room_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(32))
-    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
-
-    person: Mapped[Person] = relationship(back_populates="grants")
 
 
 class AuthSession(Base):
@@ -299,3 +287,8 @@ class MeetingCommand(Base):
     sender: Mapped[str] = mapped_column(String(40))
     command_id: Mapped[str] = mapped_column(String(64))
     ack: Mapped[dict[str, Any]] = mapped_column(JsonDict)
+
+
+# Role grants are read only by server/policy.py; the model sits apart so that an import
+# contract can hold that. Imported here so that every mapper is known once models loads.
+import server.db.models_grants  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Org units, rooms and people: who and where the consultation happens.
 
-Each function checks who may do it before it changes anything.
+Each function asks server/policy.py whether the caller may do it before it changes anything.
 """
 
 from __future__ import annotations
@@ -10,19 +10,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import Principal, hash_password, require, require_person
-from server.db.models import OrgUnit, Person, RoleGrant, Room
+from server import policy
+from server.auth import Principal, hash_password
+from server.db.models import OrgUnit, Person, Room
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.policy import Target
 
 # Which child level each org level may have (the tree city → county → township → village).
 CHILD_LEVEL = {None: "city", "city": "county", "county": "township", "township": "village"}
 # A township room hangs on a township unit; a village room on a village unit.
 ROOM_LEVEL_FOR_ORG = {"township": "township", "village": "village"}
-MANAGERS = ("cppcc_staff",)
 
 
 async def list_org_units(session: AsyncSession, principal: Principal | None) -> list[OrgUnit]:
-    require_person(principal)
+    await policy.authorize(session, principal, "org_unit.read")
     return list(await session.scalars(select(OrgUnit).order_by(OrgUnit.id)))
 
 
@@ -41,11 +42,11 @@ async def create_org_unit(
     level: str,
     parent_id: int | None,
 ) -> OrgUnit:
+    await policy.authorize(session, principal, "org_unit.create", Target(org_unit_id=parent_id))
     parent = await get_org_unit(session, parent_id) if parent_id is not None else None
     expected = CHILD_LEVEL.get(parent.level if parent else None)
     if level != expected:
         raise Invalid(f"该上级组织下只能建立“{_LEVEL_NAMES.get(expected or '', '无')}”级组织")
-    await require(session, principal, MANAGERS, org_unit_id=parent_id)
     unit = OrgUnit(name=name, level=level, parent_id=parent_id)
     session.add(unit)
     await session.commit()
@@ -56,7 +57,8 @@ async def update_org_unit(
     session: AsyncSession, principal: Principal | None, org_unit_id: int, *, name: str | None
 ) -> OrgUnit:
     unit = await get_org_unit(session, org_unit_id)
-    await require(session, principal, MANAGERS, org_unit_id=unit.parent_id or unit.id)
+    scope = Target(org_unit_id=unit.parent_id or unit.id)
+    await policy.authorize(session, principal, "org_unit.update", scope)
     if name is not None:
         unit.name = name
     await session.commit()
@@ -74,7 +76,7 @@ _LEVEL_NAMES = {
 async def list_rooms(
     session: AsyncSession, principal: Principal | None, *, org_unit_id: int | None = None
 ) -> list[Room]:
-    require_person(principal)
+    await policy.authorize(session, principal, "room.read")
     query = select(Room).order_by(Room.id)
     if org_unit_id is not None:
         query = query.where(Room.org_unit_id == org_unit_id)
@@ -96,11 +98,11 @@ async def create_room(
     org_unit_id: int,
     address: str | None,
 ) -> Room:
+    await policy.authorize(session, principal, "room.create", Target(org_unit_id=org_unit_id))
     unit = await get_org_unit(session, org_unit_id)
     level = ROOM_LEVEL_FOR_ORG.get(unit.level)
     if level is None:
         raise Invalid("协商议事室只能设在镇（街道、园区）或村（社区、企事业单位）")
-    await require(session, principal, MANAGERS, org_unit_id=org_unit_id)
     room = Room(name=name, level=level, org_unit_id=org_unit_id, address=address)
     session.add(room)
     await session.commit()
@@ -112,7 +114,7 @@ async def update_room(
     session: AsyncSession, principal: Principal | None, room_id: int, changes: dict[str, Any]
 ) -> Room:
     room = await get_room(session, room_id)
-    await require(session, principal, MANAGERS, org_unit_id=room.org_unit_id)
+    await policy.authorize(session, principal, "room.update", Target(room_id=room.id))
     for field in ("name", "address"):
         if field in changes:
             setattr(room, field, changes[field])
@@ -121,17 +123,26 @@ async def update_room(
 
 
 async def list_people(session: AsyncSession, principal: Principal | None) -> list[Person]:
-    await require(session, principal, ("cppcc_staff", "staff", "moderator"))
-    return list(await session.scalars(select(Person).order_by(Person.id)))
+    """Everyone the caller manages: filed under an org unit their CPPCC-staff grant covers."""
+    await policy.authorize(session, principal, "person.list")
+    people = await session.scalars(select(Person).order_by(Person.id))
+    return [
+        p
+        for p in people
+        if await policy.holds(session, principal, ["cppcc_staff"], Target(person=p))
+    ]
 
 
-async def get_person(session: AsyncSession, principal: Principal | None, person_id: int) -> Person:
-    me = require_person(principal)
-    if me.person is None or me.person.id != person_id:
-        await require(session, principal, ("cppcc_staff", "staff", "moderator"))
+async def _person(session: AsyncSession, person_id: int) -> Person:
     person = await session.get(Person, person_id)
     if person is None:
         raise NotFound("人员不存在")
+    return person
+
+
+async def get_person(session: AsyncSession, principal: Principal | None, person_id: int) -> Person:
+    person = await _person(session, person_id)
+    await policy.authorize(session, principal, "person.read", Target(person=person))
     return person
 
 
@@ -143,7 +154,8 @@ def _check_cppcc_level(category: str, cppcc_level: str | None) -> None:
 async def create_person(
     session: AsyncSession, principal: Principal | None, fields: dict[str, Any]
 ) -> Person:
-    await require(session, principal, MANAGERS, org_unit_id=fields.get("org_unit_id"))
+    unit = Target(org_unit_id=fields.get("org_unit_id"))
+    await policy.authorize(session, principal, "person.create", unit)
     _check_cppcc_level(fields["category"], fields.get("cppcc_level"))
     if await session.scalar(select(Person.id).where(Person.username == fields["username"])):
         raise Conflict("用户名已被使用")
@@ -158,10 +170,8 @@ async def create_person(
 async def update_person(
     session: AsyncSession, principal: Principal | None, person_id: int, changes: dict[str, Any]
 ) -> Person:
-    person = await session.get(Person, person_id)
-    if person is None:
-        raise NotFound("人员不存在")
-    await require(session, principal, MANAGERS, org_unit_id=person.org_unit_id)
+    person = await _person(session, person_id)
+    await policy.check_account_change(session, principal, person)
     password = changes.pop("password", None)
     category = changes.get("category", person.category)
     _check_cppcc_level(category, changes.get("cppcc_level", person.cppcc_level))
@@ -183,27 +193,11 @@ async def grant_role(
     org_unit_id: int | None,
     room_id: int | None,
 ) -> Person:
-    if role == "admin" or (org_unit_id is None and room_id is None):
-        await require(session, principal, ("admin",))
-    else:
-        await require(session, principal, MANAGERS, org_unit_id=org_unit_id, room_id=room_id)
-    person = await session.get(Person, person_id)
-    if person is None:
-        raise NotFound("人员不存在")
-    exists = await session.scalar(
-        select(RoleGrant.id).where(
-            RoleGrant.person_id == person_id,
-            RoleGrant.role == role,
-            RoleGrant.org_unit_id.is_(org_unit_id)
-            if org_unit_id is None
-            else RoleGrant.org_unit_id == org_unit_id,
-            RoleGrant.room_id.is_(room_id) if room_id is None else RoleGrant.room_id == room_id,
-        )
-    )
-    if exists is None:
-        session.add(
-            RoleGrant(person_id=person_id, role=role, org_unit_id=org_unit_id, room_id=room_id)
-        )
-        await session.commit()
+    """Give someone a role over an org unit, a room or everywhere, as far as the policy lets
+    the caller hand it out; granting what they already hold changes nothing."""
+    await policy.check_grant(session, principal, role, org_unit_id=org_unit_id, room_id=room_id)
+    person = await _person(session, person_id)
+    await policy.add_grant(session, person, role, org_unit_id=org_unit_id, room_id=room_id)
+    await session.commit()
     await session.refresh(person, ["grants"])
     return person

@@ -11,14 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import (
-    Principal,
-    create_invite,
-    meeting_participant,
-    meeting_role,
-    require,
-    require_person,
-)
+from server import policy
+from server.auth import Principal, create_invite
 from server.db.models import (
     AgendaItem,
     AgendaRound,
@@ -27,15 +21,14 @@ from server.db.models import (
     MeetingParticipant,
     Person,
 )
-from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
-
-ORGANISERS = ("staff", "moderator", "cppcc_staff")
+from server.domain.errors import Conflict, Invalid, NotFound
+from server.policy import Target, meeting_participant, meeting_role
 
 
 async def list_meetings(
     session: AsyncSession, principal: Principal | None, *, room_id: int | None = None
 ) -> list[Meeting]:
-    require_person(principal)
+    await policy.authorize(session, principal, "meeting.list")
     query = select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     if room_id is not None:
         query = query.where(Meeting.room_id == room_id)
@@ -53,11 +46,8 @@ async def read_meeting(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> Meeting:
     """A meeting as its participants, or anyone signed in, may read it."""
-    if principal is None:
-        raise Forbidden("请先登录")
     meeting = await get_meeting(session, meeting_id)
-    if principal.guest_participant_id is not None and principal.guest_meeting_id != meeting.id:
-        raise Forbidden("邀请链接只能用于被邀请的会议")
+    await policy.authorize(session, principal, "meeting.read", Target(meeting=meeting))
     return meeting
 
 
@@ -102,7 +92,7 @@ async def create_meeting(
 ) -> Meeting:
     """A new meeting; `speaking_rules`, when given, are the live machine's checked settings
     (server.meeting_templates.speaking_rules)."""
-    await require(session, principal, ORGANISERS, room_id=fields["room_id"])
+    await policy.authorize(session, principal, "meeting.create", Target(room_id=fields["room_id"]))
     _in_utc(fields)
     _check_times(fields["starts_at"], fields.get("ends_at"))
     agenda = fields.pop("agenda", [])
@@ -119,9 +109,10 @@ async def update_meeting(
     session: AsyncSession, principal: Principal | None, meeting_id: int, changes: dict[str, Any]
 ) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
-    await require(session, principal, ORGANISERS, room_id=meeting.room_id)
+    await policy.authorize(session, principal, "meeting.update", Target(meeting=meeting))
     if "room_id" in changes:
-        await require(session, principal, ORGANISERS, room_id=changes["room_id"])
+        moved_to = Target(room_id=changes["room_id"])
+        await policy.authorize(session, principal, "meeting.create", moved_to)
     _in_utc(changes)
     agenda = changes.pop("agenda", None)
     rules = changes.pop("speaking_rules", None)
@@ -160,10 +151,8 @@ def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:
 async def list_participants(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> list[MeetingParticipant]:
-    meeting = await read_meeting(session, principal, meeting_id)
-    assert principal is not None
-    if await meeting_role(session, principal, meeting) is None:
-        await require(session, principal, ORGANISERS, room_id=meeting.room_id)
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "roster.read", Target(meeting=meeting))
     return await list_roster(session, meeting.id)
 
 
@@ -172,7 +161,7 @@ async def add_participant(
 ) -> MeetingParticipant:
     """Put a person with an account, or a named guest, on the meeting's roster."""
     meeting = await get_meeting(session, meeting_id)
-    await require(session, principal, ORGANISERS, room_id=meeting.room_id)
+    await policy.authorize(session, principal, "roster.update", Target(meeting=meeting))
     person_id = fields.get("person_id")
     if (person_id is None) == (not fields.get("guest_name")):
         raise Invalid("请指定一位已有账号的人员，或填写来宾姓名（二选一）")
@@ -214,7 +203,7 @@ async def invite_guest(
 ) -> str:
     """A signed, expiring invite token for one participant of the meeting."""
     meeting = await get_meeting(session, meeting_id)
-    await require(session, principal, ORGANISERS, room_id=meeting.room_id)
+    await policy.authorize(session, principal, "invite.create", Target(meeting=meeting))
     participant = await session.get(MeetingParticipant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         raise NotFound("该参会人员不在本次会议名单中")

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import Principal, meeting_role, require_person
+from server import policy
+from server.auth import Principal
 from server.db.models import MeetingParticipant
 from server.db.models_polls import Poll, PollNamedVote, PollVoter
-from server.domain.errors import Forbidden, NotFound
+from server.domain.errors import NotFound
 from server.domain.meetings import get_meeting, list_roster
+from server.policy import Target
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,8 @@ class PollRecord:
 async def _check_reader(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> None:
-    require_person(principal)
-    assert principal is not None
     meeting = await get_meeting(session, meeting_id)
-    if await meeting_role(session, principal, meeting) not in ("moderator", "staff"):
-        raise Forbidden("只有本次会议的主持人和工作人员可以查看和导出表决记录")
+    await policy.authorize(session, principal, "poll.record", Target(meeting=meeting))
 
 
 def _names(roster: list[MeetingParticipant]) -> dict[str, MeetingParticipant]:

@@ -15,16 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.minutes import Attendee, MeetingInfo, draft_minutes, draft_recommendations
 from nlp.transcript import Segment, SpeakerMatch, Transcript
-from server.auth import Principal, meeting_role
+from server import policy
+from server.auth import Principal
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.domain import drafts
 from server.domain.errors import Conflict, Forbidden, NotFound
-from server.domain.meetings import list_roster, read_meeting
+from server.domain.meetings import get_meeting, list_roster
 from server.domain.session_record import SessionRecord, load_record
-from server.domain.transcripts import EDITORS, editable_meeting, segments_of
+from server.domain.transcripts import editable_meeting, segments_of
+from server.policy import MEETING_EDITORS, Target, meeting_role
 
 Kind = Literal["minutes", "recommendations"]
 Format = Literal["docx", "md"]
@@ -51,12 +53,9 @@ async def _reader(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> tuple[Meeting, bool]:
     """The meeting and whether the principal may see drafts (editors) or signed versions only."""
-    meeting = await read_meeting(session, principal, meeting_id)
-    assert principal is not None
-    role = await meeting_role(session, principal, meeting)
-    if role is None:
-        raise Forbidden("您不是本次会议的参会人员，不能查看会议纪要")
-    return meeting, role in EDITORS
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "record.read", Target(meeting=meeting))
+    return meeting, await meeting_role(session, principal, meeting) in MEETING_EDITORS
 
 
 async def list_versions(
@@ -311,16 +310,14 @@ async def sign(
     session: AsyncSession, principal: Principal | None, meeting_id: int, kind: Kind, number: int
 ) -> RecordVersion:
     """The moderator signs a version off (签发); a signed version stays signed."""
-    meeting = await read_meeting(session, principal, meeting_id)
-    assert principal is not None
-    if await meeting_role(session, principal, meeting) != "moderator":
-        raise Forbidden(f"只有本次会议的主持人可以签发{KIND_NAMES[kind]}")
+    meeting = await get_meeting(session, meeting_id)
+    who = await policy.authorize(session, principal, "record.sign", Target(meeting=meeting))
     version = await _version(session, meeting_id, kind, number)
     if version.status == "signed":
         raise Conflict(f"{KIND_NAMES[kind]}第 {number} 版已于此前签发")
     version.status = "signed"
-    version.signed_by = principal.person.id if principal.person else None
-    version.signed_by_name = principal.name
+    version.signed_by = who.person.id if who.person else None
+    version.signed_by_name = who.name
     version.signed_at = _now()
     await session.commit()
     return version

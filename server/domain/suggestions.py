@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.screening import screen_topic
 from nlp.text import normalize
-from server.auth import Principal, meeting_participant, meeting_role, require_person
+from server import policy
+from server.auth import Principal
 from server.db.engine import Database
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_suggestions import MAX_SUGGESTION_CHARS, Suggestion, SuggestionTheme
-from server.domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
-from server.domain.meetings import get_meeting, read_meeting
+from server.domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from server.domain.meetings import get_meeting
 from server.domain.theme_store import (
     reading,
     suggestion_rows,
@@ -37,7 +38,7 @@ from server.domain.theme_store import (
     write_theme,
     writing,
 )
-from server.domain.themes import EDITORS
+from server.policy import MEETING_EDITORS, Target, meeting_participant, meeting_role
 
 MAX_PER_AUTHOR = 50  # suggestions one person may write to one meeting
 MAX_TOPIC_CHARS = 5000
@@ -158,9 +159,10 @@ async def submit(
 ) -> Submitted:
     """Store a suggestion and place it in a theme at once; a retry with the same client id
     from the same person returns the first outcome."""
-    if principal is None:
-        raise Unauthorized("请先登录")
-    meeting = await read_meeting(session, principal, meeting_id)
+    meeting = await get_meeting(session, meeting_id)
+    principal = await policy.authorize(
+        session, principal, "suggestion.submit", Target(meeting=meeting)
+    )
     author = await _author(session, principal, meeting)
     return await _submit(session, meeting, author, text, client_id)
 
@@ -319,10 +321,11 @@ async def list_suggestions(
 ) -> list[SuggestionView]:
     """Every suggestion with its theme and near-duplicate, for the meeting's moderators and
     staff; anyone else who may submit sees their own."""
-    if principal is None:
-        raise Unauthorized("请先登录")
-    meeting = await read_meeting(session, principal, meeting_id)
-    if await meeting_role(session, principal, meeting) in EDITORS:
+    meeting = await get_meeting(session, meeting_id)
+    principal = await policy.authorize(
+        session, principal, "suggestion.read", Target(meeting=meeting)
+    )
+    if await meeting_role(session, principal, meeting) in MEETING_EDITORS:
         return await _all_suggestions(session, meeting_id)
     author = await _author(session, principal, meeting)
     rows = await session.execute(
@@ -382,7 +385,7 @@ async def _all_suggestions(session: AsyncSession, meeting_id: int) -> list[Sugge
 def screening_hints(principal: Principal | None, text: str) -> list[dict[str, Any]]:
     """Hints that a proposed topic may be outside the consultation scope (第十一条). They
     advise staff; nothing is refused because of them."""
-    require_person(principal)
+    policy.authorize_now("screening.hints", principal)
     if len(text) > MAX_TOPIC_CHARS:
         raise Invalid(f"议题内容最多 {MAX_TOPIC_CHARS} 字")
     if not normalize(text):

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp import themes as nlp_themes
 from nlp.text import normalize
-from server.auth import Principal, meeting_role
+from server import policy
+from server.auth import Principal
 from server.db.models import Meeting
 from server.db.models_suggestions import MAX_THEME_NAME_CHARS, SuggestionBoard, SuggestionTheme
-from server.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from server.domain.meetings import read_meeting
+from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.meetings import get_meeting
 from server.domain.theme_board import ThemeBoard
 from server.domain.theme_store import (
     reading,
@@ -32,8 +33,8 @@ from server.domain.theme_store import (
     write_layout,
     writing,
 )
+from server.policy import Target
 
-EDITORS = ("moderator", "staff")  # meeting roles that see the board and edit it
 MAX_POLL_OPTIONS = 20
 PollKind = Literal["multiple", "ranking"]
 
@@ -113,11 +114,8 @@ def clean_theme_name(raw: str | None) -> str | None:
 async def require_editor(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> Meeting:
-    if principal is None:
-        raise Unauthorized("请先登录")
-    meeting = await read_meeting(session, principal, meeting_id)
-    if await meeting_role(session, principal, meeting) not in EDITORS:
-        raise Forbidden("只有本次会议的主持人和工作人员可以查看和整理意见建议主题")
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "theme.edit", Target(meeting=meeting))
     return meeting
 
 

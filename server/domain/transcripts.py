@@ -24,15 +24,16 @@ from nlp.transcript import (
     match_speakers,
     read_transcript,
 )
-from server.auth import Principal, meeting_role
+from server import policy
+from server.auth import Principal
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import TranscriptSegment
 from server.domain.asr import SpeechRecognizer, choose_engine, find_recording
-from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from server.domain.meetings import list_roster, read_meeting
+from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.meetings import get_meeting, list_roster
 from server.domain.session_record import SessionRecord, Speech, load_record
+from server.policy import Target
 
-EDITORS = ("moderator", "staff")
 MAX_SEGMENT_CHARS = 20_000
 # An imported turn is linked to one of the next few speeches of its speaker; further than
 # that, the file and the record have drifted apart and a link would more likely be wrong.
@@ -74,11 +75,9 @@ async def editable_meeting(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> tuple[Meeting, Principal]:
     """The meeting, when the principal is its moderator or staff (who keep the record)."""
-    meeting = await read_meeting(session, principal, meeting_id)
-    assert principal is not None
-    if await meeting_role(session, principal, meeting) not in EDITORS:
-        raise Forbidden("只有本次会议的主持人和工作人员可以整理会议记录")
-    return meeting, principal
+    meeting = await get_meeting(session, meeting_id)
+    who = await policy.authorize(session, principal, "transcript.edit", Target(meeting=meeting))
+    return meeting, who
 
 
 async def lock_transcript(session: AsyncSession, meeting_id: int) -> None:
@@ -110,7 +109,8 @@ async def _view(session: AsyncSession, meeting_id: int, record: SessionRecord) -
 async def read_transcript_view(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> TranscriptView:
-    await editable_meeting(session, principal, meeting_id)
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "transcript.read", Target(meeting=meeting))
     return await _view(session, meeting_id, await load_record(session, meeting_id))
 
 

@@ -17,16 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.text import Tokenizer, default_tokenizer, normalize
-from server.auth import Principal, require_person
+from server import policy
+from server.auth import Principal
 from server.db.engine import Database
 from server.db.models import OrgUnit
 from server.db.models_suggestions import VocabularyWord
-from server.domain.errors import Conflict, Forbidden, Invalid
+from server.domain.errors import Conflict, Invalid
 
 # Level suffixes of place names: "大冈镇" should also keep "大冈" whole.
 _PLACE_SUFFIXES = ("街道", "社区", "居委会", "村委会", "村", "镇", "乡", "区", "县", "市")
 MAX_WORD_CHARS = 32
-EDITORS = ("admin", "cppcc_staff", "staff", "moderator")
 
 
 class _Loaded:
@@ -101,21 +101,14 @@ def clean_word(raw: str) -> str:
     return word
 
 
-def _may_edit(principal: Principal) -> bool:
-    person = principal.person
-    return person is not None and any(g.role in EDITORS for g in person.grants)
-
-
 async def list_words(session: AsyncSession, principal: Principal | None) -> list[VocabularyWord]:
-    require_person(principal)
+    await policy.authorize(session, principal, "vocabulary.read")
     return list(await session.scalars(select(VocabularyWord).order_by(VocabularyWord.id)))
 
 
 async def add_word(session: AsyncSession, principal: Principal | None, raw: str) -> VocabularyWord:
     """Add a word to the shared vocabulary (staff, moderators and CPPCC staff of any room)."""
-    principal = require_person(principal)
-    if not _may_edit(principal):
-        raise Forbidden("只有工作人员可以添加词语")
+    principal = await policy.authorize(session, principal, "vocabulary.edit")
     word = clean_word(raw)
     assert principal.person is not None
     total = await session.scalar(select(func.count()).select_from(VocabularyWord))

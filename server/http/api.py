@@ -9,17 +9,13 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from server import auth
+from server import auth, policy
+from server.auth import SESSION_COOKIE
 from server.db.models import Meeting, MeetingParticipant, OrgUnit, Person, Room
 from server.domain import directory, meetings
 from server.domain.errors import Unauthorized
 from server.http import schemas as s
-from server.http.framework import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    Context,
-    Endpoint,
-)
+from server.http.framework import CSRF_COOKIE, Context, Endpoint
 from server.meeting_templates import agenda_rounds, speaking_rules
 
 
@@ -141,9 +137,9 @@ async def logout(ctx: Context) -> Response:
 
 
 async def get_me(ctx: Context) -> s.Me:
-    principal = auth.require_person(ctx.principal)
-    assert principal.person is not None
-    return me_out(principal.person)
+    # The endpoint's permission (me.read) has already let only an account through.
+    assert ctx.principal is not None and ctx.principal.person is not None
+    return me_out(ctx.principal.person)
 
 
 # --- org units and rooms ------------------------------------------------------------------
@@ -163,7 +159,6 @@ async def create_org_unit(ctx: Context) -> s.OrgUnitOut:
 
 
 async def get_org_unit(ctx: Context) -> s.OrgUnitOut:
-    auth.require_person(ctx.principal)
     return org_unit_out(await directory.get_org_unit(ctx.session, ctx.path_int("org_unit_id")))
 
 
@@ -195,7 +190,6 @@ async def create_room(ctx: Context) -> s.RoomOut:
 
 
 async def get_room(ctx: Context) -> s.RoomOut:
-    auth.require_person(ctx.principal)
     return room_out(await directory.get_room(ctx.session, ctx.path_int("room_id")))
 
 
@@ -328,22 +322,45 @@ async def read_invite(ctx: Context) -> s.InviteInfo:
     token = ctx.request.path_params["invite"]
     principal = await auth.principal_from_invite(ctx.session, ctx.settings.signing_key(), token)
     meeting = await meetings.get_meeting(ctx.session, principal.guest_meeting_id or 0)
-    participant = await auth.meeting_participant(ctx.session, principal, meeting)
+    participant = await policy.meeting_participant(ctx.session, principal, meeting)
     if participant is None:
         raise Unauthorized("邀请链接无效")
     return s.InviteInfo(meeting=meeting_out(meeting), participant=participant_out(participant))
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("POST", "/api/auth/login", login, "登录", s.LoginIn, s.LoginOut),
-    Endpoint("POST", "/api/auth/logout", logout, "退出登录", None, s.Ok),
-    Endpoint("GET", "/api/me", get_me, "当前用户", None, s.Me),
-    Endpoint("GET", "/api/org-units", list_org_units, "组织列表", None, s.OrgUnitList),
     Endpoint(
-        "POST", "/api/org-units", create_org_unit, "新建组织", s.OrgUnitIn, s.OrgUnitOut, status=201
+        "POST", "/api/auth/login", login, "登录", s.LoginIn, s.LoginOut, permission="auth.login"
+    ),
+    Endpoint("POST", "/api/auth/logout", logout, "退出登录", None, s.Ok, permission="auth.logout"),
+    Endpoint("GET", "/api/me", get_me, "当前用户", None, s.Me, permission="me.read"),
+    Endpoint(
+        "GET",
+        "/api/org-units",
+        list_org_units,
+        "组织列表",
+        None,
+        s.OrgUnitList,
+        permission="org_unit.read",
     ),
     Endpoint(
-        "GET", "/api/org-units/{org_unit_id:int}", get_org_unit, "组织详情", None, s.OrgUnitOut
+        "POST",
+        "/api/org-units",
+        create_org_unit,
+        "新建组织",
+        s.OrgUnitIn,
+        s.OrgUnitOut,
+        status=201,
+        permission="org_unit.create",
+    ),
+    Endpoint(
+        "GET",
+        "/api/org-units/{org_unit_id:int}",
+        get_org_unit,
+        "组织详情",
+        None,
+        s.OrgUnitOut,
+        permission="org_unit.read",
     ),
     Endpoint(
         "PATCH",
@@ -352,6 +369,7 @@ ENDPOINTS: list[Endpoint] = [
         "修改组织",
         s.OrgUnitPatch,
         s.OrgUnitOut,
+        permission="org_unit.update",
     ),
     Endpoint(
         "GET",
@@ -361,15 +379,58 @@ ENDPOINTS: list[Endpoint] = [
         None,
         s.RoomList,
         {"org_unit_id": "integer"},
+        permission="room.read",
     ),
-    Endpoint("POST", "/api/rooms", create_room, "新建协商议事室", s.RoomIn, s.RoomOut, status=201),
-    Endpoint("GET", "/api/rooms/{room_id:int}", get_room, "协商议事室详情", None, s.RoomOut),
     Endpoint(
-        "PATCH", "/api/rooms/{room_id:int}", update_room, "修改协商议事室", s.RoomPatch, s.RoomOut
+        "POST",
+        "/api/rooms",
+        create_room,
+        "新建协商议事室",
+        s.RoomIn,
+        s.RoomOut,
+        status=201,
+        permission="room.create",
     ),
-    Endpoint("GET", "/api/people", list_people, "人员列表", None, s.PersonList),
-    Endpoint("POST", "/api/people", create_person, "新建人员", s.PersonIn, s.PersonOut, status=201),
-    Endpoint("GET", "/api/people/{person_id:int}", get_person, "人员详情", None, s.PersonOut),
+    Endpoint(
+        "GET",
+        "/api/rooms/{room_id:int}",
+        get_room,
+        "协商议事室详情",
+        None,
+        s.RoomOut,
+        permission="room.read",
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/rooms/{room_id:int}",
+        update_room,
+        "修改协商议事室",
+        s.RoomPatch,
+        s.RoomOut,
+        permission="room.update",
+    ),
+    Endpoint(
+        "GET", "/api/people", list_people, "人员列表", None, s.PersonList, permission="person.list"
+    ),
+    Endpoint(
+        "POST",
+        "/api/people",
+        create_person,
+        "新建人员",
+        s.PersonIn,
+        s.PersonOut,
+        status=201,
+        permission="person.create",
+    ),
+    Endpoint(
+        "GET",
+        "/api/people/{person_id:int}",
+        get_person,
+        "人员详情",
+        None,
+        s.PersonOut,
+        permission="person.read",
+    ),
     Endpoint(
         "PATCH",
         "/api/people/{person_id:int}",
@@ -377,9 +438,16 @@ ENDPOINTS: list[Endpoint] = [
         "修改人员",
         s.PersonPatch,
         s.PersonOut,
+        permission="person.update",
     ),
     Endpoint(
-        "POST", "/api/people/{person_id:int}/roles", grant_role, "授予角色", s.GrantIn, s.PersonOut
+        "POST",
+        "/api/people/{person_id:int}/roles",
+        grant_role,
+        "授予角色",
+        s.GrantIn,
+        s.PersonOut,
+        permission="person.grant",
     ),
     Endpoint(
         "GET",
@@ -389,11 +457,27 @@ ENDPOINTS: list[Endpoint] = [
         None,
         s.MeetingList,
         {"room_id": "integer"},
+        permission="meeting.list",
     ),
     Endpoint(
-        "POST", "/api/meetings", create_meeting, "新建会议", s.MeetingIn, s.MeetingOut, status=201
+        "POST",
+        "/api/meetings",
+        create_meeting,
+        "新建会议",
+        s.MeetingIn,
+        s.MeetingOut,
+        status=201,
+        permission="meeting.create",
     ),
-    Endpoint("GET", "/api/meetings/{meeting_id:int}", get_meeting, "会议详情", None, s.MeetingOut),
+    Endpoint(
+        "GET",
+        "/api/meetings/{meeting_id:int}",
+        get_meeting,
+        "会议详情",
+        None,
+        s.MeetingOut,
+        permission="meeting.read",
+    ),
     Endpoint(
         "PATCH",
         "/api/meetings/{meeting_id:int}",
@@ -401,6 +485,7 @@ ENDPOINTS: list[Endpoint] = [
         "修改会议",
         s.MeetingPatch,
         s.MeetingOut,
+        permission="meeting.update",
     ),
     Endpoint(
         "GET",
@@ -409,6 +494,7 @@ ENDPOINTS: list[Endpoint] = [
         "我在本次会议中的身份（主持人、工作人员、参会人或无）",
         None,
         s.MyPlaceOut,
+        permission="meeting.read",
     ),
     Endpoint(
         "GET",
@@ -417,6 +503,7 @@ ENDPOINTS: list[Endpoint] = [
         "参会人员",
         None,
         s.ParticipantList,
+        permission="roster.read",
     ),
     Endpoint(
         "POST",
@@ -426,6 +513,7 @@ ENDPOINTS: list[Endpoint] = [
         s.ParticipantIn,
         s.ParticipantOut,
         status=201,
+        permission="roster.update",
     ),
     Endpoint(
         "POST",
@@ -435,6 +523,15 @@ ENDPOINTS: list[Endpoint] = [
         s.InviteIn,
         s.InviteOut,
         status=201,
+        permission="invite.create",
     ),
-    Endpoint("GET", "/api/invites/{invite}", read_invite, "查看邀请", None, s.InviteInfo),
+    Endpoint(
+        "GET",
+        "/api/invites/{invite}",
+        read_invite,
+        "查看邀请",
+        None,
+        s.InviteInfo,
+        permission="invite.read",
+    ),
 ]

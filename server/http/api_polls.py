@@ -194,11 +194,18 @@ async def list_polls(ctx: Context) -> dict[str, Any]:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/api/meetings/{meeting_id:int}/polls", list_polls, "会议的表决记录"),
+    Endpoint(
+        "GET",
+        "/api/meetings/{meeting_id:int}/polls",
+        list_polls,
+        "会议的表决记录",
+        permission="poll.record",
+    ),
     Endpoint(
         "GET",
         "/api/meetings/{meeting_id:int}/polls/{poll_id}/result.csv",
         export_poll,
         "导出一项表决的结果（CSV）",
+        permission="poll.record",
     ),
 ]

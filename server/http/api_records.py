@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from nlp.transcript import MAX_BYTES
-from server import auth
 from server.db.models_records import RecordVersion, TranscriptSegment
 from server.domain import records, transcripts
 from server.domain.asr import installed_engines
@@ -187,7 +186,6 @@ async def transcribe(ctx: Context) -> r.ImportOut:
 
 
 async def asr_engines(ctx: Context) -> r.AsrEngines:
-    auth.require_person(ctx.principal)
     return r.AsrEngines(engines=sorted(installed_engines()))
 
 
@@ -292,6 +290,9 @@ async def edit_recommendations(ctx: Context) -> r.MinutesVersionOut | r.ReportVe
     return version_out(version)
 
 
+READ, EDIT, SIGN = "record.read", "record.edit", "record.sign"
+
+
 def _version_endpoints(
     kind: Kind,
     name: str,
@@ -304,18 +305,50 @@ def _version_endpoints(
     one = f"{base}/{{number:int}}"
     out = r.MinutesVersionOut if kind == "minutes" else r.ReportVersionOut
     return [
-        Endpoint("GET", base, _list(kind), f"{name}版本列表", None, r.VersionList),
-        Endpoint("POST", base, draft_handler, f"起草{name}（新版本）", draft_in, out, status=201),
-        Endpoint("GET", one, _get(kind), f"{name}某一版本", None, out),
-        Endpoint("PUT", one, edit_handler, f"修改{name}（存为新版本）", edit_in, out, status=201),
-        Endpoint("POST", f"{one}/sign", _sign(kind), f"主持人签发{name}", None, out),
-        Endpoint("GET", f"{one}/docx", _export(kind, "docx"), f"下载{name}（Word）"),
-        Endpoint("GET", f"{one}/md", _export(kind, "md"), f"下载{name}（Markdown）"),
+        Endpoint("GET", base, _list(kind), f"{name}版本列表", None, r.VersionList, permission=READ),
+        Endpoint(
+            "POST",
+            base,
+            draft_handler,
+            f"起草{name}（新版本）",
+            draft_in,
+            out,
+            status=201,
+            permission=EDIT,
+        ),
+        Endpoint("GET", one, _get(kind), f"{name}某一版本", None, out, permission=READ),
+        Endpoint(
+            "PUT",
+            one,
+            edit_handler,
+            f"修改{name}（存为新版本）",
+            edit_in,
+            out,
+            status=201,
+            permission=EDIT,
+        ),
+        Endpoint(
+            "POST", f"{one}/sign", _sign(kind), f"主持人签发{name}", None, out, permission=SIGN
+        ),
+        Endpoint(
+            "GET", f"{one}/docx", _export(kind, "docx"), f"下载{name}（Word）", permission=READ
+        ),
+        Endpoint(
+            "GET", f"{one}/md", _export(kind, "md"), f"下载{name}（Markdown）", permission=READ
+        ),
     ]
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", f"{MEETING}/transcript", get_transcript, "发言记录", None, r.TranscriptOut),
+    Endpoint(
+        "GET",
+        f"{MEETING}/transcript",
+        get_transcript,
+        "发言记录",
+        None,
+        r.TranscriptOut,
+        permission="transcript.read",
+    ),
     Endpoint(
         "POST",
         f"{MEETING}/transcript",
@@ -323,6 +356,7 @@ ENDPOINTS: list[Endpoint] = [
         "按会议发言（floor 事件）生成发言记录段落",
         None,
         r.RebuildOut,
+        permission="transcript.edit",
     ),
     Endpoint(
         "POST",
@@ -332,6 +366,7 @@ ENDPOINTS: list[Endpoint] = [
         r.SegmentIn,
         r.SegmentOut,
         status=201,
+        permission="transcript.edit",
     ),
     Endpoint(
         "PATCH",
@@ -340,6 +375,7 @@ ENDPOINTS: list[Endpoint] = [
         "修改发言记录段落（文字、发言人、时间）",
         r.SegmentPatch,
         r.SegmentOut,
+        permission="transcript.edit",
     ),
     Endpoint(
         "DELETE",
@@ -348,6 +384,7 @@ ENDPOINTS: list[Endpoint] = [
         "删除发言记录段落",
         None,
         s.Ok,
+        permission="transcript.edit",
     ),
     Endpoint(
         "POST",
@@ -357,6 +394,7 @@ ENDPOINTS: list[Endpoint] = [
         None,
         r.ImportOut,
         {"filename": "string", "mode": "string"},
+        permission="transcript.edit",
     ),
     Endpoint(
         "POST",
@@ -365,8 +403,17 @@ ENDPOINTS: list[Endpoint] = [
         "由会议录音语音识别生成发言记录",
         r.AsrIn,
         r.ImportOut,
+        permission="transcript.edit",
     ),
-    Endpoint("GET", "/api/asr/engines", asr_engines, "已安装的语音识别引擎", None, r.AsrEngines),
+    Endpoint(
+        "GET",
+        "/api/asr/engines",
+        asr_engines,
+        "已安装的语音识别引擎",
+        None,
+        r.AsrEngines,
+        permission="asr.read",
+    ),
     *_version_endpoints(
         "minutes", "会议纪要", draft_minutes, r.DraftIn, edit_minutes, r.MinutesEditIn
     ),

@@ -1,4 +1,5 @@
-"""How one JSON endpoint runs: read the body, find the principal, check CSRF, call, shape.
+"""How one JSON endpoint runs: find the caller, check CSRF and the policy, read the body,
+call, shape.
 
 Also the one mapping of errors to JSON and the OpenAPI document built from the endpoints.
 """
@@ -18,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import Principal, principal_from_invite, principal_from_token
+from server import policy
+from server.auth import SESSION_COOKIE, Credentials, Principal, resolve
 from server.domain.errors import DomainError, Forbidden, Invalid
 from server.settings import Settings
 
 log = logging.getLogger("hsl.http")
 
-SESSION_COOKIE = "hsl_session"
 CSRF_COOKIE = "hsl_csrf"
 CSRF_HEADER = "x-csrf-token"
 MAX_BODY_BYTES = 1_000_000
@@ -55,7 +56,8 @@ Handler = Callable[[Context], Awaitable[Any]]
 
 @dataclass
 class Endpoint:
-    """One JSON endpoint with its input and output models, for routing and OpenAPI."""
+    """One JSON endpoint: its permission (a name in server/policy.py), input and output
+    models, for routing, the policy and OpenAPI."""
 
     method: str
     path: str
@@ -65,17 +67,24 @@ class Endpoint:
     response: type[BaseModel] | None = None
     query: dict[str, str] = field(default_factory=dict)
     status: int = 200
+    permission: str = ""
+
+    def __post_init__(self) -> None:
+        policy.permission(self.permission)  # an endpoint without a known permission is a bug
 
     def route(self) -> Route:
         return Route(self.path, self._asgi, methods=[self.method], name=self.handler.__name__)
 
     async def _asgi(self, request: Request) -> Response:
         app = request.app.state.hsl
-        body = await self._parse_body(request) if self.body is not None else None
         async with app.db.session() as session:
             principal, by_cookie = await find_principal(request, session, app.settings)
             if by_cookie and request.method in WRITE_METHODS:
                 check_csrf(request, principal)
+            refusal = policy.refuses_early(self.permission, principal)
+            if refusal is not None:
+                raise refusal
+            body = await self._parse_body(request) if self.body is not None else None
             ctx = Context(request, session, principal, app.settings, body)
             result = await self.handler(ctx)
         if isinstance(result, Response):
@@ -144,17 +153,15 @@ def _explain(err: Any) -> str:
 async def find_principal(
     request: Request, session: AsyncSession, settings: Settings
 ) -> tuple[Principal | None, bool]:
-    """The bearer token wins over the cookie; returns whether the cookie was used."""
+    """The request's caller (see server.auth.resolve); returns whether the cookie was used."""
     header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return await principal_from_token(session, header[7:].strip()), False
-    invite = request.headers.get("x-invite")
-    if invite:
-        return await principal_from_invite(session, settings.signing_key(), invite), False
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        return await principal_from_token(session, cookie), True
-    return None, False
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    credentials = Credentials(
+        token=token,
+        invite=request.headers.get("x-invite"),
+        cookie=request.cookies.get(SESSION_COOKIE),
+    )
+    return await resolve(session, settings.signing_key(), credentials)
 
 
 def check_csrf(request: Request, principal: Principal | None) -> None:
@@ -237,6 +244,7 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
             "summary": ep.summary,
             "operationId": ep.handler.__name__,
             "responses": {"default": error},
+            "x-permission": ep.permission,
         }
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}

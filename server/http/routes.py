@@ -17,7 +17,13 @@ async def openapi_json(ctx: Context) -> dict[str, Any]:
 
 
 ENDPOINTS: list[Endpoint] = [
-    Endpoint("GET", "/api/openapi.json", openapi_json, "本 API 的 OpenAPI 描述"),
+    Endpoint(
+        "GET",
+        "/api/openapi.json",
+        openapi_json,
+        "本 API 的 OpenAPI 描述",
+        permission="api.describe",
+    ),
     *api.ENDPOINTS,
     *api_polls.ENDPOINTS,
     *api_records.ENDPOINTS,

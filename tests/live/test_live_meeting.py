@@ -150,7 +150,10 @@ async def test_joining_a_meeting_one_is_not_in_is_refused(
     ack = await outsider.call("join", {"meeting_id": live_meeting.meeting_id}, namespace="/live")
     assert ack == {
         "ok": False,
-        "error": {"code": "forbidden", "message": "您不在本次会议的参会名单中"},
+        "error": {
+            "code": "forbidden",
+            "message": "您不在本次会议的参会名单中；如需参加，请联系会议工作人员",
+        },
     }
     command = {"id": "c1", "type": "hand.raise", "data": {"kind": "speech"}}
     ack = await outsider.call("command", command, namespace="/live")

@@ -43,7 +43,7 @@ async def test_only_the_moderator_or_staff_may_join_as_the_room(
     await client.disconnect()
     assert ack["ok"] is False
     assert ack["error"]["code"] == "forbidden"
-    assert "主持人或工作人员" in ack["error"]["message"]
+    assert "主持人和工作人员" in ack["error"]["message"]
 
 
 async def test_the_floor_holder_is_heard_and_nobody_else(

@@ -90,7 +90,7 @@ async def test_logout_ends_the_session(server: str, demo: dict[str, Any]) -> Non
         assert (await client.post("/api/auth/logout", headers=bearer(token))).json() == {"ok": True}
         r = await client.get("/api/me", headers=bearer(token))
         assert r.status_code == 401
-        assert r.json()["error"]["message"] == "请先登录"
+        assert r.json()["error"]["message"] == "登录已失效，请重新登录"
 
 
 async def _guest_invite(http: httpx.AsyncClient, staff_token: str, name: str, ttl_s: int) -> str:
@@ -119,7 +119,10 @@ async def test_guest_invite_opens_one_meeting(http: httpx.AsyncClient, staff_tok
     assert info.json()["meeting"]["topic_title"] == "老旧小区加装电梯"
     as_guest = await http.get("/api/meetings/1", headers={"X-Invite": token})
     assert as_guest.status_code == 200
-    assert (await http.get("/api/rooms", headers={"X-Invite": token})).status_code == 401
+    rooms = await http.get("/api/rooms", headers={"X-Invite": token})
+    assert (
+        rooms.status_code == 403 and "邀请链接只能用于参加会议" in rooms.json()["error"]["message"]
+    )
 
 
 async def test_forged_and_expired_invites_are_refused(

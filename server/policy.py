@@ -1,0 +1,490 @@
+"""Who may do what over which scope: every HTTP endpoint and /live and /media action, in one table.
+
+`PERMISSIONS` is the whole description; `decide()` is its pure rule, `authorize()` gathers the
+facts about a principal and a target and refuses in Chinese. Nothing else reads role grants.
+
+Theory of operation. A permission names the scope it is checked over (nothing, an org unit, a
+room, a meeting or a person) and who passes: anyone at all, anyone with an account, the person
+themselves, holders of certain account roles granted over that scope (a grant on an org unit
+covers everything beneath it; `admin` covers every role everywhere), or holders of certain
+roles in the meeting (moderator, staff, participant, as `meeting_role` decides them). Two rules
+go beyond one check: nobody grants a role they could not grant over a scope they do not cover
+(`check_grant`), and nobody changes the account of someone who holds more than they do
+(`check_account_change`). In a live meeting, which command each meeting role may send in which
+phase is the live machine's table (`realtime/machine`); this module decides who has which
+role there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import Principal
+from server.db.models import ROLES, Meeting, MeetingParticipant, OrgUnit, Person, Room
+from server.db.models_grants import RoleGrant
+from server.domain.errors import DomainError, Forbidden, Invalid, Unauthorized
+
+Scope = Literal["none", "any", "org_unit", "room", "meeting", "person"]
+MeetingRole = Literal["moderator", "staff", "participant"]
+
+# Which roles a holder of a role may hand out (over a scope they cover). Party reviewers
+# approve topics for the party organisation, so only an admin makes one.
+GRANTABLE: dict[str, frozenset[str]] = {
+    "admin": frozenset(ROLES),
+    "cppcc_staff": frozenset({"cppcc_staff", "moderator", "staff"}),
+}
+ORGANISERS = frozenset({"cppcc_staff", "staff", "moderator"})
+MEETING_EDITORS: frozenset[MeetingRole] = frozenset({"moderator", "staff"})
+EVERYONE_IN_MEETING: frozenset[MeetingRole] = frozenset({"moderator", "staff", "participant"})
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One action: its scope and who passes (any one of the ways listed)."""
+
+    name: str
+    title: str  # what the action is called in a refusal
+    scope: Scope = "none"
+    anyone: bool = False
+    signed_in: bool = False
+    self_: bool = False
+    grants: frozenset[str] = frozenset()
+    meeting_roles: frozenset[MeetingRole] = frozenset()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is true of one principal towards one target; `decide` needs nothing else."""
+
+    identified: bool = False  # an account or a guest link
+    signed_in: bool = False  # an account
+    is_self: bool = False
+    grants: frozenset[str] = frozenset()  # account roles held over the target's scope
+    meeting_role: MeetingRole | None = None
+
+
+def decide(permission: Permission, facts: Facts) -> bool:
+    """Whether the facts let the principal do the action: the whole rule, without I/O."""
+    if permission.anyone:
+        return True
+    if not facts.identified:
+        return False
+    return (
+        (permission.signed_in and facts.signed_in)
+        or (permission.self_ and facts.is_self)
+        or bool(permission.grants & facts.grants)
+        or (facts.meeting_role is not None and facts.meeting_role in permission.meeting_roles)
+    )
+
+
+def _p(name: str, title: str, scope: Scope = "none", **who: object) -> Permission:
+    return Permission(name, title, scope, **who)  # type: ignore[arg-type]
+
+
+_ALL: list[Permission] = [
+    _p("api.describe", "查看 API 描述", anyone=True),
+    _p("auth.login", "登录", anyone=True),
+    _p("auth.logout", "退出登录", anyone=True),
+    _p("me.read", "查看本人信息", signed_in=True),
+    _p("org_unit.read", "查看组织", signed_in=True),
+    _p("org_unit.create", "新建组织", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("org_unit.update", "修改组织", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("room.read", "查看协商议事室", signed_in=True),
+    _p("room.create", "新建协商议事室", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("room.update", "修改协商议事室", "room", grants=frozenset({"cppcc_staff"})),
+    _p("person.list", "查看人员名单", "any", grants=frozenset({"cppcc_staff"})),
+    _p("person.read", "查看人员信息", "person", self_=True, grants=frozenset({"cppcc_staff"})),
+    _p("person.create", "新建人员", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("person.update", "修改人员账号", "person", grants=frozenset({"cppcc_staff"})),
+    _p("person.grant", "授予角色", "any", grants=frozenset({"cppcc_staff"})),
+    _p("meeting.list", "查看会议列表", signed_in=True),
+    _p("meeting.create", "新建会议", "room", grants=ORGANISERS),
+    _p(
+        "meeting.read",
+        "查看会议",
+        "meeting",
+        signed_in=True,
+        meeting_roles=EVERYONE_IN_MEETING,
+    ),
+    _p("meeting.update", "修改会议", "meeting", grants=ORGANISERS),
+    _p("roster.read", "查看参会名单", "meeting", meeting_roles=EVERYONE_IN_MEETING),
+    _p("roster.update", "添加参会人员", "meeting", grants=ORGANISERS),
+    _p("invite.create", "生成邀请链接", "meeting", grants=ORGANISERS),
+    _p("invite.read", "查看邀请", anyone=True),
+    _p("poll.record", "查看和导出表决记录", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("transcript.read", "查看发言记录", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("transcript.edit", "整理发言记录", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("asr.read", "查看语音识别引擎", signed_in=True),
+    _p("record.read", "查看会议纪要和协商建议", "meeting", meeting_roles=EVERYONE_IN_MEETING),
+    _p("record.edit", "起草和修改会议纪要和协商建议", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("record.sign", "签发会议纪要和协商建议", "meeting", meeting_roles=frozenset({"moderator"})),
+    # Residents with an account may write to a meeting they are not on the roster of.
+    _p(
+        "suggestion.submit",
+        "提交意见建议",
+        "meeting",
+        signed_in=True,
+        meeting_roles=EVERYONE_IN_MEETING,
+    ),
+    _p(
+        "suggestion.read",
+        "查看意见建议",
+        "meeting",
+        signed_in=True,
+        meeting_roles=EVERYONE_IN_MEETING,
+    ),
+    _p("theme.edit", "查看和整理意见建议主题", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("screening.hints", "查看议题筛选提示", signed_in=True),
+    _p("vocabulary.read", "查看自定义词库", signed_in=True),
+    _p("vocabulary.edit", "添加自定义词语", "any", grants=ORGANISERS),
+    _p("audit.read", "查看操作日志", grants=frozenset({"admin"})),
+    # Live meetings: joining, and sending commands whose per-role rules are the machine's.
+    _p("live.join", "进入会议", "meeting", meeting_roles=EVERYONE_IN_MEETING),
+    _p("live.command", "发送会议指令", "meeting", meeting_roles=EVERYONE_IN_MEETING),
+    _p("media.join", "加入音视频", "meeting", meeting_roles=EVERYONE_IN_MEETING),
+    _p("media.room", "接入会场设备", "meeting", meeting_roles=MEETING_EDITORS),
+]
+
+
+def _table(items: Iterable[Permission]) -> dict[str, Permission]:
+    table: dict[str, Permission] = {}
+    for item in items:
+        if item.name in table:
+            raise ValueError(f"permission declared twice: {item.name}")
+        table[item.name] = item
+    return table
+
+
+PERMISSIONS: dict[str, Permission] = _table(_ALL)
+
+
+def permission(name: str) -> Permission:
+    """The permission called `name`; an unknown name is a programming error."""
+    return PERMISSIONS[name]
+
+
+def refuses_early(name: str, principal: Principal | None) -> DomainError | None:
+    """The refusal that needs no target: nobody signed in, or a guest link where an account
+    is needed. Run before the body is read, so strangers learn nothing from validation."""
+    p = permission(name)
+    if p.anyone:
+        return None
+    if principal is None:
+        return Unauthorized("请先登录")
+    needs_account = not p.meeting_roles
+    if needs_account and (principal.person is None or principal.is_guest_link):
+        return Forbidden(f"邀请链接只能用于参加会议，不能{p.title}，请使用账号登录")
+    return None
+
+
+def authorize_now(name: str, principal: Principal | None) -> Principal:
+    """`authorize` for an action open to every account, which needs no target or database."""
+    p = permission(name)
+    assert p.signed_in and not p.grants and not p.meeting_roles, name
+    refusal = refuses_early(name, principal)
+    if refusal is not None:
+        raise refusal
+    assert principal is not None
+    return principal
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action is about; fill in what applies."""
+
+    org_unit_id: int | None = None
+    room_id: int | None = None
+    meeting: Meeting | None = None
+    person: Person | None = None
+
+
+async def org_chain(session: AsyncSession, org_unit_id: int | None) -> list[int]:
+    """The org unit and all its ancestors, nearest first."""
+    chain: list[int] = []
+    current = org_unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = await session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == current))
+    return chain
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a target sits in the tree: its room (if any) and its org units up to the root."""
+
+    room_id: int | None = None
+    units: tuple[int, ...] = ()
+    everywhere: bool = False  # a scope of nothing: only grants held everywhere count
+    anywhere: bool = False  # grants held over any scope count (lists filter afterwards)
+
+
+async def _place_of(session: AsyncSession, target: Target, scope: Scope) -> _Place:
+    if scope == "none":
+        return _Place(everywhere=True)
+    if scope == "any":
+        return _Place(anywhere=True)
+    room_id = target.room_id
+    org_unit_id = target.org_unit_id
+    if target.meeting is not None:
+        room_id = target.meeting.room_id
+    if target.person is not None:
+        org_unit_id = target.person.org_unit_id
+    if room_id is not None:
+        room = await session.get(Room, room_id)
+        org_unit_id = room.org_unit_id if room is not None else None
+    return _Place(room_id, tuple(await org_chain(session, org_unit_id)))
+
+
+def _covers(grant: RoleGrant, place: _Place) -> bool:
+    if (grant.org_unit_id is None and grant.room_id is None) or place.anywhere:
+        return True
+    if place.everywhere:
+        return False
+    if grant.room_id is not None:
+        return grant.room_id == place.room_id
+    return grant.org_unit_id in place.units
+
+
+def grants_of(principal: Principal | None) -> list[RoleGrant]:
+    """The account roles the principal holds (none for a guest link)."""
+    if principal is None or principal.person is None or principal.is_guest_link:
+        return []
+    return list(principal.person.grants)
+
+
+def _held(grants: Iterable[RoleGrant], place: _Place) -> frozenset[str]:
+    held = {g.role for g in grants if _covers(g, place)}
+    return frozenset(ROLES) if "admin" in held else frozenset(held)
+
+
+async def holds(
+    session: AsyncSession, principal: Principal | None, roles: Iterable[str], target: Target
+) -> bool:
+    """Whether the principal holds one of `roles` over the target (admin holds every role)."""
+    place = await _place_of(session, target, _scope_of(target))
+    return bool(_held(grants_of(principal), place) & set(roles))
+
+
+def _scope_of(target: Target) -> Scope:
+    if target.meeting is not None:
+        return "meeting"
+    if target.person is not None:
+        return "person"
+    if target.room_id is not None:
+        return "room"
+    if target.org_unit_id is not None:
+        return "org_unit"
+    return "none"
+
+
+async def meeting_participant(
+    session: AsyncSession, principal: Principal, meeting: Meeting
+) -> MeetingParticipant | None:
+    """The principal's entry on the meeting's roster, if any."""
+    if principal.guest_participant_id is not None:
+        if principal.guest_meeting_id != meeting.id:
+            return None
+        return await session.get(MeetingParticipant, principal.guest_participant_id)
+    if principal.person is None:
+        return None
+    return await session.scalar(
+        select(MeetingParticipant).where(
+            MeetingParticipant.meeting_id == meeting.id,
+            MeetingParticipant.person_id == principal.person.id,
+        )
+    )
+
+
+async def meeting_role(
+    session: AsyncSession, principal: Principal | None, meeting: Meeting
+) -> MeetingRole | None:
+    """What the principal is in the meeting: moderator, staff, participant, or nothing.
+
+    The roster decides first; a moderator grant over the room, or a staff or CPPCC-staff
+    grant over it, makes someone not on the roster that role too, so the room's team and the
+    CPPCC office above it can always run and record its meetings.
+    """
+    if principal is None:
+        return None
+    participant = await meeting_participant(session, principal, meeting)
+    if participant is not None and participant.role in ("moderator", "staff"):
+        return participant.role  # type: ignore[return-value]
+    place = await _place_of(session, Target(meeting=meeting), "meeting")
+    held = _held(grants_of(principal), place)
+    if "moderator" in held:
+        return "moderator"
+    if held & {"staff", "cppcc_staff"}:
+        return "staff"
+    return "participant" if participant is not None else None
+
+
+async def facts_for(
+    session: AsyncSession, principal: Principal | None, scope: Scope, target: Target
+) -> Facts:
+    """Everything `decide` needs about the principal and the target."""
+    if principal is None:
+        return Facts()
+    place = await _place_of(session, target, scope)
+    role = await meeting_role(session, principal, target.meeting) if target.meeting else None
+    person = principal.person if not principal.is_guest_link else None
+    return Facts(
+        identified=True,
+        signed_in=person is not None,
+        is_self=person is not None and target.person is not None and target.person.id == person.id,
+        grants=_held(grants_of(principal), place),
+        meeting_role=role,
+    )
+
+
+async def authorize(
+    session: AsyncSession,
+    principal: Principal | None,
+    name: str,
+    target: Target | None = None,
+) -> Principal:
+    """The principal, if the policy lets them do `name` to the target; else a refusal."""
+    p = permission(name)
+    early = refuses_early(name, principal)
+    if early is not None:
+        raise early
+    facts = await facts_for(session, principal, p.scope, target or Target())
+    if not decide(p, facts):
+        raise Forbidden(refusal_message(p))
+    assert principal is not None
+    return principal
+
+
+def refusal_message(p: Permission) -> str:
+    """What someone who may not do the action is told, and whom to ask."""
+    if p.meeting_roles and not p.grants and not p.signed_in:
+        if p.meeting_roles == EVERYONE_IN_MEETING:
+            return "您不在本次会议的参会名单中；如需参加，请联系会议工作人员"
+        if p.meeting_roles == MEETING_EDITORS:
+            return f"只有本次会议的主持人和工作人员可以{p.title}"
+        return f"只有本次会议的主持人可以{p.title}"
+    return f"您没有「{p.title}」的权限；如需办理，请联系本议事室或上级政协的工作人员"
+
+
+# -- the two rules about accounts -----------------------------------------------------------
+
+
+async def _grant_place(session: AsyncSession, grant: RoleGrant) -> _Place:
+    if grant.org_unit_id is None and grant.room_id is None:
+        return _Place(everywhere=True)
+    return await _place_of(
+        session, Target(org_unit_id=grant.org_unit_id, room_id=grant.room_id), "room"
+    )
+
+
+async def _can_hand_out(
+    session: AsyncSession, principal: Principal, role: str, grant: RoleGrant
+) -> bool:
+    """Whether the principal holds, over all of the grant's scope, a role that may hand out
+    `role`: a global grant needs a global holder, a unit grant a holder at or above it."""
+    place = await _grant_place(session, grant)
+    for mine in grants_of(principal):
+        if role not in GRANTABLE.get(mine.role, frozenset()):
+            continue
+        if mine.org_unit_id is None and mine.room_id is None:
+            return True
+        if place.everywhere:
+            continue
+        if mine.room_id is not None:
+            # A room-level holder covers only that room, never a unit around it.
+            if grant.room_id == mine.room_id:
+                return True
+        elif mine.org_unit_id in place.units:
+            return True
+    return False
+
+
+async def check_grant(
+    session: AsyncSession,
+    principal: Principal | None,
+    role: str,
+    *,
+    org_unit_id: int | None,
+    room_id: int | None,
+) -> Principal:
+    """Refuse a grant that the principal could not hold and hand out over that scope."""
+    who = await authorize(session, principal, "person.grant")
+    if org_unit_id is not None and room_id is not None:
+        raise Invalid("角色只能授予在一个组织或一个协商议事室上，请只填写其中一项")
+    if role not in ROLES:
+        raise Invalid("没有这个角色")
+    wanted = RoleGrant(role=role, org_unit_id=org_unit_id, room_id=room_id)
+    if not await _can_hand_out(session, who, role, wanted):
+        raise Forbidden(
+            "您只能在本人负责的范围内授予本人可授予的角色；超出范围的授权请联系上级政协工作人员"
+        )
+    return who
+
+
+async def check_account_change(
+    session: AsyncSession, principal: Principal | None, person: Person
+) -> Principal:
+    """Refuse changing an account outside the principal's scope, or of someone who holds a
+    role the principal could not hand out over that role's scope (an admin only by an admin)."""
+    who = await authorize(session, principal, "person.update", Target(person=person))
+    for grant in person.grants:
+        if not await _can_hand_out(session, who, grant.role, grant):
+            raise Forbidden(
+                "此人拥有您无权授予的角色（如系统管理员或上级工作人员），"
+                "其账号只能由有相应权限的人员修改"
+            )
+    return who
+
+
+async def add_grant(
+    session: AsyncSession,
+    person: Person,
+    role: str,
+    *,
+    org_unit_id: int | None = None,
+    room_id: int | None = None,
+) -> None:
+    """Store a grant unless the person holds it already (the caller has checked and commits)."""
+    held = any(
+        g.role == role and g.org_unit_id == org_unit_id and g.room_id == room_id
+        for g in person.grants
+    )
+    if not held:
+        session.add(
+            RoleGrant(person_id=person.id, role=role, org_unit_id=org_unit_id, room_id=room_id)
+        )
+
+
+_SCOPE_WORDS = {
+    "none": "—",
+    "any": "任一范围",
+    "org_unit": "组织",
+    "room": "协商议事室",
+    "meeting": "会议",
+    "person": "人员所属组织",
+}
+_MEETING_ROLE_WORDS = {"moderator": "主持人", "staff": "工作人员", "participant": "参会人"}
+
+
+def table_markdown() -> str:
+    """The permission table as docs/security.md shows it (a test keeps the two equal)."""
+    rows = ["| permission | action | scope | who |", "| --- | --- | --- | --- |"]
+    for p in PERMISSIONS.values():
+        who: list[str] = []
+        if p.anyone:
+            who.append("anyone")
+        if p.signed_in:
+            who.append("any account")
+        if p.self_:
+            who.append("the person themselves")
+        who += [f"`{role}` grant" for role in sorted(p.grants)]
+        who += [f"{_MEETING_ROLE_WORDS[r]} of the meeting" for r in sorted(p.meeting_roles)]
+        rows.append(f"| `{p.name}` | {p.title} | {_SCOPE_WORDS[p.scope]} | {', '.join(who)} |")
+    return "\n".join(rows) + "\n"

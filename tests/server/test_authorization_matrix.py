@@ -1,0 +1,544 @@
+"""Every endpoint and live command, tried by every kind of person over three scopes.
+
+The expected answer of each cell comes from the policy's own table (`server.policy`): the
+facts of a persona towards a target are worked out here from the persona's declared grants
+and roster places, independently of the server's resolver, and `policy.decide` says whether
+the action is allowed. The server must then answer accordingly: 401 or 403 for a refusal,
+anything else (done, not found, conflict, invalid data after the check) for an allowance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from realtime.meeting import MACHINE
+from server import policy
+from server.db.models import ROLES
+from server.http.routes import ENDPOINTS
+from tests.conftest import bearer, live_client, login_token
+
+SCOPES = ("own", "other_room", "other_county")
+PASSWORD = "matrix-pass-2026"
+
+
+@dataclass
+class Persona:
+    """A kind of caller: its grants as (role, "room"|"unit"|"global", key) and roster place."""
+
+    key: str
+    grants: list[tuple[str, str, str]] = field(default_factory=list)
+    roster: tuple[str, str] | None = None  # (category, meeting role) in the own meeting
+    guest: bool = False
+    anonymous: bool = False
+    person_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    auth: dict[str, str] | None = None
+    credentials: dict[str, str] | None = None
+
+
+def personas() -> list[Persona]:
+    return [
+        Persona("anonymous", anonymous=True),
+        Persona("guest", guest=True),
+        Persona("member", roster=("member", "participant")),
+        Persona("stakeholder", roster=("stakeholder", "participant")),
+        Persona("official", roster=("official", "participant")),
+        Persona("moderator_here", roster=("member", "moderator")),
+        Persona("moderator_elsewhere", grants=[("moderator", "room", "other_room")]),
+        Persona("staff", grants=[("staff", "room", "own")]),
+        Persona("party_reviewer", grants=[("party_reviewer", "unit", "own_township")]),
+        Persona("cppcc_township", grants=[("cppcc_staff", "unit", "own_township")]),
+        Persona("cppcc_county", grants=[("cppcc_staff", "unit", "own_county")]),
+        Persona("cppcc_city", grants=[("cppcc_staff", "unit", "city")]),
+        Persona("admin", grants=[("admin", "global", "")]),
+    ]
+
+
+@dataclass
+class World:
+    """Three meetings: in the own room, in another room of the county, in another county."""
+
+    units: dict[str, int]  # city, own_county, own_township, other_township, ...
+    rooms: dict[str, int]  # own, other_room, other_county
+    meetings: dict[str, int]
+    targets: dict[str, int]  # a plain person filed under each scope's township
+    guests: dict[str, int]  # a guest participant of each meeting
+    invite: str
+    personas: list[Persona]
+    # where each scope sits: its room, its township, its county
+    place: dict[str, tuple[str, str, str]] = field(
+        default_factory=lambda: {
+            "own": ("own", "own_township", "own_county"),
+            "other_room": ("other_room", "other_township", "own_county"),
+            "other_county": ("other_county", "far_township", "far_county"),
+        }
+    )
+
+
+_counter = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}{uuid.uuid4().hex[:6]}"
+
+
+async def _ok(r: httpx.Response, status: int = 200) -> Any:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+@pytest.fixture(scope="module")
+async def world(server: str, admin_token: str) -> World:
+    admin = bearer(admin_token)
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        units_list = (await http.get("/api/org-units", headers=admin)).json()["items"]
+        by_name = {u["name"]: u["id"] for u in units_list}
+        city = next(u["id"] for u in units_list if u["level"] == "city")
+        units = {
+            "city": city,
+            "own_county": by_name["亭湖区"],
+            "own_township": by_name["五星街道"],
+            "other_township": by_name["新兴镇"],
+            "far_county": by_name["盐都区"],
+            "far_township": by_name["大冈镇"],
+        }
+        rooms_list = (await http.get("/api/rooms", headers=admin)).json()["items"]
+        room_of = {r["org_unit_id"]: r["id"] for r in rooms_list if r["level"] == "township"}
+        rooms = {
+            "own": room_of[units["own_township"]],
+            "other_room": room_of[units["other_township"]],
+            "other_county": room_of[units["far_township"]],
+        }
+        meetings: dict[str, int] = {}
+        guests: dict[str, int] = {}
+        targets: dict[str, int] = {}
+        township_of = {"own": "own_township", "other_room": "other_township"}
+        township_of["other_county"] = "far_township"
+        for scope in SCOPES:
+            body = {
+                "room_id": rooms[scope],
+                "title": f"权限矩阵协商会（{scope}）",
+                "topic_title": "背街小巷路灯维修",
+                "starts_at": "2026-12-28T09:00:00+08:00",
+                "place": "党群服务中心",
+                "mode": "hybrid",
+                "agenda": [
+                    {"title": "路灯维修", "rounds": [{"kind": "discussion", "title": "讨论"}]}
+                ],
+            }
+            meeting = await _ok(await http.post("/api/meetings", json=body, headers=admin), 201)
+            meetings[scope] = meeting["id"]
+            guest = await _ok(
+                await http.post(
+                    f"/api/meetings/{meeting['id']}/participants",
+                    json={"guest_name": "周来宾"},
+                    headers=admin,
+                ),
+                201,
+            )
+            guests[scope] = guest["id"]
+            target = await _ok(
+                await http.post(
+                    "/api/people",
+                    json={
+                        "username": unique("target"),
+                        "name": "吴目标",
+                        "category": "member",
+                        "org_unit_id": units[township_of[scope]],
+                    },
+                    headers=admin,
+                ),
+                201,
+            )
+            targets[scope] = target["id"]
+        invite = (
+            await _ok(
+                await http.post(
+                    f"/api/meetings/{meetings['own']}/invites",
+                    json={"participant_id": guests["own"]},
+                    headers=admin,
+                ),
+                201,
+            )
+        )["invite"]
+        cast = personas()
+        for persona in cast:
+            if persona.anonymous:
+                continue
+            if persona.guest:
+                persona.headers = {"X-Invite": invite}
+                persona.auth = {"invite": invite}
+                continue
+            username = unique(f"m_{persona.key}_")
+            created = await _ok(
+                await http.post(
+                    "/api/people",
+                    json={
+                        "username": username,
+                        "name": f"矩阵{persona.key}",
+                        "category": persona.roster[0] if persona.roster else "official",
+                        "password": PASSWORD,
+                        "org_unit_id": units["own_township"],
+                    },
+                    headers=admin,
+                ),
+                201,
+            )
+            persona.person_id = created["id"]
+            for role, kind, key in persona.grants:
+                grant: dict[str, Any] = {"role": role}
+                if kind == "room":
+                    grant["room_id"] = rooms[key]
+                elif kind == "unit":
+                    grant["org_unit_id"] = units[key]
+                await _ok(
+                    await http.post(f"/api/people/{created['id']}/roles", json=grant, headers=admin)
+                )
+            if persona.roster:
+                await _ok(
+                    await http.post(
+                        f"/api/meetings/{meetings['own']}/participants",
+                        json={"person_id": created["id"], "role": persona.roster[1]},
+                        headers=admin,
+                    ),
+                    201,
+                )
+            persona.credentials = {"username": username, "password": PASSWORD}
+            token = await login_token(server, persona.credentials)
+            persona.headers = bearer(token)
+            persona.auth = {"token": token}
+        return World(units, rooms, meetings, targets, guests, invite, cast)
+
+
+# -- the oracle: facts from the declared world ---------------------------------------------
+
+
+def _chain(world: World, scope: str) -> tuple[str, list[str]]:
+    room, township, county = world.place[scope]
+    return room, [township, county, "city"]
+
+
+def _held(persona: Persona, world: World, where: str, scope: str) -> frozenset[str]:
+    """Account roles the persona holds over the target: `where` is what the action is
+    about (room, township, person, nothing at all, or anything)."""
+    held: set[str] = set()
+    room, units = _chain(world, scope)
+    if where == "parent":  # an org unit is looked after from the unit above it
+        units = units[1:]
+    for role, kind, key in persona.grants:
+        if kind == "global" or where == "any":
+            held.add(role)
+        elif where == "none":
+            continue
+        elif kind == "room":
+            if where == "room" and key == room:
+                held.add(role)
+        elif key in units:
+            held.add(role)
+    return frozenset(ROLES) if "admin" in held else frozenset(held)
+
+
+def _meeting_role(persona: Persona, world: World, scope: str) -> str | None:
+    if persona.roster and scope == "own" and persona.roster[1] in ("moderator", "staff"):
+        return persona.roster[1]
+    held = _held(persona, world, "room", scope)
+    if "moderator" in held:
+        return "moderator"
+    if held & {"staff", "cppcc_staff"}:
+        return "staff"
+    if scope == "own" and (persona.roster or persona.guest):
+        return "participant"
+    return None
+
+
+def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
+    p = policy.permission(name)
+    where = {
+        "none": "none",
+        "any": "any",
+        "org_unit": "unit",
+        "room": "room",
+        "meeting": "room",
+        "person": "unit",
+    }[p.scope]
+    if name == "org_unit.update":
+        where = "parent"
+    if name == "person.grant":
+        # Handing out `staff` over the scope's room needs a grantor's role over that room.
+        held = _held(persona, world, "room", scope)
+        return not persona.guest and bool(held & {"cppcc_staff", "admin"})
+    facts = policy.Facts(
+        identified=not persona.anonymous,
+        signed_in=not persona.anonymous and not persona.guest,
+        is_self=False,
+        grants=frozenset() if persona.guest else _held(persona, world, where, scope),
+        meeting_role=_meeting_role(persona, world, scope) if p.scope == "meeting" else None,
+    )
+    return policy.decide(p, facts)
+
+
+# -- one request per endpoint and scope ----------------------------------------------------
+
+Request = tuple[str, dict[str, Any] | None, bytes | None]
+Builder = Callable[[World, str], Request]
+M = "/api/meetings/{m}"
+
+
+def _meeting_path(suffix: str) -> Builder:
+    return lambda w, s: (f"/api/meetings/{w.meetings[s]}{suffix}", None, None)
+
+
+def _meeting_body(suffix: str, body: dict[str, Any]) -> Builder:
+    return lambda w, s: (f"/api/meetings/{w.meetings[s]}{suffix}", body, None)
+
+
+BUILDERS: dict[str, Builder] = {
+    "openapi_json": lambda w, s: ("/api/openapi.json", None, None),
+    "get_me": lambda w, s: ("/api/me", None, None),
+    "list_org_units": lambda w, s: ("/api/org-units", None, None),
+    "create_org_unit": lambda w, s: (
+        "/api/org-units",
+        {"name": unique("矩阵村"), "level": "village", "parent_id": w.units[w.place[s][1]]},
+        None,
+    ),
+    "get_org_unit": lambda w, s: (f"/api/org-units/{w.units[w.place[s][1]]}", None, None),
+    "update_org_unit": lambda w, s: (f"/api/org-units/{w.units[w.place[s][1]]}", {}, None),
+    "list_rooms": lambda w, s: ("/api/rooms", None, None),
+    "create_room": lambda w, s: (
+        "/api/rooms",
+        {"name": unique("矩阵议事室"), "org_unit_id": w.units[w.place[s][1]]},
+        None,
+    ),
+    "get_room": lambda w, s: (f"/api/rooms/{w.rooms[s]}", None, None),
+    "update_room": lambda w, s: (f"/api/rooms/{w.rooms[s]}", {}, None),
+    "list_people": lambda w, s: ("/api/people", None, None),
+    "create_person": lambda w, s: (
+        "/api/people",
+        {
+            "username": unique("new"),
+            "name": "郑新人",
+            "category": "guest",
+            "org_unit_id": w.units[w.place[s][1]],
+        },
+        None,
+    ),
+    "get_person": lambda w, s: (f"/api/people/{w.targets[s]}", None, None),
+    "update_person": lambda w, s: (f"/api/people/{w.targets[s]}", {"name": "吴目标"}, None),
+    "grant_role": lambda w, s: (
+        f"/api/people/{w.targets[s]}/roles",
+        {"role": "staff", "room_id": w.rooms[s]},
+        None,
+    ),
+    "list_meetings": lambda w, s: ("/api/meetings", None, None),
+    "create_meeting": lambda w, s: (
+        "/api/meetings",
+        {
+            "room_id": w.rooms[s],
+            "title": "矩阵新建会议",
+            "topic_title": "路灯",
+            "starts_at": "2026-12-29T09:00:00+08:00",
+            "place": "会议室",
+            "mode": "online",
+        },
+        None,
+    ),
+    "get_meeting": _meeting_path(""),
+    "update_meeting": _meeting_body("", {}),
+    "my_place": _meeting_path("/me"),
+    "list_participants": _meeting_path("/participants"),
+    "add_participant": _meeting_body("/participants", {"guest_name": "冯旁听"}),
+    "create_invite": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/invites",
+        {"participant_id": w.guests[s]},
+        None,
+    ),
+    "read_invite": lambda w, s: (f"/api/invites/{w.invite}", None, None),
+    "list_polls": _meeting_path("/polls"),
+    "export_poll": _meeting_path("/polls/p-none/result.csv"),
+    "get_transcript": _meeting_path("/transcript"),
+    "build_transcript": _meeting_path("/transcript"),
+    "add_segment": _meeting_body("/transcript/segments", {"text": "路灯坏了三个月。"}),
+    "update_segment": _meeting_body("/transcript/999999", {"text": "改"}),
+    "delete_segment": _meeting_path("/transcript/999999"),
+    "import_transcript": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/transcript/import?mode=append&filename=a.txt",
+        None,
+        "周来宾：路灯要尽快修。\n".encode(),
+    ),
+    "transcribe": _meeting_body("/transcript/asr", {"recording": "none.wav"}),
+    "asr_engines": lambda w, s: ("/api/asr/engines", None, None),
+    "submit_suggestion": _meeting_body("/suggestions", {"text": "建议每月巡查一次路灯"}),
+    "list_suggestions": _meeting_path("/suggestions"),
+    "get_board": _meeting_path("/themes"),
+    "recluster": _meeting_path("/themes/recluster"),
+    "merge_themes": _meeting_body("/themes/merge", {"theme_ids": [999998, 999999]}),
+    "split_theme": _meeting_body("/themes/split", {"theme_id": 999999, "parts": [[999999]]}),
+    "move_suggestions": _meeting_body(
+        "/themes/move", {"suggestion_ids": [999999], "theme_id": 999999}
+    ),
+    "rename_theme": _meeting_body("/themes/999999", {"name": "路灯"}),
+    "themes_to_poll": _meeting_body("/themes/poll", {"theme_ids": [999998, 999999]}),
+    "screen_topic": lambda w, s: ("/api/screening", {"text": "背街小巷路灯维修"}, None),
+    "list_words": lambda w, s: ("/api/vocabulary", None, None),
+    "add_word": lambda w, s: ("/api/vocabulary", {"word": unique("路灯")[:12]}, None),
+}
+for kind in ("minutes", "recommendations"):
+    draft_body: dict[str, Any] = {"note": ""}
+    BUILDERS[f"list_{kind}"] = _meeting_path(f"/{kind}")
+    BUILDERS[f"draft_{kind}"] = _meeting_body(f"/{kind}", draft_body)
+    BUILDERS[f"get_{kind}"] = _meeting_path(f"/{kind}/999999")
+    BUILDERS[f"sign_{kind}"] = _meeting_path(f"/{kind}/999999/sign")
+    BUILDERS[f"export_{kind}_docx"] = _meeting_path(f"/{kind}/999999/docx")
+    BUILDERS[f"export_{kind}_md"] = _meeting_path(f"/{kind}/999999/md")
+
+# Editing a version needs a whole draft as its body; the body is fetched from a real draft.
+NEEDS_DRAFT = {"edit_minutes": "minutes", "edit_recommendations": "recommendations"}
+SKIPPED_HERE = {"login", "logout"}  # tried below with fresh sessions
+
+
+def _handler_name(endpoint: Any) -> str:
+    name: str = endpoint.handler.__name__
+    return name
+
+
+async def _drafts(http: httpx.AsyncClient, world: World, admin: dict[str, str]) -> dict[str, Any]:
+    """A real draft of each kind for each scope's meeting, to send back as an edit."""
+    drafts: dict[str, Any] = {}
+    for scope in SCOPES:
+        base = f"/api/meetings/{world.meetings[scope]}"
+        transcript = (
+            "周来宾：背街小巷的路灯坏了三个月，晚上出行很不方便。\n王主任：我们下周安排维修。\n"
+        )
+        await _ok(
+            await http.post(
+                f"{base}/transcript/import?filename=a.txt",
+                content=transcript.encode(),
+                headers=admin,
+            )
+        )
+        minutes = await _ok(await http.post(f"{base}/minutes", json={}, headers=admin), 201)
+        report = await _ok(await http.post(f"{base}/recommendations", json={}, headers=admin), 201)
+        drafts[f"minutes:{scope}"] = (minutes["number"], minutes["draft"])
+        drafts[f"recommendations:{scope}"] = (report["number"], report["draft"])
+    return drafts
+
+
+async def test_every_endpoint_answers_each_persona_as_the_policy_says(
+    server: str, world: World, admin_token: str
+) -> None:
+    names = {_handler_name(e) for e in ENDPOINTS}
+    missing = names - set(BUILDERS) - set(NEEDS_DRAFT) - SKIPPED_HERE
+    assert not missing, f"endpoints with no request in the matrix: {sorted(missing)}"
+    wrong: list[str] = []
+    cells = 0
+    async with httpx.AsyncClient(base_url=server, timeout=60) as http:
+        drafts = await _drafts(http, world, bearer(admin_token))
+        for endpoint in ENDPOINTS:
+            name = _handler_name(endpoint)
+            if name in SKIPPED_HERE:
+                continue
+            for scope in SCOPES:
+                if name in NEEDS_DRAFT:
+                    number, draft = drafts[f"{NEEDS_DRAFT[name]}:{scope}"]
+                    path = f"/api/meetings/{world.meetings[scope]}/{NEEDS_DRAFT[name]}/{number}"
+                    body: dict[str, Any] | None = {"draft": draft, "note": "矩阵"}
+                    raw = None
+                else:
+                    path, body, raw = BUILDERS[name](world, scope)
+                for persona in world.personas:
+                    want = expected(persona, world, endpoint.permission, scope)
+                    r = await http.request(
+                        endpoint.method,
+                        path,
+                        json=body if raw is None and body is not None else None,
+                        content=raw,
+                        headers=persona.headers,
+                    )
+                    cells += 1
+                    refused = r.status_code in (401, 403)
+                    if refused == want:
+                        wrong.append(
+                            f"{endpoint.method} {endpoint.path} [{endpoint.permission}] "
+                            f"{persona.key}@{scope}: expected "
+                            f"{'allowed' if want else 'refused'}, got {r.status_code} "
+                            f"{r.text[:160]}"
+                        )
+                    elif refused:
+                        assert r.json()["error"]["code"] in ("unauthorized", "forbidden")
+    assert not wrong, f"{len(wrong)} of {cells} cells wrong:\n" + "\n".join(wrong)
+
+
+async def test_signing_in_and_out_is_open_to_everyone(server: str, world: World) -> None:
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        for persona in world.personas:
+            assert expected(persona, world, "auth.login", "own")
+            if persona.credentials is None:
+                continue
+            r = await http.post("/api/auth/login", json=persona.credentials)
+            assert r.status_code == 200, r.text
+            fresh = bearer(r.json()["token"])
+            assert (await http.post("/api/auth/logout", headers=fresh)).json() == {"ok": True}
+            assert (await http.get("/api/me", headers=fresh)).status_code == 401
+
+
+ROLE_REFUSAL = "无权执行此命令"  # the machine's words when a role may not send a command
+
+
+async def _command(client: Any, kind: str) -> dict[str, Any]:
+    """Send a command with empty data, waiting out the per-connection rate limit."""
+    for _ in range(20):
+        reply: dict[str, Any] = await client.call(
+            "command",
+            {"id": uuid.uuid4().hex, "type": kind, "data": {}},
+            namespace="/live",
+            timeout=30,
+        )
+        if reply["ok"] or reply["error"]["code"] != "rate_limited":
+            return reply
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{kind} stayed rate-limited")
+
+
+async def test_live_join_and_every_command_follow_the_policy_and_the_machine(
+    server: str, world: World
+) -> None:
+    """Joining needs a role in the meeting; each command then needs a role the machine's
+    table lists for it. A command a role may send is never refused as forbidden for the
+    role (it may still be invalid or out of phase)."""
+    wrong: list[str] = []
+    for persona in world.personas:
+        for scope in SCOPES:
+            want = expected(persona, world, "live.join", scope)
+            if persona.auth is None:
+                assert not want
+                continue
+            client = await live_client(server, persona.auth)
+            try:
+                ack = await client.call(
+                    "join", {"meeting_id": world.meetings[scope]}, namespace="/live", timeout=30
+                )
+                if ack["ok"] != want:
+                    wrong.append(f"join {persona.key}@{scope}: {ack}")
+                    continue
+                if not ack["ok"]:
+                    assert ack["error"]["code"] == "forbidden", ack
+                    continue
+                role = _meeting_role(persona, world, scope)
+                if ack["role"] != role:
+                    wrong.append(f"role of {persona.key}@{scope}: {ack['role']} != {role}")
+                for handler in MACHINE.commands.values():
+                    reply = await _command(client, handler.type)
+                    forbidden = not reply["ok"] and ROLE_REFUSAL in reply["error"]["message"]
+                    if forbidden == (role in handler.roles):
+                        wrong.append(f"{handler.type} by {role} ({persona.key}): {reply}")
+            finally:
+                await client.disconnect()
+    assert not wrong, "\n".join(wrong)
