@@ -14,7 +14,7 @@ import pytest
 import socketio
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.live_views import CONSOLE, PROJECTOR, TABLET, new_meeting, sit_down
+from tests.browser.live_views import CONSOLE, PHONE, PROJECTOR, TABLET, new_meeting, sit_down
 from tests.conftest import live_client, login_token
 
 pytestmark = pytest.mark.browser
@@ -188,3 +188,53 @@ async def test_the_room_screen_never_shows_voting_buttons(
     finally:
         await door.client.disconnect()
         await screen.close()
+
+
+async def test_the_voting_tablet_wants_a_staff_account_and_forgets_a_cancelled_choice(
+    browser: Browser,
+    server: str,
+    http: httpx.AsyncClient,
+    admin_token: str,
+    demo: dict[str, Any],
+) -> None:
+    meeting = await new_meeting(http, admin_token, demo, members=1)
+    m = f"/m/{meeting['id']}/kiosk"
+    accounts = demo["accounts"]
+    member = accounts["members"][0]
+    # A participant's account cannot vote for others: the page says what to do instead.
+    theirs = await sit_down(browser, server, member, m, viewport=PHONE, phone=True, ready="kiosk")
+    try:
+        await expect(theirs.page.get_by_role("alert")).to_contain_text(
+            "表决器要用工作人员或主持人的账号登录"
+        )
+        await expect(theirs.page.get_by_role("button")).to_have_count(0)
+    finally:
+        await theirs.close()
+
+    kiosk = await sit_down(browser, server, accounts["staff"], m, viewport=PHONE, ready="kiosk")
+    door = await desk(server, accounts["staff"], meeting["id"])
+    tablet = kiosk.page
+    try:
+        member_id = await door.participant_id(member["name"])
+        await door.send("attendance.check_in", {"mode": "in_room", "participant_id": member_id})
+        await door.send(
+            "poll.open", {"question": "是否同意议事角周末开放？", "kind": "yes_no_abstain"}
+        )
+        unlock = {"poll_id": "p1", "participant_id": member_id}
+        await door.send("kiosk.unlock", unlock)
+        await tablet.get_by_role("button", name="弃权").click()
+        await expect(tablet.get_by_text("您选择了「弃权」")).to_be_visible()
+        # Staff cancel while the choice waits for its confirmation: nothing was cast, and
+        # the tablet forgets the choice.
+        await door.send("kiosk.cancel", {})
+        await expect(tablet.get_by_role("heading", name="表决器待命")).to_be_visible()
+        await expect(tablet.locator("body")).not_to_contain_text("弃权")
+        assert (await door.join())["tallies"][0]["votes"] == 0
+        # Unlocked again, the ballot starts afresh.
+        await door.send("kiosk.unlock", unlock)
+        await expect(tablet.get_by_test_id("kiosk-voter")).to_have_text(member["name"])
+        await expect(tablet.get_by_role("button", name="确认投票")).to_have_count(0)
+        await expect(tablet.get_by_role("button", name="弃权")).to_be_visible()
+    finally:
+        await door.client.disconnect()
+        await kiosk.close()
