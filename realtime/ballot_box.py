@@ -6,7 +6,7 @@ A vote is decided by the machine on this worker's copy of the meeting, then queu
 writer task per worker takes whatever has queued (a burst of a thousand votes is a
 handful of transactions, not a thousand) and stores it under the vote's unique key; only
 then is the vote acked. Polls with new votes are marked, and a pump sends each one's
-tally at most every `TALLY_INTERVAL_S`. A kiosk vote, which also resets the room screen,
+tally at most every `TALLY_INTERVAL_S`. A kiosk vote, which also resets the voting tablet,
 goes through the sequenced pipeline instead (`LiveEngine.run`), in one transaction with
 its `kiosk.reset` event.
 """

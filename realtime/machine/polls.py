@@ -5,7 +5,7 @@ Handlers, appliers and the snapshot view for polls; counting is `realtime.machin
 Votes themselves are not events of the meeting: `vote.cast` is decided here like any
 command (schema, role, phase, then the poll's rules) and yields a `vote.accepted` event
 that the caller writes to the vote tables instead of the meeting's sequence. Only a
-kiosk vote also yields a sequenced event (`kiosk.reset`), so the room screen resets.
+kiosk vote also yields a sequenced event (`kiosk.reset`), so the voting tablet resets.
 The close is decided on the stored votes, which the caller reads in the close's own
 transaction and hands over as `Command.facts` (a `StoredVotes`); clients cannot.
 """
@@ -289,14 +289,14 @@ def vote_cast(ctx: Context, data: dict[str, Any]) -> None:
     kiosk = None
     if "on_behalf_of" in data:
         if ctx.actor.role not in HELPERS:
-            raise ctx.refuse("forbidden", "只有主持人或工作人员可以在大屏上代为投票")
+            raise ctx.refuse("forbidden", "只有主持人或工作人员可以在表决器上代为投票")
         voter = ctx.participant(data["on_behalf_of"])
         kiosk = ctx.state.kiosk
         if kiosk is None or (kiosk.poll_id, kiosk.participant_id) != (
             poll.poll_id,
             voter.participant_id,
         ):
-            raise ctx.refuse("conflict", f"大屏没有为{voter.name}解锁本次表决")
+            raise ctx.refuse("conflict", f"表决器没有为{voter.name}解锁本次表决")
     else:
         voter = ctx.me()
     check_eligible(ctx, poll, voter)
@@ -328,7 +328,7 @@ def kiosk_unlock(ctx: Context, data: dict[str, Any]) -> None:
     kiosk = ctx.state.kiosk
     if kiosk is not None:
         waiting = ctx.state.participants[kiosk.participant_id].name
-        raise ctx.refuse("conflict", f"大屏正在等待{waiting}投票，请先取消")
+        raise ctx.refuse("conflict", f"表决器正在等待{waiting}投票，请先取消")
     ctx.emit(
         "kiosk.unlocked",
         poll_id=poll.poll_id,
@@ -342,7 +342,7 @@ def kiosk_unlock(ctx: Context, data: dict[str, Any]) -> None:
 def kiosk_cancel(ctx: Context, data: dict[str, Any]) -> None:
     kiosk = ctx.state.kiosk
     if kiosk is None:
-        raise ctx.refuse("conflict", "大屏没有等待中的投票")
+        raise ctx.refuse("conflict", "表决器没有等待中的投票")
     reset_kiosk(ctx, kiosk, "cancelled")
 
 
@@ -364,8 +364,8 @@ POLL_HANDLERS: tuple[Handler, ...] = (
     Handler("poll.open", "发起表决", HELPERS, OPEN_PHASES, OPEN_SCHEMA, poll_open),
     Handler("poll.close", "结束表决", CLOSERS, OPEN_PHASES, POLL_ID, poll_close),
     Handler("vote.cast", "投票", VOTERS, OPEN_PHASES, VOTE_SCHEMA, vote_cast),
-    Handler("kiosk.unlock", "大屏解锁投票", HELPERS, OPEN_PHASES, UNLOCK_SCHEMA, kiosk_unlock),
-    Handler("kiosk.cancel", "取消大屏投票", HELPERS, OPEN_PHASES, Schema(), kiosk_cancel),
+    Handler("kiosk.unlock", "解锁表决器", HELPERS, OPEN_PHASES, UNLOCK_SCHEMA, kiosk_unlock),
+    Handler("kiosk.cancel", "取消表决器投票", HELPERS, OPEN_PHASES, Schema(), kiosk_cancel),
 )
 
 

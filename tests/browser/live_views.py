@@ -1,6 +1,6 @@
 """Setting the scene for the live-meeting browser tests: a fresh meeting, people in their seats.
 
-A seat is one person's browser context with one of the four live views open in it.
+A seat is one person's browser context with one of the live views open in it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from tests.conftest import bearer
 
 PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 768, "height": 1024}
 LAPTOP = {"width": 1280, "height": 800}
 CONSOLE = {"width": 1440, "height": 900}
 PROJECTOR = {"width": 1920, "height": 1080}
@@ -82,8 +83,10 @@ async def sit_down(
     *,
     viewport: dict[str, int],
     phone: bool = False,
+    ready: str = "floor-speaker",
 ) -> Seat:
-    """Sign in (when an account is given) and open a live view; returns once it is shown."""
+    """Sign in (when an account is given) and open a live view; returns once it is shown
+    (once the element with the test id `ready` is on the page)."""
     context = await browser.new_context(
         viewport=viewport,  # type: ignore[arg-type]
         locale="zh-CN",
@@ -99,5 +102,5 @@ async def sit_down(
         assert signed_in.ok, await signed_in.text()
     page = await context.new_page()
     await page.goto(server + path)
-    await expect(page.get_by_test_id("floor-speaker")).to_be_attached(timeout=15_000)
+    await expect(page.get_by_test_id(ready)).to_be_attached(timeout=15_000)
     return Seat(account["name"] if account else "guest", context, page)

@@ -1,6 +1,7 @@
-"""The four live views pass axe-core's WCAG 2.1 A and AA checks (labels, names, contrast,
-structure) with a speaker, a queue and an open poll on screen, and the participant, moderator
-and staff views fit a 360 px phone without scrolling sideways.
+"""The live views pass axe-core's WCAG 2.1 A and AA checks (labels, names, contrast,
+structure) with a speaker, a queue, an open poll and the voting tablet unlocked on screen,
+and the participant, moderator, staff and voting tablet views fit a 360 px phone without
+scrolling sideways.
 
 axe-core runs inside the page, from web/node_modules (a devDependency of web/).
 """
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser.live_views import CONSOLE, PHONE, PROJECTOR, new_meeting, sit_down
+from tests.browser.live_views import CONSOLE, PHONE, PROJECTOR, TABLET, new_meeting, sit_down
 from tests.conftest import live_client, login_token
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,12 @@ async def sideways(page: Page, name: str) -> dict[str, list[str]]:
     return {name: [f"the page is {wide[0]} px wide on a {wide[1]} px screen"]}
 
 
-@pytest.mark.slow  # four pages, each checked by axe-core
+def ready(path: str) -> str:
+    """What shows that a view is drawn: the voting tablet has no floor to show."""
+    return "kiosk-voter" if path.endswith("/kiosk") else "floor-speaker"
+
+
+@pytest.mark.slow  # five pages, each checked by axe-core
 async def test_the_live_views_pass_axe_checks(
     browser: Browser,
     server: str,
@@ -61,11 +67,13 @@ async def test_the_live_views_pass_axe_checks(
     m = f"/m/{meeting['id']}"
     accounts = demo["accounts"]
     people = []
+    ids = []
     for account in (accounts["moderator"], *accounts["members"][:2]):
         client = await live_client(server, {"token": await login_token(server, account)})
         joined = await client.call("join", {"meeting_id": meeting["id"]}, namespace="/live")
         assert joined["ok"], joined
         people.append(client)
+        ids.append(joined["participant_id"])
     moderator, first, second = people
     item_id = str(meeting["agenda"][0]["id"])
 
@@ -75,7 +83,8 @@ async def test_the_live_views_pass_axe_checks(
         )
         assert ack["ok"], ack
 
-    # A speaker, one hand waiting and an open poll: every part of each view is drawn.
+    # A speaker, one hand waiting, an open poll and the voting tablet unlocked for the
+    # second member: every part of each view is drawn.
     await send(moderator, "agenda.goto", {"item_id": item_id})
     await send(moderator, "round.start", {})
     await send(first, "hand.raise", {"kind": "speech"})
@@ -84,19 +93,28 @@ async def test_the_live_views_pass_axe_checks(
     await send(
         moderator, "poll.open", {"question": "是否同意加装电梯方案？", "kind": "yes_no_abstain"}
     )
+    await send(second, "attendance.check_in", {"mode": "in_room"})
+    await send(moderator, "kiosk.unlock", {"poll_id": "p1", "participant_id": ids[2]})
 
     views = [
         (accounts["members"][0], m, PHONE),
         (accounts["moderator"], f"{m}/moderate", CONSOLE),
         (accounts["staff"], f"{m}/screen", PROJECTOR),
         (accounts["staff"], f"{m}/staff", CONSOLE),
+        (accounts["staff"], f"{m}/kiosk", TABLET),
     ]
     # Every view but the projector's is also used on a 360 px phone: nothing may stick out.
-    phones = [(accounts["moderator"], f"{m}/moderate"), (accounts["staff"], f"{m}/staff")]
+    phones = [
+        (accounts["moderator"], f"{m}/moderate"),
+        (accounts["staff"], f"{m}/staff"),
+        (accounts["staff"], f"{m}/kiosk"),
+    ]
     problems: dict[str, list[str]] = {}
     try:
         for account, path, viewport in views:
-            seat = await sit_down(browser, server, account, path, viewport=viewport)
+            seat = await sit_down(
+                browser, server, account, path, viewport=viewport, ready=ready(path)
+            )
             try:
                 found = await axe_violations(seat.page)
                 if found:
@@ -106,7 +124,9 @@ async def test_the_live_views_pass_axe_checks(
             finally:
                 await seat.close()
         for account, path in phones:
-            seat = await sit_down(browser, server, account, path, viewport=PHONE, phone=True)
+            seat = await sit_down(
+                browser, server, account, path, viewport=PHONE, phone=True, ready=ready(path)
+            )
             try:
                 problems.update(await sideways(seat.page, f"{path} (phone)"))
             finally:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.browser.live_views import CONSOLE, PHONE, PROJECTOR, new_meeting, sit_down
+from tests.browser.live_views import CONSOLE, PHONE, new_meeting, sit_down
 from tests.conftest import bearer, live_client, login_token
 
 pytestmark = pytest.mark.browser
@@ -172,49 +172,3 @@ async def test_a_suggestion_reaches_the_staff_console(
     finally:
         await participant.close()
         await staff.close()
-
-
-async def test_a_member_without_a_phone_votes_on_the_room_screen(
-    browser: Browser,
-    server: str,
-    http: httpx.AsyncClient,
-    admin_token: str,
-    demo: dict[str, Any],
-) -> None:
-    meeting = await new_meeting(http, admin_token, demo, members=1)
-    m = f"/m/{meeting['id']}"
-    member = demo["accounts"]["members"][0]
-    staff = await sit_down(
-        browser, server, demo["accounts"]["staff"], f"{m}/staff", viewport=CONSOLE
-    )
-    screen = await sit_down(
-        browser, server, demo["accounts"]["staff"], f"{m}/screen", viewport=PROJECTOR
-    )
-    moderator = await live_client(
-        server, {"token": await login_token(server, demo["accounts"]["moderator"])}
-    )
-
-    async def command(type_: str, data: dict[str, Any]) -> dict[str, Any]:
-        ack: dict[str, Any] = await moderator.call(
-            "command", {"id": f"kiosk-{type_}", "type": type_, "data": data}, namespace="/live"
-        )
-        assert ack["ok"], ack
-        return ack
-
-    try:
-        joined = await moderator.call("join", {"meeting_id": meeting["id"]}, namespace="/live")
-        assert joined["ok"], joined
-        # Staff check the member in at the door, then unlock the screen for their vote.
-        await staff.page.get_by_role("button", name=f"为{member['name']}签到：现场参会").click()
-        await command("poll.open", {"question": "是否同意加装电梯方案？", "kind": "yes_no_abstain"})
-        await staff.page.get_by_role("button", name=f"大屏投票：{member['name']}").click()
-        kiosk = screen.page.get_by_role("dialog")
-        await expect(kiosk).to_contain_text(f"请{member['name']}在大屏上投票")
-        await kiosk.get_by_role("button", name="赞成").click()
-        await expect(kiosk).to_have_count(0)
-        await command("poll.close", {"poll_id": "p1"})  # poll ids are p1, p2, ... per meeting
-        await expect(screen.page.get_by_test_id("poll-result")).to_contain_text("赞成 1 票")
-    finally:
-        await moderator.disconnect()
-        await staff.close()
-        await screen.close()

@@ -1,4 +1,4 @@
-"""The room screen as a kiosk, and voters whose connection drops in the middle of a vote."""
+"""The voting tablet (表决器), and voters whose connection drops in the middle of a vote."""
 
 from __future__ import annotations
 
@@ -33,35 +33,35 @@ async def room(
     server: str, admin_token: str, staff_token: str, poll_people: list[Person]
 ) -> AsyncIterator[PollMeeting]:
     meeting = await poll_meeting(server, admin_token, poll_people, title="西城街道议事厅表决")
-    # The room screen signs in as staff (陈晓燕, staff of the room, not on the roster).
-    meeting.staff = await connect_user(server, staff_token, "大屏")
+    # The voting tablet signs in as staff (陈晓燕, staff of the room, not on the roster).
+    meeting.staff = await connect_user(server, staff_token, "表决器")
     await meeting.staff.join(meeting.meeting_id)
     yield meeting
     await disconnect_all(meeting)
 
 
-async def test_staff_unlock_one_kiosk_vote_at_a_time_and_the_screen_resets(
+async def test_staff_unlock_one_kiosk_vote_at_a_time_and_the_tablet_resets(
     room: PollMeeting,
 ) -> None:
     gao, lin, he, wu, zheng = room.voters
-    screen = room.staff
-    assert screen is not None
+    tablet = room.staff
+    assert tablet is not None
     poll = await open_poll(
         gao.user, question="是否同意设立楼道议事角？", kind="yes_no_abstain", secret=True
     )
     pid = poll["poll_id"]
     unlock = {"poll_id": pid, "participant_id": wu.participant_id}
-    not_here = await screen.send("kiosk.unlock", unlock)
+    not_here = await tablet.send("kiosk.unlock", unlock)
     assert not_here["error"]["code"] == "conflict" and "尚未签到" in not_here["error"]["message"]
     for voter in (wu, zheng):
-        checked = await screen.send(
+        checked = await tablet.send(
             "attendance.check_in", {"mode": "in_room", "participant_id": voter.participant_id}
         )
         assert checked["ok"], checked
-    assert (await screen.send("kiosk.unlock", unlock))["ok"]
+    assert (await tablet.send("kiosk.unlock", unlock))["ok"]
     shown = await wait_event(gao.user, "kiosk.unlocked")
     assert shown["data"]["name"] == "吴秀兰" and shown["data"]["poll_id"] == pid
-    busy = await screen.send(
+    busy = await tablet.send(
         "kiosk.unlock", {"poll_id": pid, "participant_id": zheng.participant_id}
     )
     assert busy["error"]["code"] == "conflict" and "吴秀兰" in busy["error"]["message"]
@@ -69,9 +69,9 @@ async def test_staff_unlock_one_kiosk_vote_at_a_time_and_the_screen_resets(
     on_behalf = {"poll_id": pid, "choice": "yes", "on_behalf_of": wu.participant_id}
     not_staff = await lin.user.send("vote.cast", on_behalf)
     assert not_staff["error"]["code"] == "forbidden"
-    locked = await screen.send("vote.cast", on_behalf | {"on_behalf_of": zheng.participant_id})
+    locked = await tablet.send("vote.cast", on_behalf | {"on_behalf_of": zheng.participant_id})
     assert locked["error"]["code"] == "conflict" and "解锁" in locked["error"]["message"]
-    cast = await screen.send("vote.cast", on_behalf)
+    cast = await tablet.send("vote.cast", on_behalf)
     assert cast["ok"], cast
     reset = await wait_event(gao.user, "kiosk.reset")
     assert reset["data"] == {
@@ -82,19 +82,19 @@ async def test_staff_unlock_one_kiosk_vote_at_a_time_and_the_screen_resets(
     }
     assert (await gao.user.join(room.meeting_id))["snapshot"]["kiosk"] is None
     # The unlock was used up: the same kiosk vote again, or her own phone, is refused.
-    assert (await screen.send("vote.cast", on_behalf))["error"]["code"] == "conflict"
+    assert (await tablet.send("vote.cast", on_behalf))["error"]["code"] == "conflict"
     own = await wu.vote(pid, "no")
     assert own["error"]["code"] == "conflict" and "已经投过票" in own["error"]["message"]
-    again = await screen.send("kiosk.unlock", unlock)
+    again = await tablet.send("kiosk.unlock", unlock)
     assert again["error"]["code"] == "conflict" and "已经投过票" in again["error"]["message"]
 
     assert (
-        await screen.send("kiosk.unlock", {"poll_id": pid, "participant_id": zheng.participant_id})
+        await tablet.send("kiosk.unlock", {"poll_id": pid, "participant_id": zheng.participant_id})
     )["ok"]
-    assert (await screen.send("kiosk.cancel"))["ok"]
+    assert (await tablet.send("kiosk.cancel"))["ok"]
     cancelled = await wait_event(gao.user, "kiosk.reset", count=2)
     assert cancelled["data"]["reason"] == "cancelled"
-    assert (await screen.send("kiosk.cancel"))["error"]["code"] == "conflict"
+    assert (await tablet.send("kiosk.cancel"))["error"]["code"] == "conflict"
 
     assert (await he.vote(pid, "no"))["ok"]
     closed = await close_poll(gao.user, pid)
@@ -107,14 +107,14 @@ async def test_staff_unlock_one_kiosk_vote_at_a_time_and_the_screen_resets(
 
 async def test_closing_the_poll_resets_a_waiting_kiosk(room: PollMeeting) -> None:
     gao, *_, zheng = room.voters
-    screen = room.staff
-    assert screen is not None
+    tablet = room.staff
+    assert tablet is not None
     poll = await open_poll(gao.user, question="是否同意议事角开放时间？", kind="yes_no_abstain")
-    await screen.send(
+    await tablet.send(
         "attendance.check_in", {"mode": "in_room", "participant_id": zheng.participant_id}
     )
     unlock = {"poll_id": poll["poll_id"], "participant_id": zheng.participant_id}
-    assert (await screen.send("kiosk.unlock", unlock))["ok"]
+    assert (await tablet.send("kiosk.unlock", unlock))["ok"]
     await close_poll(gao.user, poll["poll_id"])
     resets = await events_of(gao.user, "kiosk.reset")
     assert resets[-1]["data"]["reason"] == "closed"

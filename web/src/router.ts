@@ -22,7 +22,7 @@ declare module "vue-router" {
     requiresAuth?: boolean;
     /** i18n key of the page's part of the document title; none means the app name alone. */
     titleKey?: MessageKey;
-    /** A full-screen page without the app's header and margins (the room screen). */
+    /** A full-screen page without the app's header and margins (the room screen, the voting tablet). */
     bare?: boolean;
     /** A console that uses the whole width of a desktop screen. */
     wide?: boolean;
@@ -107,6 +107,13 @@ export const router = createRouter({
       component: () => import("@/pages/live/StaffPage.vue"),
       props: numberParam("meetingId"),
       meta: { requiresAuth: true, titleKey: "live.titles.staff", wide: true },
+    },
+    {
+      path: "/m/:meetingId(\\d+)/kiosk",
+      name: "live-kiosk",
+      component: () => import("@/pages/live/KioskPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "live.titles.kiosk", bare: true },
     },
     {
       path: "/join/:invite",

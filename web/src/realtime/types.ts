@@ -222,7 +222,7 @@ export interface PollView {
   closed_at?: number | null;
 }
 
-/** The room screen unlocked for one participant to vote on it (a member without a phone). */
+/** The voting tablet (表决器) unlocked for one participant to vote on it (a member without a phone). */
 export interface KioskView {
   poll_id: string;
   participant_id: string;
