@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import socketio
 
 from realtime.meeting import MACHINE
 from server import policy
@@ -541,4 +542,37 @@ async def test_live_join_and_every_command_follow_the_policy_and_the_machine(
                         wrong.append(f"{handler.type} by {role} ({persona.key}): {reply}")
             finally:
                 await client.disconnect()
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_media_join_follows_the_policy(server: str, world: World) -> None:
+    """Joining a meeting's audio and video as a person needs a role in the meeting; joining
+    as the room's own devices needs its moderator or staff."""
+    wrong: list[str] = []
+    for persona in world.personas:
+        if persona.auth is None:
+            continue
+        for scope in SCOPES:
+            for kind, name in (("person", "media.join"), ("room", "media.room")):
+                want = expected(persona, world, name, scope)
+                client = socketio.AsyncClient(reconnection=False)
+                await client.connect(
+                    server,
+                    namespaces=["/media"],
+                    auth=persona.auth,
+                    transports=["websocket"],
+                    wait_timeout=10,
+                )
+                try:
+                    ack = await client.call(
+                        "join",
+                        {"meeting_id": world.meetings[scope], "kind": kind},
+                        namespace="/media",
+                        timeout=30,
+                    )
+                finally:
+                    await client.disconnect()
+                refused = not ack["ok"] and ack["error"]["code"] == "forbidden"
+                if refused == want:
+                    wrong.append(f"media {kind} {persona.key}@{scope}: {ack}")
     assert not wrong, "\n".join(wrong)
