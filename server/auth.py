@@ -58,10 +58,6 @@ class Principal:
     csrf: str | None = None
 
     @property
-    def is_guest(self) -> bool:
-        return self.person is None
-
-    @property
     def is_guest_link(self) -> bool:
         """Acting through an invite link (even a guest who also has an account)."""
         return self.guest_participant_id is not None
