@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -63,9 +64,10 @@ def test_grid_of_22_lines_and_28_characters(rendered: bytes) -> None:
     assert body and all(p.paragraph_format.line_spacing == Pt(line_pitch_pt) for p in body[:5])
     # Each run closes its characters up so that 28 of 16 pt fit the 156 mm line, 29 do not.
     for run in (r for p in body for r in p.runs):
-        spacing_pt = int(run._element.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+        properties: Any = run._element.rPr
+        spacing_pt = int(properties.find(qn("w:spacing")).get(qn("w:val"))) / 20
         assert 28 * (16 + spacing_pt) <= 156 / 25.4 * 72 < 29 * (16 + spacing_pt)
-        assert run._element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+        assert properties.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
 def _east_asian(run: object) -> str:
