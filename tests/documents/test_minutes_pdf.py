@@ -8,13 +8,14 @@ import re
 import shutil
 import subprocess
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fontTools.t1Lib import T1Font
 from fontTools.ttLib import TTFont
-from pdfminer.high_level import extract_pages
+from pdfminer.high_level import extract_pages, extract_text
 from pdfminer.layout import LTChar, LTPage, LTTextContainer, LTTextLine
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfinterp import PDFResourceManager
@@ -25,7 +26,7 @@ from pdfminer.pdftypes import resolve1
 from nlp.minutes import MeetingInfo, draft_minutes, draft_recommendations
 from nlp.transcript import read_transcript
 from server.documents.minutes_docx import render_minutes_docx
-from server.documents.pdf import PdfConverter
+from server.documents.pdf import PdfConverter, PdfUnavailable
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("soffice") or shutil.which("libreoffice")),
@@ -202,3 +203,24 @@ def test_body_text_is_a_serif_face(lines: list[Line]) -> None:
     body = [line for line in lines if line.size == 16 and len(line.text) >= 20]
     assert body
     assert all(any("SERIF" in f.upper() for f in line.fonts) for line in body[:10])
+
+
+def test_conversions_at_the_same_time_each_get_their_pdf() -> None:
+    # Each conversion has its own LibreOffice profile; with a shared one the second would
+    # find the first's lock and produce nothing.
+    transcript = read_transcript("\n".join(TURNS).encode("utf-8"), "记录.txt")
+    docx = render_minutes_docx(draft_minutes(transcript, MeetingInfo(place="城东街道")))
+    converter = PdfConverter(timeout_s=180)
+    with ThreadPoolExecutor(3) as pool:
+        made = list(pool.map(converter.convert, [docx] * 3))
+    assert all(pdf.startswith(b"%PDF") for pdf in made)
+    assert all("老旧小区加装电梯" in extract_text(io.BytesIO(pdf)) for pdf in made)
+
+
+def test_a_conversion_past_its_time_limit_is_stopped_and_said_so() -> None:
+    transcript = read_transcript("\n".join(TURNS).encode("utf-8"), "记录.txt")
+    docx = render_minutes_docx(draft_minutes(transcript))
+    with pytest.raises(PdfUnavailable) as refused:
+        PdfConverter(timeout_s=0.2).convert(docx)
+    assert refused.value.status == 503
+    assert "超过 0.2 秒" in refused.value.message and "Word" in refused.value.message
