@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     media_recording_keep_days: int = Field(
         default=180, ge=0, description="Days a recording is kept before it is deleted; 0: forever."
     )
+    pdf_office: str = Field(
+        default="soffice",
+        description="LibreOffice program that makes the PDF downloads: a path or a name on PATH.",
+    )
+    pdf_timeout_s: float = Field(
+        default=60.0, gt=0, le=600, description="Seconds one PDF conversion may take."
+    )
+    pdf_fontconfig: Path | None = Field(
+        default=None,
+        description="fontconfig file naming the fonts of the PDF export; "
+        "unset: deploy/fonts/hsl-fonts.conf.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Server log level."
     )

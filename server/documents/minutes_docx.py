@@ -1,9 +1,16 @@
 """Minutes and recommendation reports as DOCX in the official document layout (GB/T 9704-2012).
-A4, 37/28 mm top/left margins, 156 × 225 mm text area, 22 lines × 28 characters, "— 1 —" folios."""
+A4, 37/28 mm top/left margins, 156 × 225 mm text area, 22 lines × 28 characters, "— 1 —" folios.
+
+The 22 × 28 grid is built so that every word processor lays it out alike: a lines-only document
+grid and exact line spacing give the 22 lines; 28 glyphs of 16 pt are wider (448 pt) than the
+text area (442.2 pt), so each run is set a quarter point tighter (character spacing), which
+puts 28 and no more on a line. A lines-and-characters grid would say the same to Word, but
+LibreOffice gives each glyph wider than its cell two cells, and so 14 characters a line."""
 
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 from docx import Document
@@ -29,8 +36,15 @@ LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 FOLIO_PT = 14  # 4号
-# 225 mm / 22 lines, in points: the exact line pitch that puts 22 lines on a page.
-LINE_PITCH_PT = TEXT_HEIGHT_MM / 25.4 * 72 / LINES_PER_PAGE
+# 225 mm / 22 lines, rounded down to whole twips (the unit of the file): 579 twips = 28.95 pt.
+# Rounding up (580) would need 0.7 mm more than the text area holds, and lose the 22nd line.
+LINE_PITCH_TWIPS = math.floor(TEXT_HEIGHT_MM / 25.4 * 72 * 20 / LINES_PER_PAGE)
+LINE_PITCH_PT = LINE_PITCH_TWIPS / 20
+# 156 mm / 28 characters = 15.79 pt a character; a 16 pt glyph closed up by a quarter point
+# (−5 twips) takes 15.75 pt, so 28 fit (441 pt) and a 29th (456.75 pt) does not.
+CHAR_SPACING_TWIPS = -5
+CHAR_PITCH_PT = BODY_PT + CHAR_SPACING_TWIPS / 20
+INDENT = Pt(CHAR_PITCH_PT * 2)  # paragraphs start two characters in
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -41,11 +55,12 @@ LATIN_FONT = "Times New Roman"
 
 # Written into the file's font table as w:altName, so that Word and LibreOffice on a machine
 # without the official fonts substitute a close face instead of a default sans.
+# The PDF export resolves the same names through deploy/fonts/hsl-fonts.conf.
 FONT_FALLBACKS: dict[str, str] = {
     TITLE_FONT: "方正小标宋_GBK,华文中宋,STZhongsong,宋体,SimSun,Noto Serif CJK SC",
     BODY_FONT: "仿宋,FangSong,STFangsong,Noto Serif CJK SC",
     HEADING_FONT: "SimHei,STHeiti,Noto Sans CJK SC",
-    SUBHEADING_FONT: "楷体,KaiTi,STKaiti,Noto Serif CJK SC",
+    SUBHEADING_FONT: "楷体,KaiTi,STKaiti,AR PL UKai CN",
     FOLIO_FONT: "SimSun,STSong,Noto Serif CJK SC",
 }
 
@@ -97,7 +112,10 @@ def _write_report(doc: Any, report: RecommendationReport) -> None:
     _plain(doc, "", indent=False)
     _plain(doc, f"{report.recipient}：", indent=False)
     for heading, paragraphs in report_parts(report):
-        if heading:
+        if heading and paragraphs:
+            _subheading(doc, heading, paragraphs[0])
+            paragraphs = paragraphs[1:]
+        elif heading:
             _heading(doc, heading, font=SUBHEADING_FONT)
         for text in paragraphs:
             _plain(doc, text)
@@ -113,15 +131,36 @@ def _title(doc: Any, text: str) -> None:
 def _heading(doc: Any, text: str, font: str = HEADING_FONT) -> None:
     para = doc.add_paragraph()
     _spacing(para)
-    para.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    para.paragraph_format.first_line_indent = INDENT
     para.paragraph_format.keep_with_next = True
     _run(para, text, font, BODY_PT)
+
+
+def _subheading(doc: Any, marker: str, text: str) -> None:
+    """A second-level item: "（一）" and its first sentence in 楷体, the rest of the paragraph
+    in the body face, on the same line (GB/T 9704 §7.3.3 with the usual heading levels)."""
+    para = doc.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _spacing(para)
+    para.paragraph_format.first_line_indent = INDENT
+    head, rest = _first_sentence(text)
+    _run(para, marker + head, SUBHEADING_FONT, BODY_PT)
+    if rest:
+        _run(para, rest, BODY_FONT, BODY_PT)
+
+
+def _first_sentence(text: str) -> tuple[str, str]:
+    """The text up to its first full stop (inclusive), and the rest."""
+    end = min((i for i in (text.find(m) for m in "。！？；") if i >= 0), default=-1)
+    if end < 0:
+        return text, ""
+    return text[: end + 1], text[end + 1 :]
 
 
 def _labelled(doc: Any, label: str, value: str) -> None:
     para = doc.add_paragraph()
     _spacing(para)
-    para.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    para.paragraph_format.first_line_indent = INDENT
     _run(para, f"{label}：", HEADING_FONT, BODY_PT)
     _run(para, value, BODY_FONT, BODY_PT)
 
@@ -136,7 +175,7 @@ def _plain(
     para.alignment = align
     _spacing(para)
     if indent:
-        para.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        para.paragraph_format.first_line_indent = INDENT
     _run(para, text, BODY_FONT, BODY_PT)
 
 
@@ -152,10 +191,42 @@ def _run(para: Any, text: str, font: str, size: float) -> Any:
     run = para.add_run(text)
     run.font.size = Pt(size)
     run.font.name = LATIN_FONT
-    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), font)
     fonts.set(qn("w:hint"), "eastAsia")
+    _char_spacing(rpr)
+    _language(rpr)
     return run
+
+
+# Children of w:rPr that the schema puts after w:spacing and after w:lang (Word refuses a file
+# whose run properties are out of order).
+_AFTER_SPACING = (
+    "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+    "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+    "w:eastAsianLayout", "w:specVanish", "w:oMath",
+)  # fmt: skip
+_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+def _char_spacing(rpr: Any) -> None:
+    """Closes the characters up so that 28 fit the line (see CHAR_SPACING_TWIPS)."""
+    if rpr.find(qn("w:spacing")) is None:
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
+        rpr.insert_element_before(spacing, *_AFTER_SPACING)
+
+
+def _language(rpr: Any) -> None:
+    """Marks the text as Simplified Chinese, so that a CJK font collection (Noto CJK) shows
+    its Chinese glyphs, not its Japanese ones."""
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, *_AFTER_LANG)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 # --- page set-up ----------------------------------------------------------------------------
@@ -181,17 +252,16 @@ def _new_document() -> Any:
 
 
 def _doc_grid(section: Any) -> None:
-    """The 22 × 28 grid: line pitch in twentieths of a point, character pitch as offset."""
+    """A lines-only grid of 22 lines; the characters are spaced by the runs themselves."""
     sect_pr = section._sectPr
     grid = sect_pr.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
         sect_pr.append(grid)
-    char_pitch_pt = TEXT_WIDTH_MM / 25.4 * 72 / CHARS_PER_LINE
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(round(LINE_PITCH_PT * 20)))
-    # charSpace is the difference from the font size, in 1/4096 of a point.
-    grid.set(qn("w:charSpace"), str(round((char_pitch_pt - BODY_PT) * 4096)))
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
+    if grid.get(qn("w:charSpace")) is not None:
+        del grid.attrib[qn("w:charSpace")]
 
 
 def _default_style(doc: Any) -> None:
@@ -200,9 +270,13 @@ def _default_style(doc: Any) -> None:
     normal.font.size = Pt(BODY_PT)
     fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), BODY_FONT)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    normal.element.get_or_add_rPr().append(lang)
+    _char_spacing(normal.element.get_or_add_rPr())
+    _language(normal.element.get_or_add_rPr())
+    # The template's document defaults say en-US for East Asian text; every style inherits it.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    default_rpr = None if defaults is None else defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if default_rpr is not None:
+        _language(default_rpr)
 
 
 def _font_table(doc: Any) -> None:
@@ -236,6 +310,9 @@ def _folio(footer: Any, align: WD_ALIGN_PARAGRAPH) -> None:
     footer.is_linked_to_previous = False
     para = footer.paragraphs[0]
     para.alignment = align
+    # A folio one line of 4号 high, so that the footer stays within the bottom margin and the
+    # text area keeps its 22 lines (the template's default would add 10 pt after it).
+    _spacing(para, FOLIO_PT * 1.2)
     if align == WD_ALIGN_PARAGRAPH.RIGHT:
         para.paragraph_format.right_indent = Pt(FOLIO_PT)
     else:

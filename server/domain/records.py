@@ -21,6 +21,7 @@ from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
+from server.documents.pdf import PdfConverter
 from server.domain import drafts
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.meetings import get_meeting, list_roster
@@ -29,7 +30,7 @@ from server.domain.transcripts import editable_meeting, segments_of
 from server.policy import MEETING_EDITORS, Target, meeting_role
 
 Kind = Literal["minutes", "recommendations"]
-Format = Literal["docx", "md"]
+Format = Literal["docx", "md", "pdf"]
 KIND_NAMES = {"minutes": "会议纪要", "recommendations": "协商建议"}
 # Dates and times in the minutes are Beijing time (no daylight saving since 1991).
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -333,27 +334,34 @@ async def render(
     kind: Kind,
     number: int,
     fmt: Format,
+    pdf: PdfConverter | None = None,
 ) -> Rendered:
-    """A version as a DOCX (GB/T 9704 layout) or Markdown file."""
+    """A version as a DOCX (GB/T 9704 layout), its PDF (by LibreOffice) or a Markdown file."""
     version = await get_version(session, principal, meeting_id, kind, number)
     stored = version.draft
 
-    def work() -> bytes:
+    def docx() -> bytes:
         if kind == "minutes":
-            minutes = drafts.minutes_from_json(stored)
-            if fmt == "docx":
-                return render_minutes_docx(minutes)
-            return render_minutes_markdown(minutes).encode()
-        report = drafts.report_from_json(stored)
-        if fmt == "docx":
-            return render_report_docx(report)
-        return render_report_markdown(report).encode()
+            return render_minutes_docx(drafts.minutes_from_json(stored))
+        return render_report_docx(drafts.report_from_json(stored))
 
+    def work() -> bytes:
+        if fmt == "docx":
+            return docx()
+        if fmt == "pdf":
+            return (pdf or PdfConverter()).convert(docx())
+        if kind == "minutes":
+            return render_minutes_markdown(drafts.minutes_from_json(stored)).encode()
+        return render_report_markdown(drafts.report_from_json(stored)).encode()
+
+    # Rendering is CPU work and the PDF a LibreOffice run of seconds: both off the event loop.
     content = await anyio.to_thread.run_sync(work)
     name = f"{KIND_NAMES[kind]}-会议{meeting_id}-第{number}版.{fmt}"
-    media = (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        if fmt == "docx"
-        else "text/markdown; charset=utf-8"
-    )
-    return Rendered(content, media, name)
+    return Rendered(content, MEDIA_TYPES[fmt], name)
+
+
+MEDIA_TYPES: dict[str, str] = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+}

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from nlp.transcript import MAX_BYTES
 from server.db.models_records import RecordVersion, TranscriptSegment
+from server.documents.pdf import SHIPPED_FONTS_CONF, PdfConverter
 from server.domain import records, transcripts
 from server.domain.asr import installed_engines
 from server.domain.errors import Invalid
@@ -20,6 +21,7 @@ from server.domain.records import Format, Kind
 from server.http import schemas as s
 from server.http import schemas_records as r
 from server.http.framework import Context, Endpoint, Handler
+from server.settings import Settings
 
 MEETING = "/api/meetings/{meeting_id:int}"
 
@@ -227,10 +229,25 @@ def _sign(kind: Kind) -> Handler:
     return handler
 
 
+def pdf_converter(settings: Settings) -> PdfConverter:
+    """The PDF export as HSL_PDF_* configure it."""
+    return PdfConverter(
+        office=settings.pdf_office,
+        timeout_s=settings.pdf_timeout_s,
+        fonts_conf=settings.pdf_fontconfig or SHIPPED_FONTS_CONF,
+    )
+
+
 def _export(kind: Kind, fmt: Format) -> Handler:
     async def handler(ctx: Context) -> Response:
         rendered = await records.render(
-            ctx.session, ctx.principal, ctx.path_int("meeting_id"), kind, _number(ctx), fmt
+            ctx.session,
+            ctx.principal,
+            ctx.path_int("meeting_id"),
+            kind,
+            _number(ctx),
+            fmt,
+            pdf_converter(ctx.settings),
         )
         fallback = f"{kind}-{ctx.path_int('meeting_id')}-v{_number(ctx)}.{fmt}"
         disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''" + quote(
@@ -336,6 +353,7 @@ def _version_endpoints(
         Endpoint(
             "GET", f"{one}/md", _export(kind, "md"), f"下载{name}（Markdown）", permission=READ
         ),
+        Endpoint("GET", f"{one}/pdf", _export(kind, "pdf"), f"下载{name}（PDF）", permission=READ),
     ]
 
 

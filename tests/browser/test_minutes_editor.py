@@ -201,6 +201,15 @@ async def test_staff_draft_edit_and_save_the_moderator_signs_a_participant_reads
     # 周桂英's points as one paragraph, the edited sentence in the place of the drafted one.
     assert f"周桂英：我是幸福小区三号楼的一楼住户。{EDITED}希望对低层住户" in text
 
+    # The PDF is made on the server by LibreOffice and saved under the server's name.
+    async with moderator.expect_download(timeout=180_000) as downloaded:
+        await moderator.get_by_role("button", name="下载 PDF").click()
+    pdf = await downloaded.value
+    assert pdf.suggested_filename.endswith("第2版.pdf")
+    with open(await pdf.path(), "rb") as saved:  # noqa: ASYNC230 (a small local file)
+        assert saved.read(4) == b"%PDF"
+    await expect(moderator.get_by_role("button", name="下载 PDF")).to_be_enabled()
+
     # The report is drafted from the signed minutes; an item edited, moved and saved.
     await staff.reload()
     await open_version(staff, "minutes", 2)

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -55,12 +56,18 @@ def test_page_size_and_margins(rendered: bytes) -> None:
 def test_grid_of_22_lines_and_28_characters(rendered: bytes) -> None:
     document = docx.Document(io.BytesIO(rendered))
     grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+    # Lines only: a character grid would make LibreOffice give each 16 pt glyph two cells.
+    assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:charSpace")) is None
     line_pitch_pt = int(grid.get(qn("w:linePitch"))) / 20
-    assert round(225 / 25.4 * 72 / line_pitch_pt) == 22
-    char_pitch_pt = 16 + int(grid.get(qn("w:charSpace"))) / 4096
-    assert round(156 / 25.4 * 72 / char_pitch_pt) == 28
+    assert 22 * line_pitch_pt <= 225 / 25.4 * 72 < 23 * line_pitch_pt
     body = [p for p in document.paragraphs if p.text and p.runs[0].font.size == Pt(16)]
     assert body and all(p.paragraph_format.line_spacing == Pt(line_pitch_pt) for p in body[:5])
+    # Each run closes its characters up so that 28 of 16 pt fit the 156 mm line, 29 do not.
+    for run in (r for p in body for r in p.runs):
+        properties: Any = run._element.rPr
+        spacing_pt = int(properties.find(qn("w:spacing")).get(qn("w:val"))) / 20
+        assert 28 * (16 + spacing_pt) <= 156 / 25.4 * 72 < 29 * (16 + spacing_pt)
+        assert properties.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
 def _east_asian(run: object) -> str:

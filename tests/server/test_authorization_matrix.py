@@ -399,6 +399,7 @@ for kind in ("minutes", "recommendations"):
     BUILDERS[f"sign_{kind}"] = _meeting_path(f"/{kind}/999999/sign")
     BUILDERS[f"export_{kind}_docx"] = _meeting_path(f"/{kind}/999999/docx")
     BUILDERS[f"export_{kind}_md"] = _meeting_path(f"/{kind}/999999/md")
+    BUILDERS[f"export_{kind}_pdf"] = _meeting_path(f"/{kind}/999999/pdf")
 
 # Editing a version needs a whole draft as its body; the body is fetched from a real draft.
 NEEDS_DRAFT = {"edit_minutes": "minutes", "edit_recommendations": "recommendations"}

@@ -81,6 +81,30 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   throw error;
 }
 
+/**
+ * A file from the server (GET, with the session cookie): its bytes and the name the server
+ * gave it. A refusal or a failure (the PDF export without LibreOffice, say) becomes an
+ * ApiError carrying the server's sentence, instead of a saved error page.
+ */
+export async function fetchFile(path: string): Promise<{ blob: Blob; filename: string }> {
+  let response: Response;
+  try {
+    response = await fetch(path, { credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "");
+  }
+  if (!response.ok) {
+    const error = toApiError(response.status, await readJson(response));
+    if (response.status === 401) unauthorizedHandler?.();
+    throw error;
+  }
+  const disposition = response.headers.get("content-disposition") ?? "";
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const plain = /filename="([^"]+)"/i.exec(disposition)?.[1];
+  const filename = encoded ? decodeURIComponent(encoded) : (plain ?? path.split("/").pop() ?? "file");
+  return { blob: await response.blob(), filename };
+}
+
 function withQuery(path: string, query: RequestOptions["query"]): string {
   if (!query) return path;
   const params = new URLSearchParams();

@@ -32,7 +32,7 @@ import type {
   VersionSummary,
 } from "./types";
 
-export { ApiError, onUnauthorized } from "./client";
+export { ApiError, fetchFile, onUnauthorized } from "./client";
 export { CATEGORIES } from "./types";
 export type * from "./types";
 
@@ -193,7 +193,7 @@ export function signVersion<K extends RecordKind>(
 }
 
 /** Where a version downloads as a file; a plain link, so the browser saves it with the server's name. */
-export function versionFileUrl(meetingId: number, kind: RecordKind, number: number, format: "docx" | "md"): string {
+export function versionFileUrl(meetingId: number, kind: RecordKind, number: number, format: "docx" | "md" | "pdf"): string {
   return `${recordPath(meetingId, kind, number)}/${format}`;
 }
 

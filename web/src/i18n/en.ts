@@ -600,6 +600,8 @@ const en: Messages = {
       download: {
         docx: "Download Word (DOCX)",
         md: "Download Markdown",
+        pdf: "Download PDF",
+        pdfMaking: "Making the PDF…",
       },
       unsaved: "Unsaved changes",
       savedOnly: "Downloads and sign-off use the saved version, without the unsaved changes.",

@@ -598,6 +598,8 @@ const zhCN = {
       download: {
         docx: "下载 Word（DOCX）",
         md: "下载 Markdown",
+        pdf: "下载 PDF",
+        pdfMaking: "正在生成 PDF……",
       },
       unsaved: "有未保存的修改",
       savedOnly: "下载和签发针对已保存的版本，不含未保存的修改。",
