@@ -15,6 +15,7 @@ from typing import Any
 import socketio
 
 from realtime.ballot_box import BallotBox
+from realtime.ballot_keys import BallotKeys
 from realtime.broadcast import Broadcaster
 from realtime.connection import error, meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
@@ -68,6 +69,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         engine: LiveEngine,
         broadcaster: Broadcaster,
         presence: PresenceCounter,
+        ballot_keys: BallotKeys,
     ) -> None:
         super().__init__(NAMESPACE)
         self.settings = settings
@@ -75,7 +77,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.engine = engine
         self.broadcaster = broadcaster
         self.presence = presence
-        self.ballots = BallotBox(db, engine, broadcaster)
+        self.ballots = BallotBox(db, engine, broadcaster, ballot_keys)
 
     # --- connecting -----------------------------------------------------------------------
 
