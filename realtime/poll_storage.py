@@ -250,7 +250,7 @@ async def write_ballots(
     guards = await poll_guards(session, meeting_id, (b.poll_id for b in ballots))
     poll_keys: dict[str, bytes | None] = {}
     for poll_id, guard in guards.items():
-        if guard.key_id is not None:
+        if guard.key_id is not None and guard.status == "open":
             poll_keys[poll_id] = await keys.get(guard.key_id)
     statuses = {
         poll_id: "no_key" if poll_keys.get(poll_id, b"") is None else guard.status

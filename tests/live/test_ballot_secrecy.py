@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+import redis.asyncio as aioredis
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from tests.conftest import bearer, login_token
+from tests.conftest import REDIS_URL, bearer, login_token
 from tests.live.conftest import connect_user
 from tests.live.polls_support import (
     Person,
@@ -236,6 +237,18 @@ async def xmin_attack(conn: AsyncConnection, scene: Scene) -> dict[str, str]:
     return guess
 
 
+async def time_columns(conn: AsyncConnection) -> list[str]:
+    """Columns that would date a vote's rows: none may exist for a timing attack to use."""
+    tables = ("meeting_commands", "poll_voters", "poll_ballots")
+    columns = await conn.run_sync(
+        lambda c: [
+            (t, col["name"], str(col["type"])) for t in tables for col in inspect(c).get_columns(t)
+        ]
+    )
+    timed = re.compile(r"TIME|DATE|FLOAT|REAL|DOUBLE|NUMERIC", re.I)
+    return [f"{t}.{name}" for t, name, type_ in columns if timed.search(type_)]
+
+
 async def plaintext_ballots_in_tables(conn: AsyncConnection, scene: Scene) -> list[str]:
     stored = await rows(
         conn, "SELECT choice FROM poll_ballots WHERE meeting_id = :m AND poll_id = :p", scene
@@ -356,6 +369,7 @@ async def run_attacks(scene: Scene, database_url: str, *, open_: bool) -> dict[s
                 results["xmin"] = scene.right(await xmin_attack(conn, scene))
             if open_:
                 results["plaintext in tables"] = len(await plaintext_ballots_in_tables(conn, scene))
+                assert await time_columns(conn) == [], "a vote's rows carry a time"
     finally:
         await engine.dispose()
     return results
@@ -382,7 +396,7 @@ async def test_no_linking_attack_beats_chance_while_open_or_after_the_close(
     assert closed["result"]["votes"] == 8 and closed["named"] is None
     key_id = await key_of(database_url, scene.meeting_id, scene.poll_id)
     assert key_id is not None
-    assert await key_destroyed(data_dir / "ballot-keys" / f"{key_id}.key")
+    assert await KeyPlace(data_dir / "ballot-keys", None).destroyed(key_id)
     after_close = await run_attacks(scene, database_url, open_=False)
 
     while_open["tally diffs vs voter list"] = scene.right(scene.tally_guess)
@@ -424,16 +438,34 @@ async def key_of(database_url: str, meeting_id: int, poll_id: str) -> str | None
         await engine.dispose()
 
 
-async def key_destroyed(key_file: Path) -> bool:
-    """Whether the key file is gone within 10 s of the close (it goes after the commit)."""
-    for _ in range(100):
-        if not await asyncio.to_thread(key_file.exists):
-            return True
-        await asyncio.sleep(0.1)
-    return False
+@dataclass
+class KeyPlace:
+    """Where a server keeps its poll keys: files under the data folder, or Redis."""
+
+    folder: Path
+    redis_url: str | None
+
+    async def holds(self, key_id: str) -> bool:
+        if self.redis_url is None:
+            return await asyncio.to_thread((self.folder / f"{key_id}.key").exists)
+        client = aioredis.from_url(self.redis_url)
+        try:
+            return bool(await client.exists(f"hsl:ballot-key:{key_id}"))
+        finally:
+            await client.aclose()
+
+    async def destroyed(self, key_id: str) -> bool:
+        """Whether the key is gone within 10 s of the close (it goes after the commit)."""
+        for _ in range(100):
+            if not await self.holds(key_id):
+                return True
+            await asyncio.sleep(0.1)
+        return False
 
 
+@pytest.mark.parametrize("store", ["files", "redis"])
 async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
+    store: str,
     env: dict[str, str],
     data_dir: Path,
     database_url: str,
@@ -441,7 +473,10 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
     eight: list[Person],
 ) -> None:
     people = eight[:6]
-    first = ServerProcess(env, log=data_dir / "crash-before.log")
+    place = KeyPlace(data_dir / "ballot-keys", REDIS_URL if store == "redis" else None)
+    if place.redis_url is not None:
+        env = env | {"HSL_REDIS_URL": place.redis_url}
+    first = ServerProcess(env, log=data_dir / f"crash-{store}-before.log")
     try:
         room = await poll_meeting(first.url, secrecy_admin, people, title="滨河村垃圾分类点协商会")
         opened = await open_poll(
@@ -453,8 +488,7 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
         pid = opened["poll_id"]
         key_id = await key_of(database_url, room.meeting_id, pid)
         assert key_id is not None
-        key_file = data_dir / "ballot-keys" / f"{key_id}.key"
-        assert key_file.exists()  # outside the database, on disk before the poll opened
+        assert await place.holds(key_id)  # outside the database, durable before the open
         choices = ["yes", "no", "yes", "abstain", "yes"]
         acks = await asyncio.gather(
             *(
@@ -468,7 +502,7 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
         first.proc.wait(timeout=10)
         first.stop()
 
-    second = ServerProcess(env, log=data_dir / "crash-after.log")
+    second = ServerProcess(env, log=data_dir / f"crash-{store}-after.log")
     try:
         again = []
         for voter in room.voters:
@@ -493,7 +527,7 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
         assert closed["result"]["counts"] == {"yes": 3, "no": 2, "abstain": 1}
         assert closed["result"]["votes"] == 6
         assert sorted(closed["voters"]) == sorted(v.participant_id for v in again)
-        assert await key_destroyed(key_file)
+        assert await place.destroyed(key_id)
         for voter in again:
             await voter.user.client.disconnect()
     finally:
