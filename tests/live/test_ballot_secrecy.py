@@ -501,19 +501,11 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
         first.proc.kill()  # SIGKILL: no shutdown, no flush, nothing of the process survives
         first.proc.wait(timeout=10)
         first.stop()
+    await disconnect_all(room)
 
     second = ServerProcess(env, log=data_dir / f"crash-{store}-after.log")
     try:
-        again = []
-        for voter in room.voters:
-            user = await connect_user(
-                second.url,
-                next(p.token for p in people if p.name == voter.user.name),
-                voter.user.name,
-            )
-            user.participant_id = voter.participant_id
-            await user.join(room.meeting_id)
-            again.append(Voter(user))
+        again = await rejoin(second.url, room, people)
         moderator = again[0]
         # A retry of an acked vote is answered as before and not counted again; a second
         # vote of the same voter is refused; the one who had not voted still can.
@@ -532,3 +524,65 @@ async def test_every_acked_secret_vote_survives_a_crash_and_counts_once(
             await voter.user.client.disconnect()
     finally:
         second.stop()
+
+
+async def test_without_its_key_a_secret_poll_takes_no_vote_and_no_close_until_restored(
+    env: dict[str, str],
+    data_dir: Path,
+    database_url: str,
+    secrecy_admin: str,
+    eight: list[Person],
+) -> None:
+    people = eight[:4]
+    first = ServerProcess(env, log=data_dir / "lost-key-before.log")
+    try:
+        room = await poll_meeting(first.url, secrecy_admin, people, title="丰收村文化礼堂协商会")
+        opened = await open_poll(
+            room.moderator.user,
+            question="是否同意礼堂夜间开放？",
+            kind="yes_no_abstain",
+            secret=True,
+        )
+        pid = opened["poll_id"]
+        for voter, choice in zip(room.voters[:2], ["yes", "no"], strict=True):
+            assert (await voter.vote(pid, choice))["ok"]
+        await disconnect_all(room)
+    finally:
+        first.stop()
+    key_id = await key_of(database_url, room.meeting_id, pid)
+    key_file = data_dir / "ballot-keys" / f"{key_id}.key"
+    aside = key_file.with_suffix(".aside")
+    key_file.rename(aside)  # the key store lost it (a wiped folder, a restore without it)
+
+    second = ServerProcess(env, log=data_dir / "lost-key-after.log")
+    try:
+        again = await rejoin(second.url, room, people)
+        refused = await again[2].vote(pid, "yes")
+        assert refused["error"]["code"] == "conflict"
+        assert "密钥不可用" in refused["error"]["message"]
+        close = await again[0].user.send("poll.close", {"poll_id": pid})
+        assert close["error"]["code"] == "conflict" and "恢复密钥" in close["error"]["message"]
+        joined = await again[0].user.join(room.meeting_id)
+        poll = next(p for p in joined["snapshot"]["polls"] if p["poll_id"] == pid)
+        assert poll["status"] == "open"  # nothing was lost: the sealed ballots wait
+
+        aside.rename(key_file)  # restored from the backup
+        assert (await again[2].vote(pid, "yes"))["ok"]
+        closed = await close_poll(again[0].user, pid)
+        assert closed["result"]["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+        for voter in again:
+            await voter.user.client.disconnect()
+    finally:
+        second.stop()
+
+
+async def rejoin(server: str, room: PollMeeting, people: list[Person]) -> list[Voter]:
+    """The room's voters connected again, to another server process, in the same order."""
+    tokens = {p.name: p.token for p in people}
+    again = []
+    for voter in room.voters:
+        user = await connect_user(server, tokens[voter.user.name], voter.user.name)
+        user.participant_id = voter.participant_id
+        await user.join(room.meeting_id)
+        again.append(Voter(user))
+    return again
