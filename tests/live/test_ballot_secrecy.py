@@ -390,6 +390,10 @@ async def test_no_linking_attack_beats_chance_while_open_or_after_the_close(
             assert scene.right(dict(zip(order, options, strict=True))) <= CHANCE
 
     await cast_all(room, secrecy_server, secrecy_admin, scene)
+    # A client that joins again gets the same: how many have voted, no counts.
+    rejoined = await room.voters[1].user.join(room.meeting_id)
+    tallies = [t for t in rejoined["tallies"] if t["poll_id"] == scene.poll_id]
+    assert tallies == [{"poll_id": scene.poll_id, "votes": 8, "version": 8, "counts": None}]
     while_open = await run_attacks(scene, database_url, open_=True)
     closed = await close_poll(room.moderator.user, scene.poll_id)
     assert closed["result"]["counts"] == dict.fromkeys(sorted(scene.options), 1)
