@@ -1,6 +1,6 @@
 """Per-poll keys of secret ballots, kept outside the database, and sealing a choice under one.
 
-A key lives from its poll's opening to its close, in HSL_DATA_DIR/ballot-keys or in Redis.
+A key lives from its poll's opening to its close, in HSL_BALLOT_KEY_DIR or in Redis.
 
 While a secret poll is open each choice is stored sealed (AES-256-GCM, a random nonce per
 ballot, the meeting and poll as associated data, padded to one length per poll kind), so
@@ -178,8 +178,8 @@ def unseal(key: bytes, meeting_id: int, poll_id: str, sealed: str) -> Any:
     return json.loads(plain)
 
 
-def key_store(data_dir: Path, redis: aioredis.Redis | None) -> BallotKeys:
-    """Redis when the workers share one, else files under the data directory."""
+def key_store(directory: Path, redis: aioredis.Redis | None) -> BallotKeys:
+    """Redis when the workers share one, else files in `directory`."""
     if redis is not None:
         return BallotKeys(RedisKeyStore(redis))
-    return BallotKeys(FileKeyStore(data_dir / "ballot-keys"))
+    return BallotKeys(FileKeyStore(directory))

@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> Any:
     # Media follows the floor: every published event also reaches the media gateway.
     media = MediaGateway(settings)
     # Secret polls' keys: shared through Redis by the workers when there is one.
-    ballot_keys = key_store(settings.data_dir, redis)
+    ballot_keys = key_store(settings.ballot_key_dir or settings.data_dir / "ballot-keys", redis)
     engine = LiveEngine(db, media.following(broadcaster.publish), hooks=poll_hooks(ballot_keys))
     live = LiveNamespace(settings, db, engine, broadcaster, presence, ballot_keys)
     sio.register_namespace(live)

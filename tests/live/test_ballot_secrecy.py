@@ -261,7 +261,9 @@ async def plaintext_ballots_in_tables(conn: AsyncConnection, scene: Scene) -> li
 
 @pytest.fixture(scope="module")
 def secrecy_server(env: dict[str, str], demo: dict[str, Any], data_dir: Path) -> Iterator[str]:
-    proc = ServerProcess(env, log=data_dir / "secrecy.log")
+    """A server of its own, its keys in a folder apart from the data folder."""
+    keys = {"HSL_BALLOT_KEY_DIR": str(data_dir.parent / f"{data_dir.name}-keys")}
+    proc = ServerProcess(env | keys, log=data_dir / "secrecy.log")
     yield proc.url
     proc.stop()
 
@@ -395,12 +397,13 @@ async def test_no_linking_attack_beats_chance_while_open_or_after_the_close(
     tallies = [t for t in rejoined["tallies"] if t["poll_id"] == scene.poll_id]
     assert tallies == [{"poll_id": scene.poll_id, "votes": 8, "version": 8, "counts": None}]
     while_open = await run_attacks(scene, database_url, open_=True)
+    key_id = await key_of(database_url, scene.meeting_id, scene.poll_id)
+    keys = KeyPlace(data_dir.parent / f"{data_dir.name}-keys", None)
+    assert key_id is not None and await keys.holds(key_id)  # HSL_BALLOT_KEY_DIR
     closed = await close_poll(room.moderator.user, scene.poll_id)
     assert closed["result"]["counts"] == dict.fromkeys(sorted(scene.options), 1)
     assert closed["result"]["votes"] == 8 and closed["named"] is None
-    key_id = await key_of(database_url, scene.meeting_id, scene.poll_id)
-    assert key_id is not None
-    assert await KeyPlace(data_dir / "ballot-keys", None).destroyed(key_id)
+    assert await keys.destroyed(key_id)
     after_close = await run_attacks(scene, database_url, open_=False)
 
     while_open["tally diffs vs voter list"] = scene.right(scene.tally_guess)
