@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from realtime.ballot_keys import BallotKeys
@@ -190,9 +191,9 @@ class BallotBox:
                 async with self.engine.meeting_lock(meeting_id):
                     acks, outcomes = await self._store(meeting_id, votes)
                 break
-            except DBAPIError:
-                # A deadlock or a dropped connection: the whole batch rolled back, so
-                # writing it again cannot count anything twice.
+            except (DBAPIError, RedisError, OSError):
+                # A deadlock, a dropped connection or a key store that did not answer: the
+                # whole batch rolled back, so writing it again cannot count anything twice.
                 log.warning("vote batch for meeting %s failed", meeting_id, exc_info=True)
                 if attempt == WRITE_ATTEMPTS - 1:
                     for pending in votes:

@@ -18,11 +18,13 @@ them, counts them and writes them back in plain, after which the key is destroye
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from redis.exceptions import RedisError
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +41,7 @@ from server.db.models_polls import PollBallot, PollNamedVote, PollVoter
 
 Outcome = Literal["stored", "changed", "already_voted", "closed", "no_key"]
 _CHUNK = 500
+log = logging.getLogger("hsl.polls")
 NO_KEY = "本次无记名表决的密钥不可用"
 
 
@@ -153,7 +156,11 @@ async def open_ballots(
     )
     choices = stored
     if guard is not None and guard.key_id is not None:
-        key = await keys.get(guard.key_id)
+        try:
+            key = await keys.get(guard.key_id)
+        except (OSError, RedisError):
+            log.exception("the key of poll %s of meeting %s could not be read", poll_id, meeting_id)
+            raise Refusal("conflict", "暂时读不到本次无记名表决的密钥，请稍后再结束表决") from None
         if key is None:
             raise Refusal(
                 "conflict",
@@ -396,7 +403,16 @@ def poll_hooks(keys: BallotKeys) -> tuple[StorageHook, ...]:
             if data.get("secret"):
                 # On disk (or in Redis) before the poll is: no vote can be acked without it.
                 key_id = new_key_id()
-                await keys.create(key_id)
+                try:
+                    await keys.create(key_id)
+                except (OSError, RedisError):
+                    log.exception(
+                        "the key of a secret poll of meeting %s was not stored", meeting_id
+                    )
+                    raise Refusal(
+                        "conflict",
+                        "无记名表决的密钥未能保存，表决没有开始；请检查服务器的磁盘或 Redis 后重试",
+                    ) from None
             session.add(
                 PollRow(
                     meeting_id=meeting_id,

@@ -593,3 +593,25 @@ async def rejoin(server: str, room: PollMeeting, people: list[Person]) -> list[V
         await user.join(room.meeting_id)
         again.append(Voter(user))
     return again
+
+
+async def test_a_secret_poll_does_not_open_when_its_key_cannot_be_stored(
+    env: dict[str, str], data_dir: Path, secrecy_admin: str, eight: list[Person]
+) -> None:
+    blocked = data_dir / "not-a-folder"
+    blocked.write_text("这里应该是一个文件夹")
+    broken = env | {"HSL_BALLOT_KEY_DIR": str(blocked / "keys")}
+    server = ServerProcess(broken, log=data_dir / "no-key-store.log")
+    try:
+        room = await poll_meeting(server.url, secrecy_admin, eight[:3], title="西塘村水塘整治会")
+        data = {"question": "是否同意清淤方案？", "kind": "yes_no_abstain", "secret": True}
+        refused = await room.moderator.user.send("poll.open", data)
+        assert refused["error"]["code"] == "conflict"
+        assert "密钥未能保存，表决没有开始" in refused["error"]["message"]
+        joined = await room.moderator.user.join(room.meeting_id)
+        assert joined["snapshot"]["polls"] == []  # nothing opened, nothing to vote on
+        named = await open_poll(room.moderator.user, **(data | {"secret": False}))
+        assert (await room.voters[1].vote(named["poll_id"], "yes"))["ok"]
+        await disconnect_all(room)
+    finally:
+        server.stop()
