@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from server.db.models_polls import PollBallot, PollNamedVote, PollVoter
 Outcome = Literal["stored", "changed", "already_voted", "closed", "no_key"]
 _CHUNK = 500
 log = logging.getLogger("hsl.polls")
+_random = secrets.SystemRandom()
 NO_KEY = "本次无记名表决的密钥不可用"
 
 
@@ -320,8 +322,9 @@ async def _write_secret_choices(
     ballots: list[Ballot],
     poll_keys: dict[str, bytes | None],
 ) -> None:
-    """The choices alone, sealed, under random ids: nothing here names a voter or reads a
-    choice. (A poll opened before keys existed has none, and its choices stay plain.)"""
+    """The choices alone, sealed, shuffled, under random ids: nothing here names a voter or
+    reads a choice, and within a batch nothing orders them by voter either. (A poll
+    opened before keys existed has none, and its choices stay plain.)"""
     rows = []
     for b in ballots:
         key = poll_keys.get(b.poll_id)
@@ -330,6 +333,7 @@ async def _write_secret_choices(
             {"ballot_id": str(uuid.uuid4()), "meeting_id": meeting_id, "poll_id": b.poll_id}
             | {"choice": choice}
         )
+    _random.shuffle(rows)
     for chunk in _chunks(rows):
         await session.execute(insert(PollBallot), chunk)
 
