@@ -190,7 +190,6 @@ async def one_poll(
             "question": "是否同意老旧小区改造方案？",
             "kind": "yes_no_abstain",
             "secret": True,
-            "live_results": True,
         },
     )
     # Voters vote once they see the poll. Each join was broadcast to everyone already

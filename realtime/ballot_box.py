@@ -6,9 +6,11 @@ A vote is decided by the machine on this worker's copy of the meeting, then queu
 writer task per worker takes whatever has queued (a burst of a thousand votes is a
 handful of transactions, not a thousand) and stores it under the vote's unique key; only
 then is the vote acked. Polls with new votes are marked, and a pump sends each one's
-tally at most every `TALLY_INTERVAL_S`. A kiosk vote, which also resets the voting tablet,
-goes through the sequenced pipeline instead (`LiveEngine.run`), in one transaction with
-its `kiosk.reset` event.
+tally at most every `TALLY_INTERVAL_S` (of a secret poll, only how many have voted). A
+kiosk vote, which also resets the voting tablet, goes through the sequenced pipeline instead
+(`LiveEngine.run`), in one transaction with its `kiosk.reset` event. Secret ballots are
+sealed under their poll's key either way; once a worker sees a poll closed, it destroys
+the poll's key (again after a crash: when it next loads the meeting).
 """
 
 from __future__ import annotations
@@ -21,22 +23,24 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from realtime.acks import refusal_of
+from realtime.ballot_keys import BallotKeys
 from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
 from realtime.machine.poll_types import Poll
 from realtime.machine.polls import vote_refusal
-from realtime.machine.tally import live_tally
 from realtime.meeting import SYSTEM, Actor, Command, MeetingState, Refusal, decide
 from realtime.poll_storage import (
     Ballot,
     Outcome,
     answered,
-    read_choices,
+    read_tally,
     record_acks,
     refusal_reason,
+    spent_key,
     write_ballots,
 )
 from server.db.engine import Database
@@ -84,11 +88,13 @@ class BallotBox:
         db: Database,
         engine: LiveEngine,
         broadcaster: Broadcaster,
+        keys: BallotKeys,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.db = db
         self.engine = engine
         self.broadcaster = broadcaster
+        self.keys = keys
         self.clock = clock
         self._queue: list[_Pending] = []
         self._writer: asyncio.Task[None] | None = None
@@ -96,6 +102,8 @@ class BallotBox:
         self._last_tally: dict[tuple[int, str], float] = {}
         self._pump: asyncio.Task[None] | None = None
         self._timers: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self._spent: set[tuple[int, str]] = set()  # closed polls whose key is gone
+        self._tasks: set[asyncio.Task[None]] = set()
         engine.observe(self.on_state)
 
     # -- votes ----------------------------------------------------------------------------
@@ -126,7 +134,7 @@ class BallotBox:
                 self._mark(meeting_id, poll)
             return outcome.ack
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        ballot = Ballot.from_event(accepted.data)
+        ballot = Ballot.from_event(accepted.data, poll)
         self._queue.append(_Pending(meeting_id, ballot, sender, command_id, state, actor, future))
         self._writer = self._ensure(self._writer, self._write_all)
         return await future
@@ -184,9 +192,9 @@ class BallotBox:
                 async with self.engine.meeting_lock(meeting_id):
                     acks, outcomes = await self._store(meeting_id, votes)
                 break
-            except DBAPIError:
-                # A deadlock or a dropped connection: the whole batch rolled back, so
-                # writing it again cannot count anything twice.
+            except (DBAPIError, RedisError, OSError):
+                # A deadlock, a dropped connection or a key store that did not answer: the
+                # whole batch rolled back, so writing it again cannot count anything twice.
                 log.warning("vote batch for meeting %s failed", meeting_id, exc_info=True)
                 if attempt == WRITE_ATTEMPTS - 1:
                     for pending in votes:
@@ -209,7 +217,7 @@ class BallotBox:
         async with self.db.session() as session, session.begin():
             acks = await answered(session, meeting_id, [v.command_key for v in votes])
             fresh = [v for v in votes if v.command_key not in acks]
-            written = await write_ballots(session, meeting_id, [v.ballot for v in fresh])
+            written = await write_ballots(session, self.keys, meeting_id, [v.ballot for v in fresh])
             outcome_of: dict[CommandKey, Outcome] = {
                 v.command_key: o for v, o in zip(fresh, written, strict=True)
             }
@@ -270,8 +278,8 @@ class BallotBox:
         if current is not None and not current.is_open:
             return  # the close carries the final result
         async with self.db.session() as session:
-            choices, version = await read_choices(session, meeting_id, poll)
-        await self.broadcaster.publish_tally(meeting_id, live_tally(poll, choices, version))
+            tally = await read_tally(session, meeting_id, poll)
+        await self.broadcaster.publish_tally(meeting_id, tally)
 
     async def tallies(self, meeting_id: int, state: MeetingState) -> list[dict[str, Any]]:
         """The current tally of every open poll, for a client that (re)joins."""
@@ -279,8 +287,7 @@ class BallotBox:
         async with self.db.session() as session:
             for poll in state.polls:
                 if poll.is_open:
-                    choices, version = await read_choices(session, meeting_id, poll)
-                    out.append(live_tally(poll, choices, version))
+                    out.append(await read_tally(session, meeting_id, poll))
         return out
 
     # -- closing on time ------------------------------------------------------------------
@@ -294,11 +301,30 @@ class BallotBox:
                     self._close_on_time(meeting_id, poll.poll_id, poll.closes_at)
                 )
             elif not poll.is_open:
+                if poll.secret and key not in self._spent:
+                    self._spent.add(key)
+                    self._spawn(self._destroy_key(meeting_id, poll.poll_id))
                 self._dirty.pop(key, None)
                 self._last_tally.pop(key, None)
                 timer = self._timers.get(key)
                 if timer is not None and timer is not asyncio.current_task():
                     timer.cancel()
+
+    async def _destroy_key(self, meeting_id: int, poll_id: str) -> None:
+        """The closed poll's key, destroyed now that its close has committed."""
+        try:
+            async with self.db.session() as session:
+                key_id = await spent_key(session, meeting_id, poll_id)
+            if key_id is not None:
+                await self.keys.destroy(key_id)
+        except Exception:
+            self._spent.discard((meeting_id, poll_id))  # tried again on the next state
+            log.exception("destroying the key of poll %s of meeting %s failed", poll_id, meeting_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _close_on_time(self, meeting_id: int, poll_id: str, closes_at: float) -> None:
         await asyncio.sleep(max(0.0, closes_at - self.clock()))

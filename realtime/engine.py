@@ -4,7 +4,7 @@ Each meeting's events get one order from its `live_meetings` row, locked while a
 is decided, so two workers never hand out the same `seq`. Each worker keeps the
 meeting's state in memory and catches up from the stored events before it decides.
 Storage hooks (`realtime.hooks`) add an area's own reads and rows to a command's
-transaction: the polls' votes and results (`realtime.poll_storage`).
+transaction: the polls' votes and results (`realtime.poll_storage.poll_hooks`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from realtime.meeting import (
     evolve,
     initial_state,
 )
-from realtime.poll_storage import POLL_HOOKS
 from server.db.engine import Database
 from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
 from server.domain.meetings import speaking_rules_of
@@ -114,7 +113,8 @@ class LiveEngine:
         db: Database,
         publish: Publish,
         clock: Clock = time.time,
-        hooks: Sequence[StorageHook] = POLL_HOOKS,
+        *,
+        hooks: Sequence[StorageHook],
     ) -> None:
         self.db = db
         self.publish = publish

@@ -15,6 +15,7 @@ import socketio
 
 from realtime.acks import error, refusal_of
 from realtime.ballot_box import BallotBox
+from realtime.ballot_keys import BallotKeys
 from realtime.broadcast import Broadcaster
 from realtime.connection import meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
@@ -50,6 +51,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         engine: LiveEngine,
         broadcaster: Broadcaster,
         presence: PresenceCounter,
+        ballot_keys: BallotKeys,
     ) -> None:
         super().__init__(NAMESPACE)
         self.settings = settings
@@ -57,7 +59,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.engine = engine
         self.broadcaster = broadcaster
         self.presence = presence
-        self.ballots = BallotBox(db, engine, broadcaster)
+        self.ballots = BallotBox(db, engine, broadcaster, ballot_keys)
 
     # --- connecting -----------------------------------------------------------------------
 

@@ -19,11 +19,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from realtime.ballot_keys import key_store
 from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
 from realtime.media.gateway import MediaGateway
 from realtime.media.namespace import MediaNamespace
 from realtime.namespace import LiveNamespace
+from realtime.poll_storage import poll_hooks
 from realtime.presence import PresenceCounter
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
@@ -72,8 +74,10 @@ def create_app(settings: Settings) -> Any:
     presence = PresenceCounter(redis)
     # Media follows the floor: every published event also reaches the media gateway.
     media = MediaGateway(settings)
-    engine = LiveEngine(db, media.following(broadcaster.publish))
-    live = LiveNamespace(settings, db, engine, broadcaster, presence)
+    # Secret polls' keys: shared through Redis by the workers when there is one.
+    ballot_keys = key_store(settings.ballot_key_dir or settings.data_dir / "ballot-keys", redis)
+    engine = LiveEngine(db, media.following(broadcaster.publish), hooks=poll_hooks(ballot_keys))
+    live = LiveNamespace(settings, db, engine, broadcaster, presence, ballot_keys)
     sio.register_namespace(live)
     media_namespace = MediaNamespace(live, db, engine, media)
     media.attach(engine, media_namespace.deliver)

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         default="",
         description="Key that signs invite links; empty means one kept in HSL_DATA_DIR/secret_key.",
     )
+    ballot_key_dir: Path | None = Field(
+        default=None,
+        description="Where open secret polls' keys are kept without Redis; unset: "
+        "HSL_DATA_DIR/ballot-keys. Best on another disk than the database's.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `hsl serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `hsl serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes.")

@@ -164,6 +164,9 @@ def _rules(ctx: Context, data: Mapping[str, Any], options: int) -> PollRules:
     allow_change = data.get("allow_change", False)
     if secret and allow_change:
         raise ctx.refuse("invalid", "无记名表决不能改票")
+    if secret and data.get("live_results"):
+        # Counts seen vote by vote, set against who has voted, name each voter's choice.
+        raise ctx.refuse("invalid", "无记名表决不能显示实时结果，结束前只显示已投票人数")
     max_choices = data.get("max_choices")
     if max_choices is not None and kind != "multiple":
         raise ctx.refuse("invalid", "只有多选表决可以设定最多选几项")
@@ -174,8 +177,7 @@ def _rules(ctx: Context, data: Mapping[str, Any], options: int) -> PollRules:
         base=data.get("base", "cast"),
         threshold=data.get("threshold", "simple"),
         quorum=data.get("quorum"),
-        # A secret ballot's running count, seen vote by vote, can hint at who chose
-        # what; so its results stay hidden until the close unless asked for.
+        # A secret ballot's results stay hidden until the close (refused above if asked).
         live_results=data.get("live_results", not secret),
         allow_change=allow_change,
         max_choices=max_choices,

@@ -194,9 +194,18 @@ def _extras(poll: Poll, choices: Sequence[Any]) -> dict[str, Any]:
     return {}
 
 
+def turnout(poll: Poll, votes: int) -> dict[str, Any]:
+    """A tally that says only how many have voted: what a secret poll shows until its close.
+
+    No changes are allowed in a secret poll, so the number of votes is also its version.
+    """
+    return {"poll_id": poll.poll_id, "votes": votes, "version": votes, "counts": None}
+
+
 def live_tally(poll: Poll, choices: Sequence[Any], version: int) -> dict[str, Any]:
     """What clients see while the poll is open. Hidden-results polls show only how many
-    have voted; free-text answers wait for the close.
+    have voted, and so does every secret poll (its counts, read vote by vote against the
+    list of who voted, would name each choice); free-text answers wait for the close.
 
     `version` grows with every stored vote or change, so a client keeps the tally with
     the highest version when two workers' tallies cross on the way.
@@ -207,7 +216,7 @@ def live_tally(poll: Poll, choices: Sequence[Any], version: int) -> dict[str, An
         "version": version,
         "counts": None,
     }
-    if poll.rules.live_results and poll.kind != "text":
+    if poll.rules.live_results and not poll.secret and poll.kind != "text":
         out["counts"] = counts(poll, choices)
         if poll.kind == "rating":
             out.update(rating_stats(choices))

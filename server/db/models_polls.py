@@ -47,6 +47,9 @@ class Poll(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JsonDict)
     opened_at: Mapped[float] = mapped_column()
     closed_at: Mapped[float | None] = mapped_column()
+    # The key a secret poll's ballots are sealed under while it is open; the key itself is
+    # kept outside the database (realtime/ballot_keys.py) and destroyed after the close.
+    key_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class PollNamedVote(Base):
@@ -84,8 +87,10 @@ class PollVoter(Base):
 class PollBallot(Base):
     """What was chosen in a secret poll, keyed by a random id: nothing names or orders a voter.
 
-    The close rewrites a poll's ballots in random order under fresh ids, so that neither
-    storage order nor the writing transaction ties a ballot to a row of `poll_voters`.
+    While the poll is open `choice` holds the choice sealed under the poll's key (base64
+    text); the close opens them all and writes them again in one transaction, sorted by
+    choice under fresh ids, so that neither storage order nor the writing transaction ties
+    a ballot to a row of `poll_voters`.
     """
 
     __tablename__ = "poll_ballots"

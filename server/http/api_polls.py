@@ -175,6 +175,8 @@ def _record_json(record: PollRecord) -> dict[str, Any]:
         "item_id": record.spec.get("item_id"),
         "opened_at": record.opened_at,
         "closed_at": record.closed_at,
+        # While a secret poll is open, who voted and how many, never per-option numbers.
+        "turnout": len(record.voters),
         "result": record.result,
         "voters": [
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -136,6 +137,17 @@ def test_opening_a_poll_gives_it_the_next_id_and_the_fixed_options_of_its_kind()
             },
             "invalid",
             "不能改票",
+        ),
+        (
+            # Counts seen vote by vote against who has voted would name each choice.
+            {
+                "question": "同意吗？",
+                "kind": "yes_no_abstain",
+                "secret": True,
+                "live_results": True,
+            },
+            "invalid",
+            "无记名表决不能显示实时结果",
         ),
         (
             {"question": "选哪里？", "kind": "single", "options": ["东", "西"], "max_choices": 1},
@@ -412,6 +424,11 @@ def test_a_hidden_tally_shows_only_how_many_voted() -> None:
     assert hidden == {"poll_id": "p1", "votes": 2, "version": 2, "counts": None}
     shown = tally.live_tally(poll_of("ranking", ("甲", "乙")), [["o2", "o1"]], 1)
     assert shown["counts"] == {"o1": 0, "o2": 1} and shown["borda"] == {"o1": 0, "o2": 1}
+    # A secret poll shows only its turnout, even one stored with live results on (before
+    # the machine refused that).
+    secret = replace(poll_of("single", ("东", "西"), live_results=True), secret=True)
+    assert tally.live_tally(secret, ["o1", "o2", "o1"], 3)["counts"] is None
+    assert tally.turnout(secret, 3) == {"poll_id": "p1", "votes": 3, "version": 3, "counts": None}
 
 
 rankings = st.lists(

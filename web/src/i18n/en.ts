@@ -199,6 +199,7 @@ const en: Messages = {
       count: "{n} votes",
       votes: "{n} voted",
       passed: "Passed",
+      turnout: "{n} have voted",
       hiddenUntilClose: "The counts are shown when the poll closes.",
       closesIn: "closes in {time}",
       mean: "Average {n}",

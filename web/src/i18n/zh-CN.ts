@@ -197,6 +197,7 @@ const zhCN = {
       count: "{n} 票",
       votes: "共 {n} 人投票",
       passed: "通过",
+      turnout: "已投票 {n} 人",
       hiddenUntilClose: "本次表决的计票结果在结束后公布。",
       closesIn: "{time} 后自动结束",
       mean: "平均 {n} 分",

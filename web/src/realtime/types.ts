@@ -186,7 +186,8 @@ export interface PollResult {
 
 /**
  * An open poll's running count, sent apart from the events (Socket.IO `tally`, and in
- * the join ack). `counts` is null while a poll hides its results until the close.
+ * the join ack). `counts` is null while a poll hides its results until the close, and
+ * always while a secret poll is open: the server sends it only the turnout.
  * `version` grows with every vote: the highest one is the newest.
  */
 export interface PollTally {

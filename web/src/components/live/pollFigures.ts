@@ -1,6 +1,8 @@
 /**
  * What a poll has to show: the final result once it is closed, the running tally while it
  * is open (counts null when the poll hides them until the close). One place for both views.
+ * An open secret poll shows only its turnout, whatever a tally carries: its counts, read
+ * vote by vote against who has voted, would name each voter's choice.
  */
 
 import type { PollTally, PollView } from "@/realtime/types";
@@ -12,15 +14,19 @@ export interface PollFigures {
   votes: number;
   passed: boolean | null;
   mean: number | null;
+  /** An open secret poll: only how many have voted, no bar, no number per option. */
+  turnoutOnly: boolean;
 }
 
 export function pollFigures(poll: PollWithTally): PollFigures {
   if (poll.status === "closed" && poll.result) {
     const r = poll.result;
-    return { counts: r.counts, votes: r.votes, passed: r.passed, mean: r.mean ?? null };
+    return { counts: r.counts, votes: r.votes, passed: r.passed, mean: r.mean ?? null, turnoutOnly: false };
   }
   const tally = poll.tally;
-  return { counts: tally?.counts ?? null, votes: tally?.votes ?? 0, passed: null, mean: tally?.mean ?? null };
+  const votes = tally?.votes ?? 0;
+  if (poll.secret) return { counts: null, votes, passed: null, mean: null, turnoutOnly: true };
+  return { counts: tally?.counts ?? null, votes, passed: null, mean: tally?.mean ?? null, turnoutOnly: false };
 }
 
 export interface PollRow {
