@@ -141,12 +141,13 @@ async def list_people(
         query = query.where(Person.category == category)
     if cppcc_level:
         query = query.where(Person.cppcc_level == cppcc_level)
-    people = await session.scalars(query)
-    return [
-        p
-        for p in people
-        if await policy.holds(session, principal, ["cppcc_staff"], Target(person=p))
-    ]
+    people = list(await session.scalars(query))
+    # Whether a person is in reach depends only on their org unit: ask once per unit.
+    reach: dict[int | None, bool] = {}
+    for unit in {p.org_unit_id for p in people}:
+        target = Target(org_unit_id=unit)
+        reach[unit] = await policy.holds(session, principal, ["cppcc_staff"], target)
+    return [p for p in people if reach[p.org_unit_id]]
 
 
 async def _person(session: AsyncSession, person_id: int) -> Person:

@@ -130,6 +130,24 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     await _fits(page)
     await page.screenshot(path=str(artifacts / f"office-person-{tag}.png"), full_page=True)
 
+    # The org-unit tree: a village below 新兴镇 (an empty name is refused beside the field),
+    # and a room on it.
+    await page.get_by_role("tab", name="组织").click()
+    await page.get_by_role("button", name="添加下级 新兴镇").click()
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_text("至少 1 个字符")).to_be_visible()
+    village = f"新丰村{suffix}"
+    await page.get_by_label("下级组织名称（村（社区））").fill(village)
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_text(f"已新建组织：{village}")).to_be_visible()
+    await page.get_by_role("tab", name="协商议事室").click()
+    new_room = page.get_by_role("form", name="新建协商议事室")
+    await new_room.get_by_label("议事室名称").fill(f"{village}议事室")
+    await new_room.get_by_label("所在组织").select_option(label=village)
+    await new_room.get_by_role("button", name="新建协商议事室").click()
+    await expect(page.get_by_text(f"已新建协商议事室：{village}议事室")).to_be_visible()
+    await _fits(page)
+
     # Import a list: one row is refused with its reason, nothing is imported until it is fixed.
     await page.get_by_role("tab", name="导入人员").click()
     rows = [
@@ -144,6 +162,7 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     await expect(page.get_by_text("共 3 行：2 行可以导入，1 行有误")).to_be_visible()
     await expect(page.get_by_role("button", name="全部导入")).to_have_count(0)
     await _fits(page)
+    await page.screenshot(path=str(artifacts / f"office-import-errors-{tag}.png"), full_page=True)
     rows[1] = f"吴桂芳,wgf_{suffix},利益相关方代表,,,新兴镇"
     await page.get_by_label("名单文件").set_input_files(_csv(rows))
     await page.get_by_role("button", name="检查名单").click()
