@@ -404,3 +404,18 @@ async def test_a_grant_is_taken_back_within_reach_only(
         f"/api/people/{admin_id}/roles/revoke", json={"role": "admin"}, headers=county
     )
     assert r.status_code == 403
+
+
+async def test_five_thousand_rows_are_checked_and_one_more_is_refused(
+    http: httpx.AsyncClient, county: dict[str, str]
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    rows = [f"委员{i},bulk_{tag}_{i},委员,县级,,五星街道" for i in range(5000)]
+    body = (HEADER + "\n".join(rows) + "\n").encode()
+    r = await http.post("/api/people/import/preview?filename=a.csv", content=body, headers=county)
+    assert r.status_code == 200, r.text
+    assert (r.json()["valid"], r.json()["invalid"]) == (5000, 0)
+    more = body + f"多一,bulk_{tag}_x,委员,,,五星街道\n".encode()
+    r = await http.post("/api/people/import/preview?filename=a.csv", content=more, headers=county)
+    assert r.status_code == 400
+    assert "一次最多导入 5000 行" in r.json()["error"]["message"]
