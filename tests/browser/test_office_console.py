@@ -117,9 +117,14 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     await grant.get_by_label("角色").select_option(label="工作人员")
     await grant.get_by_label("范围").select_option(label=f"议事室：{ROOM}")
     await grant.get_by_role("button", name="授予").click()
-    await expect(
-        page.get_by_role("button", name=f"收回 工作人员（议事室：{ROOM}）")
-    ).to_be_visible()
+    revoke = page.get_by_role("button", name=f"收回 工作人员（议事室：{ROOM}）")
+    await expect(revoke).to_be_visible()
+    # Taken back, and granted again.
+    await revoke.click()
+    await expect(revoke).to_have_count(0)
+    await expect(page.get_by_text("暂无角色")).to_be_visible()
+    await grant.get_by_role("button", name="授予").click()
+    await expect(revoke).to_be_visible()
 
     # A reset link for them, with a copy button.
     await page.get_by_role("button", name="生成密码重置链接").click()
