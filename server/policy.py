@@ -102,6 +102,11 @@ _ALL: list[Permission] = [
     _p("person.create", "新建人员", "org_unit", grants=frozenset({"cppcc_staff"})),
     _p("person.update", "修改人员账号", "person", grants=frozenset({"cppcc_staff"})),
     _p("person.grant", "授予角色", "any", grants=frozenset({"cppcc_staff"})),
+    _p("person.revoke", "收回角色", "any", grants=frozenset({"cppcc_staff"})),
+    _p("person.reset", "生成密码重置链接", "person", grants=frozenset({"cppcc_staff"})),
+    _p("person.import", "导入人员", "any", grants=frozenset({"cppcc_staff"})),
+    _p("password.reset", "用重置链接设置密码", anyone=True),
+    _p("office.read", "使用办公台", "any", grants=frozenset({"cppcc_staff"})),
     _p("meeting.list", "查看会议列表", signed_in=True),
     _p("meeting.create", "新建会议", "room", grants=ORGANISERS),
     _p(
@@ -413,9 +418,11 @@ async def check_grant(
     *,
     org_unit_id: int | None,
     room_id: int | None,
+    action: str = "person.grant",
 ) -> Principal:
-    """Refuse a grant that the principal could not hold and hand out over that scope."""
-    who = await authorize(session, principal, "person.grant")
+    """Refuse a grant that the principal could not hold and hand out over that scope; taking
+    one back (`action="person.revoke"`) follows the same rule."""
+    who = await authorize(session, principal, action)
     if org_unit_id is not None and room_id is not None:
         raise Invalid("角色只能授予在一个组织或一个协商议事室上，请只填写其中一项")
     if role not in ROLES:
@@ -429,11 +436,15 @@ async def check_grant(
 
 
 async def check_account_change(
-    session: AsyncSession, principal: Principal | None, person: Person
+    session: AsyncSession,
+    principal: Principal | None,
+    person: Person,
+    action: str = "person.update",
 ) -> Principal:
     """Refuse changing an account outside the principal's scope, or of someone who holds a
-    role the principal could not hand out over that role's scope (an admin only by an admin)."""
-    who = await authorize(session, principal, "person.update", Target(person=person))
+    role the principal could not hand out over that role's scope (an admin only by an admin).
+    A password reset link (`action="person.reset"`) follows the same rule."""
+    who = await authorize(session, principal, action, Target(person=person))
     for grant in person.grants:
         if not await _can_hand_out(session, who, grant.role, grant):
             raise Forbidden(
@@ -460,6 +471,84 @@ async def add_grant(
         session.add(
             RoleGrant(person_id=person.id, role=role, org_unit_id=org_unit_id, room_id=room_id)
         )
+
+
+async def remove_grant(
+    session: AsyncSession,
+    person: Person,
+    role: str,
+    *,
+    org_unit_id: int | None = None,
+    room_id: int | None = None,
+) -> bool:
+    """Delete a grant the person holds (the caller has checked and commits); False if none."""
+    for grant in list(person.grants):
+        if grant.role == role and grant.org_unit_id == org_unit_id and grant.room_id == room_id:
+            person.grants.remove(grant)
+            await session.delete(grant)
+            return True
+    return False
+
+
+# -- what the office console may offer ------------------------------------------------------
+
+OFFICE_ROLES = frozenset({"cppcc_staff", "admin"})
+
+
+def may_use_office(principal: Principal | None) -> bool:
+    """Whether the principal holds a role that lets them use the office console somewhere."""
+    return any(g.role in OFFICE_ROLES for g in grants_of(principal))
+
+
+async def allows(
+    session: AsyncSession, principal: Principal | None, name: str, target: Target | None = None
+) -> bool:
+    """`authorize` as a yes or no, for lists and previews that skip what is out of reach."""
+    p = permission(name)
+    if refuses_early(name, principal) is not None:
+        return False
+    return decide(p, await facts_for(session, principal, p.scope, target or Target()))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where the principal runs the office: the org units and rooms their CPPCC-staff (or
+    admin) grants cover, and the roles they may hand out there."""
+
+    everywhere: bool
+    org_unit_ids: tuple[int, ...]
+    room_ids: tuple[int, ...]
+    grantable_roles: tuple[str, ...]
+
+
+async def office_reach(session: AsyncSession, principal: Principal | None) -> Reach:
+    """What the office console offers the principal; the server checks each action again."""
+    mine = [g for g in grants_of(principal) if g.role in OFFICE_ROLES]
+    roles: set[str] = set()
+    for grant in mine:
+        roles |= GRANTABLE.get(grant.role, frozenset())
+    units = list(await session.scalars(select(OrgUnit)))
+    rooms = list(await session.scalars(select(Room)))
+    if any(g.org_unit_id is None and g.room_id is None for g in mine):
+        unit_ids = {u.id for u in units}
+        room_ids = {r.id for r in rooms}
+        everywhere = True
+    else:
+        children: dict[int | None, list[int]] = {}
+        for unit in units:
+            children.setdefault(unit.parent_id, []).append(unit.id)
+        unit_ids = set()
+        todo = [g.org_unit_id for g in mine if g.org_unit_id is not None]
+        while todo:
+            current = todo.pop()
+            if current not in unit_ids:
+                unit_ids.add(current)
+                todo.extend(children.get(current, []))
+        room_ids = {r.id for r in rooms if r.org_unit_id in unit_ids}
+        room_ids |= {g.room_id for g in mine if g.room_id is not None}
+        everywhere = False
+    ordered_roles = tuple(r for r in ROLES if r in roles)
+    return Reach(everywhere, tuple(sorted(unit_ids)), tuple(sorted(room_ids)), ordered_roles)
 
 
 _SCOPE_WORDS = {

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     invite_ttl_s: int = Field(
         default=14 * 24 * 3600, ge=60, description="Default lifetime of a guest invite link."
     )
+    reset_link_ttl_s: int = Field(
+        default=24 * 3600,
+        ge=300,
+        description="How long a password reset link made by staff stays usable, in seconds.",
+    )
     login_attempts_per_minute: int = Field(
         default=10,
         ge=1,

@@ -135,6 +135,20 @@ class AuthSession(Base):
     expires_at: Mapped[datetime] = mapped_column(_aware())
 
 
+class PasswordReset(Base):
+    """A one-time link to set a new password: stored as a hash, used once, expiring."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(_aware())
+    expires_at: Mapped[datetime] = mapped_column(_aware())
+    used_at: Mapped[datetime | None] = mapped_column(_aware())
+
+
 class LoginAttempt(Base):
     """A failed login, kept briefly to rate-limit guessing across all workers."""
 

@@ -122,15 +122,32 @@ async def update_room(
     return room
 
 
-async def list_people(session: AsyncSession, principal: Principal | None) -> list[Person]:
-    """Everyone the caller manages: filed under an org unit their CPPCC-staff grant covers."""
+async def list_people(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    search: str | None = None,
+    category: str | None = None,
+    cppcc_level: str | None = None,
+) -> list[Person]:
+    """Everyone the caller manages: filed under an org unit their CPPCC-staff grant covers;
+    `search` matches part of the name or the username."""
     await policy.authorize(session, principal, "person.list")
-    people = await session.scalars(select(Person).order_by(Person.id))
-    return [
-        p
-        for p in people
-        if await policy.holds(session, principal, ["cppcc_staff"], Target(person=p))
-    ]
+    query = select(Person).order_by(Person.id)
+    if search:
+        pattern = "%" + search.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(Person.name.like(pattern) | Person.username.like(pattern))
+    if category:
+        query = query.where(Person.category == category)
+    if cppcc_level:
+        query = query.where(Person.cppcc_level == cppcc_level)
+    people = list(await session.scalars(query))
+    # Whether a person is in reach depends only on their org unit: ask once per unit.
+    reach: dict[int | None, bool] = {}
+    for unit in {p.org_unit_id for p in people}:
+        target = Target(org_unit_id=unit)
+        reach[unit] = await policy.holds(session, principal, ["cppcc_staff"], target)
+    return [p for p in people if reach[p.org_unit_id]]
 
 
 async def _person(session: AsyncSession, person_id: int) -> Person:
@@ -198,6 +215,34 @@ async def grant_role(
     await policy.check_grant(session, principal, role, org_unit_id=org_unit_id, room_id=room_id)
     person = await _person(session, person_id)
     await policy.add_grant(session, person, role, org_unit_id=org_unit_id, room_id=room_id)
+    await session.commit()
+    await session.refresh(person, ["grants"])
+    return person
+
+
+async def revoke_role(
+    session: AsyncSession,
+    principal: Principal | None,
+    person_id: int,
+    *,
+    role: str,
+    org_unit_id: int | None,
+    room_id: int | None,
+) -> Person:
+    """Take back a role, by the same rule as handing it out (server/policy.py `check_grant`)."""
+    await policy.check_grant(
+        session,
+        principal,
+        role,
+        org_unit_id=org_unit_id,
+        room_id=room_id,
+        action="person.revoke",
+    )
+    person = await _person(session, person_id)
+    if not await policy.remove_grant(
+        session, person, role, org_unit_id=org_unit_id, room_id=room_id
+    ):
+        raise NotFound("此人在该范围内没有这个角色")
     await session.commit()
     await session.refresh(person, ["grants"])
     return person

@@ -27,6 +27,7 @@ def me_out(person: Person) -> s.Me:
         category=person.category,
         cppcc_level=person.cppcc_level,
         roles=[s.RoleOut.model_validate(g, from_attributes=True) for g in person.grants],
+        office=policy.may_use_office(auth.Principal(person=person)),
     )
 
 
@@ -205,7 +206,14 @@ async def update_room(ctx: Context) -> s.RoomOut:
 
 
 async def list_people(ctx: Context) -> s.PersonList:
-    people = await directory.list_people(ctx.session, ctx.principal)
+    query = ctx.request.query_params
+    people = await directory.list_people(
+        ctx.session,
+        ctx.principal,
+        search=query.get("q", "").strip()[:64] or None,
+        category=query.get("category") or None,
+        cppcc_level=query.get("cppcc_level") or None,
+    )
     return s.PersonList(items=[person_out(p) for p in people])
 
 
@@ -410,7 +418,14 @@ ENDPOINTS: list[Endpoint] = [
         permission="room.update",
     ),
     Endpoint(
-        "GET", "/api/people", list_people, "人员列表", None, s.PersonList, permission="person.list"
+        "GET",
+        "/api/people",
+        list_people,
+        "人员列表（q 按姓名或用户名查找，category、cppcc_level 筛选）",
+        None,
+        s.PersonList,
+        {"q": "string", "category": "string", "cppcc_level": "string"},
+        permission="person.list",
     ),
     Endpoint(
         "POST",

@@ -20,6 +20,8 @@ PAGE_PATHS = (
     "/meetings/{rest:path}",
     "/m/{rest:path}",
     "/join/{rest:path}",
+    "/office",
+    "/reset/{rest:path}",
 )
 
 

@@ -49,6 +49,7 @@ class Me(BaseModel):
     category: Category
     cppcc_level: CppccLevel | None
     roles: list[RoleOut]
+    office: bool = False  # may open the office console (server/policy.py decides)
 
 
 class LoginOut(BaseModel):

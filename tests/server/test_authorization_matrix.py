@@ -272,8 +272,9 @@ def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
     }[p.scope]
     if name == "org_unit.update":
         where = "parent"
-    if name == "person.grant":
-        # Handing out `staff` over the scope's room needs a grantor's role over that room.
+    if name in ("person.grant", "person.revoke"):
+        # Handing out (or taking back) `staff` over the scope's room needs a grantor's role
+        # over that room.
         held = _held(persona, world, "room", scope)
         return not persona.guest and bool(held & {"cppcc_staff", "admin"})
     facts = policy.Facts(
@@ -299,6 +300,13 @@ def _meeting_path(suffix: str) -> Builder:
 
 def _meeting_body(suffix: str, body: dict[str, Any]) -> Builder:
     return lambda w, s: (f"/api/meetings/{w.meetings[s]}{suffix}", body, None)
+
+
+TOWNSHIP_NAMES = {"own": "五星街道", "other_room": "新兴镇", "other_county": "大冈镇"}
+
+
+def _broken_import(scope: str) -> bytes:
+    return f"姓名,用户名,类别,所属组织\n,{unique('imp')},委员,{TOWNSHIP_NAMES[scope]}\n".encode()
 
 
 BUILDERS: dict[str, Builder] = {
@@ -336,6 +344,30 @@ BUILDERS: dict[str, Builder] = {
     "grant_role": lambda w, s: (
         f"/api/people/{w.targets[s]}/roles",
         {"role": "staff", "room_id": w.rooms[s]},
+        None,
+    ),
+    "revoke_role": lambda w, s: (
+        f"/api/people/{w.targets[s]}/roles/revoke",
+        {"role": "staff", "room_id": w.rooms[s]},
+        None,
+    ),
+    "office": lambda w, s: ("/api/office", None, None),
+    # A row without a name: allowed callers are told so, and nobody is imported.
+    "preview_import": lambda w, s: (
+        "/api/people/import/preview?filename=a.csv",
+        None,
+        _broken_import(s),
+    ),
+    "import_people": lambda w, s: (
+        "/api/people/import?filename=a.csv",
+        None,
+        _broken_import(s),
+    ),
+    "create_reset_link": lambda w, s: (f"/api/people/{w.targets[s]}/reset-links", None, None),
+    "read_reset_link": lambda w, s: ("/api/password-resets/not-a-real-link", None, None),
+    "use_reset_link": lambda w, s: (
+        "/api/password-resets/not-a-real-link",
+        {"password": "new-pass-2026"},
         None,
     ),
     "list_meetings": lambda w, s: ("/api/meetings", None, None),

@@ -123,6 +123,19 @@ export const router = createRouter({
       meta: { titleKey: "live.titles.participant" },
     },
     {
+      path: "/office",
+      name: "office",
+      component: () => import("@/pages/OfficePage.vue"),
+      meta: { requiresAuth: true, titleKey: "office.title" },
+    },
+    {
+      path: "/reset/:token",
+      name: "reset",
+      component: () => import("@/pages/ResetPage.vue"),
+      props: (route: RouteLocationNormalized) => ({ token: String(route.params.token) }),
+      meta: { titleKey: "reset.title" },
+    },
+    {
       path: "/:unknown(.*)*",
       name: "not-found",
       component: NotFoundPage,

@@ -34,6 +34,8 @@ export interface Me {
   category: Category;
   cppcc_level: CppccLevel | null;
   roles: RoleGrant[];
+  /** May open the office console (the server's policy decides). */
+  office: boolean;
 }
 
 export interface LoginRequest {
