@@ -221,6 +221,9 @@ async def update_meeting(
     if agenda is not None:
         if check is not None:
             check(agenda, _roster_for_check(await list_roster(session, meeting.id)))
+        # The old items go first: the new ones take the same positions, which are unique.
+        meeting.agenda = []
+        await session.flush()
         meeting.agenda = _build_agenda(agenda)
     if rules is not None:
         meeting.settings = {**meeting.settings, "live": rules}

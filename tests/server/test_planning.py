@@ -107,6 +107,11 @@ async def test_the_planner_refuses_what_the_live_meeting_would_refuse(
     assert rounds[0]["config"] == {"lineup": [{"participant_id": str(guest)}]}
     assert rounds[1]["config"]["votes"][0]["options"] == options
 
+    # A planned agenda can be planned again (its items replaced in place).
+    again = await http.patch(path, json=agenda([good_vote, good_lineup]), headers=staff)
+    assert again.status_code == 200, again.text
+    assert [r["kind"] for r in again.json()["agenda"][0]["rounds"]] == ["vote", "statements"]
+
 
 async def test_a_vote_round_keeps_its_planned_votes_in_the_live_meeting(
     server: str, http: httpx.AsyncClient, staff_token: str
