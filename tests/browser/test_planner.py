@@ -49,12 +49,16 @@ async def no_sideways_scroll(page: Page) -> None:
     overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
+    # The innermost elements that stick out, to say what to fix.
     wide = await page.evaluate(
-        """() => [...document.querySelectorAll("body *")]
-            .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-            .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
-            .slice(0, 8).map((e) => e.tagName + "." + e.className + "#" + e.id + ":" +
-              Math.round(e.getBoundingClientRect().right))"""
+        """() => {
+            const edge = document.documentElement.clientWidth + 1;
+            const out = (e) => e.getBoundingClientRect().right > edge;
+            return [...document.querySelectorAll("body *")]
+                .filter((e) => out(e) && ![...e.children].some(out))
+                .slice(0, 8)
+                .map((e) => `${e.tagName}.${e.className}#${e.id}`);
+        }"""
     )
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px: {wide}"
 
@@ -110,8 +114,8 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         await expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
         assert await page.evaluate("window.__pwned") is None and not dialogs
         await expect(page.get_by_text("未开始")).to_be_visible()
-        for link in ("参加会议", "主持会议", "会场大屏", "工作人员", "表决器", "会议纪要"):
-            await expect(page.get_by_role("link", name=re.compile(link)).first).to_be_visible()
+        for door in ("参加会议", "主持会议", "会场大屏", "工作人员", "表决器", "会议纪要"):
+            await expect(page.get_by_role("link", name=re.compile(door)).first).to_be_visible()
 
         # The typical agenda is there; a budget below zero is refused beside its field.
         editor = page.get_by_role("region", name="议程与发言规则")
