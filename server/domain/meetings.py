@@ -253,10 +253,17 @@ def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:
 
 async def list_participants(
     session: AsyncSession, principal: Principal | None, meeting_id: int
-) -> list[MeetingParticipant]:
+) -> tuple[list[MeetingParticipant], bool]:
+    """The roster, and whether the asker may see guests' phone numbers (only those who may
+    change the roster do; other participants see names and categories)."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "roster.read", Target(meeting=meeting))
-    return await list_roster(session, meeting.id)
+    try:
+        await policy.authorize(session, principal, "roster.update", Target(meeting=meeting))
+        contacts = True
+    except Forbidden:
+        contacts = False
+    return await list_roster(session, meeting.id), contacts
 
 
 async def add_participant(

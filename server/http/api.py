@@ -76,7 +76,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
     )
 
 
-def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
+def participant_out(p: MeetingParticipant, *, contacts: bool = True) -> s.ParticipantOut:
     return s.ParticipantOut(
         id=p.id,
         meeting_id=p.meeting_id,
@@ -85,7 +85,7 @@ def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
         category=p.category,
         role=p.role,
         attendance_mode=p.attendance_mode,
-        guest_phone=p.guest_phone,
+        guest_phone=p.guest_phone if contacts else None,
     )
 
 
@@ -298,8 +298,10 @@ async def my_place(ctx: Context) -> s.MyPlaceOut:
 
 
 async def list_participants(ctx: Context) -> s.ParticipantList:
-    rows = await meetings.list_participants(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
-    return s.ParticipantList(items=[participant_out(p) for p in rows])
+    rows, contacts = await meetings.list_participants(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id")
+    )
+    return s.ParticipantList(items=[participant_out(p, contacts=contacts) for p in rows])
 
 
 async def add_participant(ctx: Context) -> s.ParticipantOut:
@@ -343,7 +345,10 @@ async def read_invite(ctx: Context) -> s.InviteInfo:
     participant = await policy.meeting_participant(ctx.session, principal, meeting)
     if participant is None:
         raise Unauthorized("邀请链接无效")
-    return s.InviteInfo(meeting=meeting_out(meeting), participant=participant_out(participant))
+    # Whoever holds the link learns the meeting and the name, never the phone number.
+    return s.InviteInfo(
+        meeting=meeting_out(meeting), participant=participant_out(participant, contacts=False)
+    )
 
 
 ENDPOINTS: list[Endpoint] = [

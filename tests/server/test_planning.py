@@ -187,6 +187,17 @@ async def test_a_revoked_invite_opens_nothing(
     client = await live_client(server, {"invite": invite["invite"]})
     await client.disconnect()
 
+    # Staff see the guest's phone number; the guest's link, like any participant, does not.
+    as_staff = await http.get(
+        f"/api/meetings/{meeting['id']}/participants", headers=bearer(staff_token)
+    )
+    assert [p["guest_phone"] for p in as_staff.json()["items"]] == ["138 0000 1111"]
+    as_guest = await http.get(
+        f"/api/meetings/{meeting['id']}/participants", headers={"X-Invite": invite["invite"]}
+    )
+    assert as_guest.status_code == 200, as_guest.text
+    assert [p["guest_phone"] for p in as_guest.json()["items"]] == [None]
+
     revoked = await http.post(
         f"/api/meetings/{meeting['id']}/invites/{invite['invite_id']}/revoke",
         headers=bearer(staff_token),
