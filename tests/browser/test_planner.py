@@ -199,6 +199,11 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         finally:
             await guest.close()
 
+        # The guest's arrival opened the live meeting: its plan is fixed now, and the editor
+        # says so when asked to save.
+        await editor.get_by_role("button", name="保存议程").click()
+        await expect(editor.get_by_text("会议已开始，不能再修改议程和发言规则")).to_be_visible()
+
         # Revoked, the link opens nothing any more.
         await invites.get_by_role("button", name="撤销此链接").click()
         await expect(invites.get_by_text("此链接已撤销")).to_be_visible()

@@ -810,9 +810,6 @@ const en: Messages = {
       revoke: "Revoke this link",
       revoked: "This link is revoked; opening it is refused.",
     },
-    links: {
-      heading: "Links",
-    },
   },
   common: {
     loading: "Loading…",

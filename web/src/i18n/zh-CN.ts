@@ -808,9 +808,6 @@ const zhCN = {
       revoke: "撤销此链接",
       revoked: "此链接已撤销，再打开会被拒绝。",
     },
-    links: {
-      heading: "会议链接",
-    },
   },
   common: {
     loading: "正在加载…",
