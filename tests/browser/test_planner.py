@@ -16,6 +16,7 @@ import zxingcpp
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.live_views import LAPTOP, PHONE
+from tests.browser.test_live_accessibility import axe_violations
 from tests.conftest import bearer, login_token
 
 pytestmark = pytest.mark.browser
@@ -97,6 +98,8 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         await expect(page.get_by_label("会议名称")).to_be_visible()
         if phone:
             await no_sideways_scroll(page)
+        else:
+            assert await axe_violations(page) == []
         await page.get_by_label("会议名称").fill(TITLE)
         await page.get_by_label("地点").fill("五星街道党群服务中心")
         await page.get_by_role("button", name="创建会议").click()
@@ -179,6 +182,8 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         assert await page.evaluate("navigator.clipboard.readText()") == url
         if phone:
             await no_sideways_scroll(page)
+        else:
+            assert await axe_violations(page) == []
         await page.screenshot(
             path=str(artifacts / f"planner-{'phone' if phone else 'desktop'}.png"), full_page=True
         )
