@@ -241,7 +241,11 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
             "error": {
                 "type": "object",
                 "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string", "description": "the input it is about, if one"},
+                },
             }
         },
     }
