@@ -81,6 +81,7 @@ def setup_from_meeting(meeting: Meeting, roster: Sequence[Mapping[str, Any]]) ->
                         "title": r.title,
                         "time_limit_s": r.time_limit_s,
                         **({"lineup": r.config["lineup"]} if r.config.get("lineup") else {}),
+                        **({"votes": r.config["votes"]} if r.config.get("votes") else {}),
                     }
                     for r in item.rounds
                 ],

@@ -121,6 +121,7 @@ _ALL: list[Permission] = [
     _p("roster.update", "添加参会人员", "meeting", grants=ORGANISERS),
     _p("invite.create", "生成邀请链接", "meeting", grants=ORGANISERS),
     _p("invite.read", "查看邀请", anyone=True),
+    _p("invite.revoke", "撤销邀请链接", "meeting", grants=ORGANISERS),
     _p("poll.record", "查看和导出表决记录", "meeting", meeting_roles=MEETING_EDITORS),
     _p("transcript.read", "查看发言记录", "meeting", meeting_roles=MEETING_EDITORS),
     _p("transcript.edit", "整理发言记录", "meeting", meeting_roles=MEETING_EDITORS),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from realtime import templates
+from realtime.machine.poll_types import FIXED_OPTIONS, KIND_NAMES, POLL_KINDS
 from realtime.machine.schema import (
     Choice,
     Flag,
@@ -40,9 +41,18 @@ _SLOT = Schema(
         "limit_s": LIMIT,
     }
 )
+# A vote planned for a vote round: what is asked and, for kinds that take them, the options.
+_VOTE = Schema(
+    required={"question": Text(500), "kind": Choice(POLL_KINDS)},
+    optional={"options": ListOf(Text(100), 20), "secret": Flag()},
+)
 _ROUND = Schema(
     required={"round_id": Ident(), "kind": Choice(ROUND_KINDS), "title": Text(100)},
-    optional={"time_limit_s": Nullable(LIMIT), "lineup": ListOf(_SLOT, 200)},
+    optional={
+        "time_limit_s": Nullable(LIMIT),
+        "lineup": ListOf(_SLOT, 200),
+        "votes": ListOf(_VOTE, 20),
+    },
 )
 _ITEM = Schema(
     required={"item_id": Ident(), "title": Text(200)},
@@ -101,6 +111,24 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class PlannedVote:
+    """A vote prepared for a vote round (the moderator still opens it in the meeting)."""
+
+    question: str
+    kind: str
+    options: tuple[str, ...] = ()
+    secret: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "kind": self.kind,
+            "options": list(self.options),
+            "secret": self.secret,
+        }
+
+
+@dataclass(frozen=True)
 class RoundSpec:
     """A round (环节) of an agenda item; `time_limit_s` limits each speech in it."""
 
@@ -109,6 +137,7 @@ class RoundSpec:
     title: str
     time_limit_s: int | None = None
     lineup: tuple[Slot, ...] = ()
+    votes: tuple[PlannedVote, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +146,7 @@ class RoundSpec:
             "title": self.title,
             "time_limit_s": self.time_limit_s,
             "lineup": [s.to_dict() for s in self.lineup],
+            "votes": [v.to_dict() for v in self.votes],
         }
 
 
@@ -213,7 +243,8 @@ class MeetingSetup:
          "settings"?: {...Settings fields}}
         item: {"item_id", "title", "description"?, "rounds"?: [round]} or, instead of
         rounds, {"template": "typical", "presenters"?: [participant_id]}
-        round: {"round_id", "kind", "title", "time_limit_s"?, "lineup"?: [slot]}
+        round: {"round_id", "kind", "title", "time_limit_s"?, "lineup"?: [slot],
+                "votes"?: [{"question", "kind", "options"?, "secret"?}] (vote rounds only)}
         slot: exactly one of {"participant_id"}, {"category"}, {"role": "moderator"},
         plus "limit_s"?
         participant: {"participant_id", "name", "category", "is_moderator"?}
@@ -257,13 +288,30 @@ def _item(data: Mapping[str, Any]) -> AgendaItem:
 
 
 def _round(data: Mapping[str, Any]) -> RoundSpec:
+    votes = data.get("votes", [])
+    if votes and data["kind"] != "vote":
+        raise SchemaError(f"环节「{data['title']}」不是表决环节，不能设表决事项")
     return RoundSpec(
         round_id=data["round_id"],
         kind=data["kind"],
         title=data["title"],
         time_limit_s=data.get("time_limit_s"),
         lineup=tuple(_slot(s, data["round_id"]) for s in data.get("lineup", [])),
+        votes=tuple(_vote(v) for v in votes),
     )
+
+
+def _vote(data: Mapping[str, Any]) -> PlannedVote:
+    """A planned vote, held to the rules `poll.open` applies to its options."""
+    kind, options = data["kind"], tuple(data.get("options", []))
+    name = KIND_NAMES[kind]
+    if kind in FIXED_OPTIONS and options:
+        raise SchemaError(f"表决「{data['question']}」是{name}表决，选项由系统给出，不能另设")
+    if kind not in FIXED_OPTIONS and len(options) < 2:
+        raise SchemaError(f"表决「{data['question']}」没有选项：{name}表决至少需要两个选项")
+    if len(set(options)) != len(options):
+        raise SchemaError(f"表决「{data['question']}」的选项不能重复")
+    return PlannedVote(data["question"], kind, options, data.get("secret", False))
 
 
 def _slot(data: Mapping[str, Any], round_id: str) -> Slot:
@@ -293,5 +341,6 @@ def _check_references(setup: MeetingSetup) -> None:
             for slot in rnd.lineup:
                 if slot.participant_id is not None and slot.participant_id not in known:
                     raise SchemaError(
-                        f"环节 {rnd.round_id} 的发言人 {slot.participant_id} 不在参会名单中"
+                        f"环节「{rnd.title}」的发言人（编号 {slot.participant_id}）不在参会名单中，"
+                        "请先把此人加入参会名单，或从发言顺序中去掉"
                     )

@@ -226,6 +226,7 @@ class MeetingParticipant(Base):
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     guest_name: Mapped[str | None] = mapped_column(String(64))
+    guest_phone: Mapped[str | None] = mapped_column(String(32))  # to send a guest their link
     category: Mapped[str] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(16), default="participant")
     attendance_mode: Mapped[str | None] = mapped_column(String(16))

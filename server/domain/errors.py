@@ -12,9 +12,12 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # The input field the refusal is about, as a dotted path ("agenda.0.rounds.2"), so a
+        # form can show the message beside it; None when it is about the request as a whole.
+        self.field = field
 
 
 class Invalid(DomainError):

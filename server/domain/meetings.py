@@ -5,6 +5,7 @@ Who may prepare a meeting: the room's staff and moderators and the CPPCC staff a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,13 +17,19 @@ from server.auth import Principal, create_invite
 from server.db.models import (
     AgendaItem,
     AgendaRound,
+    Invite,
     LiveMeeting,
     Meeting,
     MeetingParticipant,
     Person,
+    Room,
 )
-from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.policy import Target, meeting_participant, meeting_role
+
+# Checks a planned agenda against the roster as the live meeting would (the API passes the
+# machine's check in, so this module stays free of the live layer); raises Invalid.
+PlanCheck = Callable[[Sequence[dict[str, Any]], Sequence[dict[str, Any]]], None]
 
 
 async def list_meetings(
@@ -49,6 +56,19 @@ async def read_meeting(
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "meeting.read", Target(meeting=meeting))
     return meeting
+
+
+async def plannable_rooms(session: AsyncSession, principal: Principal | None) -> list[Room]:
+    """The rooms the caller may plan a meeting in, as the policy's `meeting.create` decides."""
+    await policy.authorize(session, principal, "room.read")
+    rooms = []
+    for room in await session.scalars(select(Room).order_by(Room.id)):
+        try:
+            await policy.authorize(session, principal, "meeting.create", Target(room_id=room.id))
+        except Forbidden:
+            continue
+        rooms.append(room)
+    return rooms
 
 
 def _in_utc(fields: dict[str, Any]) -> None:
@@ -87,26 +107,104 @@ def _build_agenda(agenda: list[dict[str, Any]]) -> list[AgendaItem]:
     return items
 
 
+def _roster_for_check(rows: Sequence[MeetingParticipant]) -> list[dict[str, Any]]:
+    return [
+        {"participant_id": str(p.id), "name": p.display_name or "—", "category": p.category}
+        for p in rows
+    ]
+
+
 async def create_meeting(
-    session: AsyncSession, principal: Principal | None, fields: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal | None,
+    fields: dict[str, Any],
+    check: PlanCheck | None = None,
 ) -> Meeting:
     """A new meeting; `speaking_rules`, when given, are the live machine's checked settings
-    (server.meeting_templates.speaking_rules)."""
+    (server.meeting_templates.speaking_rules). With `copy_from`, the agenda, the speaking
+    rules and the roster are copied from that earlier meeting (lineups follow their people)."""
     await policy.authorize(session, principal, "meeting.create", Target(room_id=fields["room_id"]))
+    source_id = fields.pop("copy_from", None)
+    source = None
+    if source_id is not None:
+        source = await get_meeting(session, source_id)
+        await policy.authorize(session, principal, "meeting.update", Target(meeting=source))
+        if fields.get("agenda"):
+            raise Invalid("从已有会议复制时不能另给议程，请二选一", field="copy_from")
     _in_utc(fields)
     _check_times(fields["starts_at"], fields.get("ends_at"))
-    agenda = fields.pop("agenda", [])
+    agenda = fields.pop("agenda", None) or []
     rules = fields.pop("speaking_rules", None)
+    if source is not None and rules is None:
+        rules = speaking_rules_of(source) or None
+    if check is not None:
+        check(agenda, [])
     meeting = Meeting(**fields, status="scheduled", settings={"live": rules} if rules else {})
-    meeting.agenda = _build_agenda(agenda)
+    meeting.agenda = []  # loaded (empty), so setting it after the flush below needs no query
     session.add(meeting)
+    if source is not None:
+        await session.flush()
+        agenda = await _copy_roster_and_agenda(session, source, meeting)
+    meeting.agenda = _build_agenda(agenda)
     await session.commit()
     await session.refresh(meeting, ["room", "agenda"])
     return meeting
 
 
+async def _copy_roster_and_agenda(
+    session: AsyncSession, source: Meeting, meeting: Meeting
+) -> list[dict[str, Any]]:
+    """Put the source meeting's roster on the new one; its agenda, with lineups naming the
+    new roster entries of the same people."""
+    new_ids: dict[str, str] = {}
+    for old in await list_roster(session, source.id):
+        row = MeetingParticipant(
+            meeting_id=meeting.id,
+            person_id=old.person_id,
+            guest_name=old.guest_name,
+            guest_phone=old.guest_phone,
+            category=old.category,
+            role=old.role,
+        )
+        session.add(row)
+        await session.flush()
+        new_ids[str(old.id)] = str(row.id)
+
+    def config_of(config: dict[str, Any]) -> dict[str, Any]:
+        out = dict(config)
+        if config.get("lineup"):
+            out["lineup"] = [
+                {**slot, "participant_id": new_ids.get(slot["participant_id"], "?")}
+                if "participant_id" in slot
+                else dict(slot)
+                for slot in config["lineup"]
+            ]
+        return out
+
+    return [
+        {
+            "title": item.title,
+            "description": item.description,
+            "rounds": [
+                {
+                    "kind": r.kind,
+                    "title": r.title,
+                    "time_limit_s": r.time_limit_s,
+                    "config": config_of(r.config or {}),
+                }
+                for r in item.rounds
+            ],
+        }
+        for item in source.agenda
+    ]
+
+
 async def update_meeting(
-    session: AsyncSession, principal: Principal | None, meeting_id: int, changes: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    changes: dict[str, Any],
+    check: PlanCheck | None = None,
 ) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "meeting.update", Target(meeting=meeting))
@@ -121,6 +219,11 @@ async def update_meeting(
         # would show here and never reach the meeting.
         raise Conflict("会议已开始，不能再修改议程和发言规则")
     if agenda is not None:
+        if check is not None:
+            check(agenda, _roster_for_check(await list_roster(session, meeting.id)))
+        # The old items go first: the new ones take the same positions, which are unique.
+        meeting.agenda = []
+        await session.flush()
         meeting.agenda = _build_agenda(agenda)
     if rules is not None:
         meeting.settings = {**meeting.settings, "live": rules}
@@ -150,10 +253,17 @@ def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:
 
 async def list_participants(
     session: AsyncSession, principal: Principal | None, meeting_id: int
-) -> list[MeetingParticipant]:
+) -> tuple[list[MeetingParticipant], bool]:
+    """The roster, and whether the asker may see guests' phone numbers (only those who may
+    change the roster do; other participants see names and categories)."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "roster.read", Target(meeting=meeting))
-    return await list_roster(session, meeting.id)
+    try:
+        await policy.authorize(session, principal, "roster.update", Target(meeting=meeting))
+        contacts = True
+    except Forbidden:
+        contacts = False
+    return await list_roster(session, meeting.id), contacts
 
 
 async def add_participant(
@@ -183,6 +293,7 @@ async def add_participant(
         meeting_id=meeting.id,
         person_id=person_id,
         guest_name=fields.get("guest_name"),
+        guest_phone=fields.get("guest_phone") if person_id is None else None,
         category=category or "guest",
         role=fields.get("role") or "participant",
     )
@@ -200,19 +311,33 @@ async def invite_guest(
     participant_id: int,
     key: str,
     ttl_s: int,
-) -> str:
-    """A signed, expiring invite token for one participant of the meeting."""
+) -> tuple[str, Invite]:
+    """A signed, expiring invite token for one participant of the meeting, and its record."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "invite.create", Target(meeting=meeting))
     participant = await session.get(MeetingParticipant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         raise NotFound("该参会人员不在本次会议名单中")
     assert principal is not None and principal.person is not None
-    token, _ = await create_invite(
+    token, invite = await create_invite(
         session, key, participant, created_by=principal.person.id, ttl_s=ttl_s
     )
     await session.commit()
-    return token
+    return token, invite
+
+
+async def revoke_invite(
+    session: AsyncSession, principal: Principal | None, meeting_id: int, invite_id: int
+) -> Invite:
+    """Stop an invite link from working, on the API and on /live, from now on."""
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "invite.revoke", Target(meeting=meeting))
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.meeting_id != meeting.id:
+        raise NotFound("本次会议没有这个邀请链接")
+    invite.revoked = True
+    await session.commit()
+    return invite
 
 
 async def my_place(

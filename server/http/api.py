@@ -16,7 +16,7 @@ from server.domain import directory, meetings
 from server.domain.errors import Unauthorized
 from server.http import schemas as s
 from server.http.framework import CSRF_COOKIE, Context, Endpoint
-from server.meeting_templates import agenda_rounds, speaking_rules
+from server.meeting_templates import agenda_rounds, check_agenda, speaking_rules
 
 
 def me_out(person: Person) -> s.Me:
@@ -77,7 +77,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
     )
 
 
-def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
+def participant_out(p: MeetingParticipant, *, contacts: bool = True) -> s.ParticipantOut:
     return s.ParticipantOut(
         id=p.id,
         meeting_id=p.meeting_id,
@@ -86,6 +86,7 @@ def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
         category=p.category,
         role=p.role,
         attendance_mode=p.attendance_mode,
+        guest_phone=p.guest_phone if contacts else None,
     )
 
 
@@ -175,6 +176,11 @@ async def list_rooms(ctx: Context) -> s.RoomList:
     rooms = await directory.list_rooms(
         ctx.session, ctx.principal, org_unit_id=_query_int(ctx, "org_unit_id")
     )
+    return s.RoomList(items=[room_out(r) for r in rooms])
+
+
+async def plannable_rooms(ctx: Context) -> s.RoomList:
+    rooms = await meetings.plannable_rooms(ctx.session, ctx.principal)
     return s.RoomList(items=[room_out(r) for r in rooms])
 
 
@@ -271,7 +277,7 @@ def _planned(fields: dict[str, Any]) -> dict[str, Any]:
 async def create_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingIn = ctx.body
     fields = _planned(body.model_dump())
-    meeting = await meetings.create_meeting(ctx.session, ctx.principal, fields)
+    meeting = await meetings.create_meeting(ctx.session, ctx.principal, fields, check_agenda)
     return meeting_out(meeting)
 
 
@@ -285,7 +291,7 @@ async def update_meeting(ctx: Context) -> s.MeetingOut:
     body: s.MeetingPatch = ctx.body
     fields = _planned(body.model_dump(exclude_unset=True))
     meeting = await meetings.update_meeting(
-        ctx.session, ctx.principal, ctx.path_int("meeting_id"), fields
+        ctx.session, ctx.principal, ctx.path_int("meeting_id"), fields, check_agenda
     )
     return meeting_out(meeting)
 
@@ -300,8 +306,10 @@ async def my_place(ctx: Context) -> s.MyPlaceOut:
 
 
 async def list_participants(ctx: Context) -> s.ParticipantList:
-    rows = await meetings.list_participants(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
-    return s.ParticipantList(items=[participant_out(p) for p in rows])
+    rows, contacts = await meetings.list_participants(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id")
+    )
+    return s.ParticipantList(items=[participant_out(p, contacts=contacts) for p in rows])
 
 
 async def add_participant(ctx: Context) -> s.ParticipantOut:
@@ -314,7 +322,7 @@ async def add_participant(ctx: Context) -> s.ParticipantOut:
 
 async def create_invite(ctx: Context) -> s.InviteOut:
     body: s.InviteIn = ctx.body
-    token = await meetings.invite_guest(
+    token, invite = await meetings.invite_guest(
         ctx.session,
         ctx.principal,
         ctx.path_int("meeting_id"),
@@ -323,7 +331,19 @@ async def create_invite(ctx: Context) -> s.InviteOut:
         ttl_s=body.ttl_s or ctx.settings.invite_ttl_s,
     )
     base = ctx.settings.public_url.rstrip("/") or str(ctx.request.base_url).rstrip("/")
-    return s.InviteOut(invite=token, url=f"{base}/join/{token}")
+    return s.InviteOut(
+        invite_id=invite.id,
+        invite=token,
+        url=f"{base}/join/{token}",
+        expires_at=invite.expires_at,
+    )
+
+
+async def revoke_invite(ctx: Context) -> s.InviteRevoked:
+    invite = await meetings.revoke_invite(
+        ctx.session, ctx.principal, ctx.path_int("meeting_id"), ctx.path_int("invite_id")
+    )
+    return s.InviteRevoked(invite_id=invite.id, revoked=invite.revoked)
 
 
 async def read_invite(ctx: Context) -> s.InviteInfo:
@@ -333,7 +353,10 @@ async def read_invite(ctx: Context) -> s.InviteInfo:
     participant = await policy.meeting_participant(ctx.session, principal, meeting)
     if participant is None:
         raise Unauthorized("邀请链接无效")
-    return s.InviteInfo(meeting=meeting_out(meeting), participant=participant_out(participant))
+    # Whoever holds the link learns the meeting and the name, never the phone number.
+    return s.InviteInfo(
+        meeting=meeting_out(meeting), participant=participant_out(participant, contacts=False)
+    )
 
 
 ENDPOINTS: list[Endpoint] = [
@@ -387,6 +410,15 @@ ENDPOINTS: list[Endpoint] = [
         None,
         s.RoomList,
         {"org_unit_id": "integer"},
+        permission="room.read",
+    ),
+    Endpoint(
+        "GET",
+        "/api/rooms/plannable",
+        plannable_rooms,
+        "我可以在其中新建会议的协商议事室",
+        None,
+        s.RoomList,
         permission="room.read",
     ),
     Endpoint(
@@ -539,6 +571,15 @@ ENDPOINTS: list[Endpoint] = [
         s.InviteOut,
         status=201,
         permission="invite.create",
+    ),
+    Endpoint(
+        "POST",
+        "/api/meetings/{meeting_id:int}/invites/{invite_id:int}/revoke",
+        revoke_invite,
+        "撤销来宾邀请链接（此后该链接不能再打开或进入会议）",
+        None,
+        s.InviteRevoked,
+        permission="invite.revoke",
     ),
     Endpoint(
         "GET",

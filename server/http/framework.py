@@ -108,7 +108,10 @@ class Endpoint:
         try:
             return self.body.model_validate(data)
         except ValidationError as exc:
-            raise Invalid(describe_validation(exc)) from None
+            first = exc.errors()[0]["loc"] if exc.errors() else ()
+            raise Invalid(
+                describe_validation(exc), field=".".join(str(p) for p in first) or None
+            ) from None
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -179,7 +182,10 @@ class CsrfError(Forbidden):
 
 async def on_domain_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return error_response(exc.status, exc.code, exc.message)
+    error: dict[str, str] = {"code": exc.code, "message": exc.message}
+    if exc.field is not None:
+        error["field"] = exc.field  # which input the refusal is about, for a form
+    return JSONResponse({"error": error}, status_code=exc.status)
 
 
 _HTTP_MESSAGES = {
@@ -235,7 +241,11 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
             "error": {
                 "type": "object",
                 "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": "string", "description": "the input it is about, if one"},
+                },
             }
         },
     }

@@ -180,6 +180,9 @@ class MeetingIn(Input):
     mode: Mode
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
+    copy_from: int | None = Field(
+        default=None, description="Copy agenda, speaking rules and roster from this meeting"
+    )
 
 
 class MeetingPatch(Input):
@@ -200,12 +203,16 @@ class RoundOut(BaseModel):
     kind: RoundKind
     title: str
     time_limit_s: int | None
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="lineup (slots) and, for a vote round, votes"
+    )
 
 
 class AgendaItemOut(BaseModel):
     id: int
     position: int
     title: str
+    description: str | None = None
     rounds: list[RoundOut]
 
 
@@ -228,9 +235,13 @@ class MeetingList(BaseModel):
     items: list[MeetingOut]
 
 
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")]
+
+
 class ParticipantIn(Input):
     person_id: int | None = None
     guest_name: Name | None = None
+    guest_phone: Phone | None = None
     category: Category | None = None
     role: MeetingRole = "participant"
 
@@ -243,6 +254,7 @@ class ParticipantOut(BaseModel):
     category: Category
     role: MeetingRole
     attendance_mode: Literal["in_room", "remote"] | None
+    guest_phone: str | None = None
 
 
 class ParticipantList(BaseModel):
@@ -262,8 +274,16 @@ class InviteIn(Input):
 
 
 class InviteOut(BaseModel):
+    invite_id: int
     invite: str
     url: str
+    expires_at: datetime
+    revoked: bool = False
+
+
+class InviteRevoked(BaseModel):
+    invite_id: int
+    revoked: bool
 
 
 class InviteInfo(BaseModel):

@@ -394,6 +394,9 @@ BUILDERS: dict[str, Builder] = {
         None,
     ),
     "read_invite": lambda w, s: (f"/api/invites/{w.invite}", None, None),
+    # No such invite: an allowed caller hears not_found, so the matrix's own invite lives on.
+    "revoke_invite": _meeting_path("/invites/999999/revoke"),
+    "plannable_rooms": lambda w, s: ("/api/rooms/plannable", None, None),
     "list_polls": _meeting_path("/polls"),
     "export_poll": _meeting_path("/polls/p-none/result.csv"),
     "get_transcript": _meeting_path("/transcript"),

@@ -66,6 +66,12 @@ export const router = createRouter({
       meta: { requiresAuth: true, titleKey: "home.meetings" },
     },
     {
+      path: "/meetings/new",
+      name: "meeting-new",
+      component: () => import("@/pages/NewMeetingPage.vue"),
+      meta: { requiresAuth: true, titleKey: "planner.newMeeting" },
+    },
+    {
       path: "/meetings/:meetingId(\\d+)",
       name: "meeting",
       component: MeetingPage,

@@ -18,12 +18,15 @@ const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The input the refusal is about, as the server names it ("agenda.0.rounds.2"), if any. */
+  readonly field: string | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, field: string | null = null) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -127,7 +130,8 @@ async function readJson(response: Response): Promise<unknown> {
 
 function toApiError(status: number, payload: unknown): ApiError {
   if (isErrorBody(payload)) {
-    return new ApiError(status, payload.error.code, payload.error.message);
+    const field = typeof payload.error.field === "string" ? payload.error.field : null;
+    return new ApiError(status, payload.error.code, payload.error.message, field);
   }
   // A proxy's HTML error page or an empty body: no server sentence to show.
   return new ApiError(status, status >= 500 ? "server_error" : "bad_response", "");

@@ -5,8 +5,12 @@
 
 import { request } from "./client";
 import type {
+  Category,
   DraftOf,
   InviteInfo,
+  InviteLink,
+  MeetingNew,
+  MeetingPlanChange,
   ItemList,
   LoginRequest,
   LoginResponse,
@@ -240,4 +244,38 @@ export function renameTheme(meetingId: number, themeId: number, name: string): P
 /** The `poll.open` command that asks the meeting to choose or rank among the themes. */
 export function themesToPoll(meetingId: number, body: ThemePollRequest): Promise<ThemePollDraft> {
   return request(themesPath(meetingId, "/poll"), { method: "POST", body });
+}
+
+// --- Planning a meeting (新建会议, the agenda editor, guest invite links). ----------------------
+
+/** The rooms the signed-in person may plan a meeting in (the server's meeting.create decides). */
+export async function listPlannableRooms(signal?: AbortSignal): Promise<Room[]> {
+  return (await request<ItemList<Room>>("/api/rooms/plannable", { signal })).items;
+}
+
+export function createMeeting(body: MeetingNew): Promise<Meeting> {
+  return request("/api/meetings", { method: "POST", body });
+}
+
+/** Save the agenda and speaking rules; refused with 409 once the meeting has gone live. */
+export function updateMeetingPlan(meetingId: number, body: MeetingPlanChange): Promise<Meeting> {
+  return request(`/api/meetings/${meetingId}`, { method: "PATCH", body });
+}
+
+export function addGuest(
+  meetingId: number,
+  guest: { guest_name: string; guest_phone: string | null; category: Category },
+): Promise<Participant> {
+  return request(`/api/meetings/${meetingId}/participants`, { method: "POST", body: guest });
+}
+
+export function createInvite(meetingId: number, participantId: number): Promise<InviteLink> {
+  return request(`/api/meetings/${meetingId}/invites`, {
+    method: "POST",
+    body: { participant_id: participantId },
+  });
+}
+
+export function revokeInvite(meetingId: number, inviteId: number): Promise<{ invite_id: number; revoked: boolean }> {
+  return request(`/api/meetings/${meetingId}/invites/${inviteId}/revoke`, { method: "POST" });
 }

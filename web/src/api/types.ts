@@ -74,13 +74,84 @@ export interface AgendaRound {
   kind: RoundKind;
   title: string;
   time_limit_s: number | null;
+  /** A lineup of slots and, for a vote round, the votes planned for it. */
+  config?: RoundConfig;
+}
+
+/** One place in a round's lineup: a person on the roster, a whole category, or the moderators. */
+export type LineupSlot =
+  | { participant_id: string; limit_s?: number | null }
+  | { category: Category; limit_s?: number | null }
+  | { role: "moderator"; limit_s?: number | null };
+
+export type PollKind = "yes_no_abstain" | "single" | "multiple" | "rating" | "ranking" | "text";
+
+/** A vote prepared for a vote round; the moderator opens it in the meeting. */
+export interface PlannedVote {
+  question: string;
+  kind: PollKind;
+  options?: string[];
+  secret?: boolean;
+}
+
+export interface RoundConfig {
+  lineup?: LineupSlot[];
+  votes?: PlannedVote[];
 }
 
 export interface AgendaItem {
   id: number;
   position: number;
   title: string;
+  description?: string | null;
   rounds: AgendaRound[];
+}
+
+/** A round as the agenda editor sends it (PATCH /api/meetings/{id}). */
+export interface RoundPlan {
+  kind: RoundKind;
+  title: string;
+  time_limit_s: number | null;
+  config: RoundConfig;
+}
+
+export interface AgendaItemPlan {
+  title: string;
+  description?: string | null;
+  rounds?: RoundPlan[];
+  template?: "typical";
+}
+
+/** What 新建会议 sends: the meeting, and its agenda from the typical template or an earlier meeting. */
+export interface MeetingNew {
+  room_id: number;
+  title: string;
+  topic_title: string;
+  starts_at: string;
+  place: string;
+  mode: MeetingMode;
+  agenda?: AgendaItemPlan[];
+  copy_from?: number;
+}
+
+export interface MeetingPlanChange {
+  agenda?: AgendaItemPlan[];
+  speaking_rules?: SpeakingRules;
+}
+
+/** The live meeting's speaking rules; budgets_s is seconds per category per agenda item. */
+export interface SpeakingRules {
+  budgets_s: Partial<Record<Category, number>>;
+  [rule: string]: unknown;
+}
+
+/** A guest invite link as made (POST /api/meetings/{id}/invites). */
+export interface InviteLink {
+  invite_id: number;
+  invite: string;
+  url: string;
+  expires_at: string;
+  revoked: boolean;
 }
 
 export interface Meeting {
@@ -96,6 +167,7 @@ export interface Meeting {
   mode: MeetingMode;
   status: MeetingStatus;
   agenda: AgendaItem[];
+  speaking_rules?: SpeakingRules;
 }
 
 export type MeetingRole = "moderator" | "staff" | "participant";
@@ -109,6 +181,7 @@ export interface Participant {
   category: Category;
   role: MeetingRole;
   attendance_mode: "in_room" | "remote" | null;
+  guest_phone?: string | null;
 }
 
 /** What the signed-in person is in one meeting, as the server checks every action. */
@@ -255,7 +328,7 @@ export interface ItemList<T> {
 
 /** The body of every error response. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; field?: string };
 }
 
 // --- The written record (docs/minutes.md): minutes and report versions. --------------------
