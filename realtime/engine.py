@@ -4,7 +4,8 @@ Each meeting's events get one order from its `live_meetings` row, locked while a
 is decided, so two workers never hand out the same `seq`. Each worker keeps the
 meeting's state in memory and catches up from the stored events before it decides.
 Storage hooks (`realtime.hooks`) add an area's own reads and rows to a command's
-transaction: the polls' votes and results (`realtime.poll_storage`).
+transaction: the polls' votes and results (`realtime.poll_storage`), the meeting's status
+(`realtime.meeting_status`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from realtime.audit_trail import record_decisions
 from realtime.hooks import StorageHook
 from realtime.machine.polls import UNSEQUENCED
 from realtime.meeting import (
@@ -33,6 +35,7 @@ from realtime.meeting import (
     evolve,
     initial_state,
 )
+from realtime.meeting_status import STATUS_HOOKS
 from realtime.poll_storage import POLL_HOOKS
 from server.db.engine import Database
 from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
@@ -113,7 +116,7 @@ class LiveEngine:
         db: Database,
         publish: Publish,
         clock: Clock = time.time,
-        hooks: Sequence[StorageHook] = POLL_HOOKS,
+        hooks: Sequence[StorageHook] = (*POLL_HOOKS, *STATUS_HOOKS),
     ) -> None:
         self.db = db
         self.publish = publish
@@ -251,6 +254,7 @@ class LiveEngine:
                 decided = decide(live.state, command, actor, now)
                 if hook is not None and hook.persist is not None:
                     decided = await hook.persist(session, meeting_id, live.state, actor, decided)
+                await record_decisions(session, meeting_id, live.state, actor, sender, decided)
             except Refusal as refusal:
                 outcome = Outcome(ack={"ok": False, "error": refusal.to_dict()})
             else:

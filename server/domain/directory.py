@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import Principal, hash_password, require, require_person
 from server.db.models import OrgUnit, Person, RoleGrant, Room
+from server.domain import audit
 from server.domain.errors import Conflict, Invalid, NotFound
 
 # Which child level each org level may have (the tree city → county → township → village).
@@ -169,6 +170,7 @@ async def update_person(
         setattr(person, field, value)
     if password:
         person.password_hash = hash_password(password)
+    await audit.person_updated(session, principal, person, password_reset=bool(password))
     await session.commit()
     await session.refresh(person, ["grants"])
     return person
@@ -204,6 +206,7 @@ async def grant_role(
         session.add(
             RoleGrant(person_id=person_id, role=role, org_unit_id=org_unit_id, room_id=room_id)
         )
+        await audit.role_granted(session, principal, person_id, role, org_unit_id, room_id)
         await session.commit()
     await session.refresh(person, ["grants"])
     return person

@@ -20,7 +20,7 @@ from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
-from server.domain import drafts
+from server.domain import audit, drafts
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.meetings import list_roster, read_meeting
 from server.domain.session_record import SessionRecord, load_record
@@ -322,6 +322,9 @@ async def sign(
     version.signed_by = principal.person.id if principal.person else None
     version.signed_by_name = principal.name
     version.signed_at = _now()
+    await audit.record(
+        session, principal, "record.sign", "meeting", meeting_id, kind=kind, version=number
+    )
     await session.commit()
     return version
 
