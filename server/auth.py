@@ -12,6 +12,7 @@ import hashlib
 import os
 import secrets
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,8 +48,12 @@ T = TypeVar("T")
 # that other blocking work needs), whose threads run at a low CPU priority (the threads
 # argon2 starts inherit it), so the event loop gets a core whenever it has work.
 PASSWORD_THREADS = 2
-PASSWORD_NICE = 15
+PASSWORD_NICE = 19
 _pool: ThreadPoolExecutor | None = None
+LOGINS_AT_ONCE = 2 * PASSWORD_THREADS
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 # The hash of a random password nobody knows, with the hasher's parameters: a login for an
 # unknown or inactive username is checked against it, so it takes as long as any other.
 DUMMY_HASH = (
@@ -130,39 +135,55 @@ class LoginResult:
     person: Person
 
 
+def _login_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(LOGINS_AT_ONCE)
+    return gate
+
+
 async def login(
     session: AsyncSession, username: str, password: str, *, client: str, ttl_s: int, limit: int
 ) -> LoginResult:
     """Check a password, refusing after `limit` failures a minute per username or address."""
+    # Logins are as fast as the password pool allows; letting more of them at the database
+    # at once would only make live commands queue behind them for connections and locks.
+    async with _login_gate():
+        return await _login(session, username, password, client=client, ttl_s=ttl_s, limit=limit)
+
+
+async def _login(
+    session: AsyncSession, username: str, password: str, *, client: str, ttl_s: int, limit: int
+) -> LoginResult:
     now = utcnow()
     # One address may serve a whole office behind NAT, so it gets a wider allowance.
     limits = {f"user:{username.lower()}": limit, f"addr:{client}": limit * 5}
     keys = list(limits)
     since = now - timedelta(minutes=1)
-    await session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
     for key, allowed in limits.items():
         failures = await session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(LoginAttempt.key == key)
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.at >= since)
         )
         if (failures or 0) >= allowed:
             await session.commit()
             raise RateLimited("登录尝试过于频繁，请一分钟后再试")
     person = await session.scalar(select(Person).where(Person.username == username))
     stored = person.password_hash if person is not None and person.active else None
-    # An attempt counts as failed until its password proves right, so a parallel burst
-    # cannot slip past the limit while its checks run; and the check runs with no
-    # transaction open (on SQLite, no write lock held for its tenth of a second).
-    attempts = [LoginAttempt(key=key, at=now) for key in keys]
-    session.add_all(attempts)
+    # No transaction stays open during the check (on SQLite it would hold back every
+    # writer). A burst can pass the count above before its failures are written, but only
+    # as many as the gate lets in at once.
     await session.commit()
     # Every refusal costs one password check, so how long it takes tells nothing about
     # whether the username exists or is active (no stored hash never matches).
     matched = await verify_password(stored, password)
     if person is None or not matched:
+        await session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+        session.add_all(LoginAttempt(key=key, at=now) for key in keys)
+        await session.commit()
         raise Unauthorized("用户名或密码错误")
-    await session.execute(
-        delete(LoginAttempt).where(LoginAttempt.id.in_([attempt.id for attempt in attempts]))
-    )
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     session.add(
