@@ -9,6 +9,10 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import bearer, login_token
 
@@ -115,3 +119,28 @@ async def test_only_admins_read_the_log_and_nobody_changes_it(
             assert r.status_code in (404, 405), (method, path, r.status_code)
     _, after = await _audit(http, admin_token)
     assert after[: len(before)] == before
+
+
+async def test_the_database_itself_refuses_to_change_an_entry(
+    http: httpx.AsyncClient, admin_token: str, database_url: str
+) -> None:
+    person = await _new_person(http, admin_token, "审计测试丁")
+    reset = await http.patch(
+        f"/api/people/{person['id']}", json={"password": SECRET}, headers=bearer(admin_token)
+    )
+    assert reset.status_code == 200
+    _, entries = await _audit(http, admin_token)
+    assert entries
+    engine = create_async_engine(database_url)
+    try:
+        for statement in (
+            "UPDATE audit_log SET actor_name = '别人'",
+            "DELETE FROM audit_log",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with engine.begin() as conn:
+                    await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+    _, after = await _audit(http, admin_token)
+    assert after == entries
