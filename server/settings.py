@@ -223,7 +223,10 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "HSL_" + "_".join(str(part) for part in err["loc"]).upper()
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across variables names them itself
+                lines.append(message)
+                continue
+            name = "HSL_" + "_".join(str(part) for part in err["loc"]).upper()
             lines.append(f"{name}: {message}")
         raise SettingsError("配置错误 (configuration error):\n  " + "\n  ".join(lines)) from None

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.settings import SettingsError, load_settings
 from tests.conftest import REDIS_URL, bearer
 from tests.live.conftest import LiveUser, connect_user, new_person
 from tests.support import ServerProcess, own_database, prepared_env
@@ -142,3 +143,12 @@ async def test_a_dead_workers_connections_lapse_within_the_sweep(tmp_path: Path)
                 await user.client.disconnect()
         doomed.stop()
         survivor.stop()
+
+
+def test_a_worker_is_not_declared_dead_between_two_of_its_heartbeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HSL_PRESENCE_HEARTBEAT_S", "10")
+    monkeypatch.setenv("HSL_PRESENCE_TTL_S", "5")
+    with pytest.raises(SettingsError, match="HSL_PRESENCE_TTL_S 须大于 HSL_PRESENCE_HEARTBEAT_S"):
+        load_settings()
