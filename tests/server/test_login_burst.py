@@ -75,8 +75,7 @@ async def test_an_unknown_username_waits_for_a_password_check_too(
     """Timing must not tell which usernames exist: an unknown one is checked like the rest.
 
     Several logins for a real name are sent first and queue for the password checks; a
-    login for a name that does not exist, sent after them, must queue too and not overtake
-    them all.
+    login for a name that does not exist, sent after them, must queue behind them too.
     """
     url, demo = busy_server
     member = demo["accounts"]["members"][1]
@@ -97,7 +96,10 @@ async def test_an_unknown_username_waits_for_a_password_check_too(
         await asyncio.sleep(0.1)
         unknown = asyncio.create_task(attempt("unknown", "没有这个人"))
         await asyncio.gather(*known, unknown)
-    assert order.index("unknown") >= known_logins // 2, order
+    # Queued behind them all (logins pass a gate in turn, then wait for a password
+    # thread), it ends last or next to last; without its own check it would end as soon
+    # as it passed the gate, with two of them still being checked.
+    assert order.index("unknown") >= known_logins - 1, order
 
 
 def test_the_stand_in_hash_costs_what_a_real_one_does() -> None:
