@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PROGRAMS = ["bench_live", "bench_votes", "bench_themes", "bench_minutes", "bench_media"]
+PROGRAMS = [
+    "bench_live",
+    "bench_votes",
+    "bench_logins",
+    "bench_themes",
+    "bench_minutes",
+    "bench_media",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -4,7 +4,8 @@ Each meeting's events get one order from its `live_meetings` row, locked while a
 is decided, so two workers never hand out the same `seq`. Each worker keeps the
 meeting's state in memory and catches up from the stored events before it decides.
 Storage hooks (`realtime.hooks`) add an area's own reads and rows to a command's
-transaction: the polls' votes and results (`realtime.poll_storage.poll_hooks`).
+transaction: the polls' votes and results (`realtime.poll_storage.poll_hooks`), the
+meeting's status (`realtime.meeting_status`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from realtime.acks import refusal_of
+from realtime.audit_trail import record_decisions
 from realtime.hooks import StorageHook
 from realtime.machine.polls import UNSEQUENCED
 from realtime.meeting import (
@@ -253,6 +255,7 @@ class LiveEngine:
                 decided = decide(live.state, command, actor, now)
                 if hook is not None and hook.persist is not None:
                     decided = await hook.persist(session, meeting_id, live.state, actor, decided)
+                await record_decisions(session, meeting_id, live.state, actor, sender, decided)
             except Refusal as refusal:
                 outcome = Outcome(ack=refusal_of(refusal))
             else:

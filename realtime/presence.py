@@ -1,39 +1,126 @@
-"""Connection counts per meeting participant, shared by every worker.
+"""Connection counts per meeting participant, shared by every worker, and their healing.
 
 Only the first connection and the last disconnection of a participant become live events,
 so a person with a phone and a laptop, or a probe with a thousand tabs, is one presence.
+
+Theory of operation (with Redis): each worker counts its own connections in the meeting's
+hash `hsl:presence:{meeting}`, one field `{worker}:{participant}` per worker, and keeps a
+heartbeat key `hsl:presence:worker:{worker}` alive (refreshed every `heartbeat_s`, lapsing
+after `ttl_s`). A participant's count is the sum of their fields, read in the same Lua step
+that changes one, so exactly one connection sees it go 0 → 1 and exactly one 1 → 0. Every
+worker sweeps now and then: a field whose worker's heartbeat has lapsed is removed (one
+sweeper wins each field), and when that leaves the participant at 0 the winner says so to
+the meeting (`presence.disconnect`). In one process without Redis the counts die with the
+process, so a (re)start sends `presence.reset` to each meeting that may still show someone
+connected; with Redis, the first worker to start when no other is alive does the same and
+clears every count left behind.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
+from sqlalchemy import func, select
 
+from realtime.engine import LiveEngine
+from realtime.meeting import SYSTEM, Command
+from server.db.engine import Database
+from server.db.models import MeetingEvent
+
+log = logging.getLogger("hsl.live")
 STALE_AFTER_S = 12 * 3600
+PREFIX = "hsl:presence:"
+INDEX = PREFIX + "meetings"
+
+# Sum of one participant's fields in a meeting's hash (ARGV[1] is ":{participant}").
+_SUM = """
+local function total(key, suffix)
+  local fields = redis.call('HGETALL', key)
+  local sum = 0
+  for i = 1, #fields, 2 do
+    if string.sub(fields[i], -#suffix) == suffix then sum = sum + tonumber(fields[i + 1]) end
+  end
+  return sum
+end
+"""
+# KEYS: meeting hash, index; ARGV: ":{participant}", field, delta, expiry, meeting id.
+_CHANGE = (
+    _SUM
+    + """
+local mine = redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])
+if mine <= 0 then redis.call('HDEL', KEYS[1], ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[5])
+return total(KEYS[1], ARGV[1])
+"""
+)
+# KEYS: meeting hash; ARGV: ":{participant}", field. -1 when another sweeper took it first.
+_CLAIM = (
+    _SUM
+    + """
+if redis.call('HDEL', KEYS[1], ARGV[2]) == 0 then return -1 end
+return total(KEYS[1], ARGV[1])
+"""
+)
+# KEYS: meeting hash, index; ARGV: meeting id. Forgets a meeting whose hash has emptied.
+_FORGET = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 0
+"""
 
 
 class PresenceCounter:
     """Counts connections per (meeting, participant): in memory, or in Redis across workers."""
 
-    def __init__(self, redis: aioredis.Redis | None = None) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis | None = None,
+        *,
+        heartbeat_s: float = 10.0,
+        ttl_s: float = 30.0,
+        worker_id: str | None = None,
+    ) -> None:
         self.redis = redis
+        self.heartbeat_s = heartbeat_s
+        self.ttl_s = ttl_s
+        self.worker_id = worker_id or uuid.uuid4().hex[:16]
         self._local: Counter[tuple[int, str]] = Counter()
 
     @staticmethod
     def _key(meeting_id: int) -> str:
-        return f"hsl:presence:{meeting_id}"
+        return f"{PREFIX}{meeting_id}"
+
+    @staticmethod
+    def _alive_key(worker_id: str) -> str:
+        return f"{PREFIX}worker:{worker_id}"
+
+    async def _change(self, meeting_id: int, participant_id: str, delta: int) -> int:
+        assert self.redis is not None
+        total = await self.redis.eval(
+            _CHANGE,
+            2,
+            self._key(meeting_id),
+            INDEX,
+            f":{participant_id}",
+            f"{self.worker_id}:{participant_id}",
+            delta,
+            STALE_AFTER_S,
+            meeting_id,
+        )
+        return max(int(total), 0)
 
     async def connect(self, meeting_id: int, participant_id: str) -> int:
         """Count one more connection; returns the participant's count across workers."""
         self._local[(meeting_id, participant_id)] += 1
         if self.redis is None:
             return self._local[(meeting_id, participant_id)]
-        key = self._key(meeting_id)
-        count = int(await self.redis.hincrby(key, participant_id, 1))
-        # Counts of a worker that died are never taken back; they lapse with the key.
-        await self.redis.expire(key, STALE_AFTER_S)
-        return count
+        return await self._change(meeting_id, participant_id, 1)
 
     async def disconnect(self, meeting_id: int, participant_id: str) -> int:
         """Count one connection fewer; returns what is left across workers (never below 0)."""
@@ -45,13 +132,131 @@ class PresenceCounter:
             del self._local[local_key]
         if self.redis is None:
             return self._local.get(local_key, 0)
-        left = int(await self.redis.hincrby(self._key(meeting_id), participant_id, -1))
-        if left <= 0:
-            await self.redis.hdel(self._key(meeting_id), participant_id)
-        return max(left, 0)
+        return await self._change(meeting_id, participant_id, -1)
 
     async def release_all(self) -> None:
         """Take back this worker's connections, e.g. when it shuts down."""
         for (meeting_id, participant_id), count in list(self._local.items()):
             for _ in range(count):
                 await self.disconnect(meeting_id, participant_id)
+        if self.redis is not None:
+            await self.redis.delete(self._alive_key(self.worker_id))
+
+    # --- healing (Redis) -------------------------------------------------------------------
+
+    async def beat(self) -> None:
+        """Say this worker is alive for another `ttl_s`."""
+        if self.redis is not None:
+            await self.redis.set(self._alive_key(self.worker_id), 1, px=int(self.ttl_s * 1000))
+
+    async def others_alive(self) -> bool:
+        """Whether any other worker's heartbeat is still there."""
+        assert self.redis is not None
+        async for key in self.redis.scan_iter(match=self._alive_key("*"), count=100):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            if name != self._alive_key(self.worker_id):
+                return True
+        return False
+
+    async def forget_everything(self) -> None:
+        """Drop every count in Redis: only when no worker is alive to hold any."""
+        assert self.redis is not None
+        meetings = await self.redis.smembers(INDEX)
+        keys = [self._key(int(m)) for m in meetings]
+        await self.redis.delete(INDEX, *keys)
+
+    async def sweep(self) -> list[tuple[int, str]]:
+        """Remove the counts of workers whose heartbeat lapsed; returns the participants
+        whose last connection went with them (this sweeper's to announce)."""
+        if self.redis is None:
+            return []
+        gone: list[tuple[int, str]] = []
+        alive: dict[str, bool] = {self.worker_id: True}
+        for raw in await self.redis.smembers(INDEX):
+            meeting_id = int(raw)
+            key = self._key(meeting_id)
+            for raw_field in await self.redis.hkeys(key):
+                field = raw_field.decode() if isinstance(raw_field, bytes) else str(raw_field)
+                worker, _, participant_id = field.partition(":")
+                if worker not in alive:
+                    alive[worker] = bool(await self.redis.exists(self._alive_key(worker)))
+                if alive[worker]:
+                    continue
+                left = await self.redis.eval(_CLAIM, 1, key, f":{participant_id}", field)
+                if int(left) == 0:
+                    gone.append((meeting_id, participant_id))
+            await self.redis.eval(_FORGET, 2, key, INDEX, meeting_id)
+        return gone
+
+
+System = Callable[[int, str, dict[str, str]], Awaitable[None]]
+
+
+async def meetings_showing_presence(db: Database) -> list[int]:
+    """Meetings whose stored events may still show someone connected: a connection came
+    after their last reset."""
+    async with db.session() as session:
+        last = (
+            select(
+                MeetingEvent.meeting_id,
+                func.max(MeetingEvent.seq).filter(MeetingEvent.type == "presence.connected"),
+                func.max(MeetingEvent.seq).filter(MeetingEvent.type == "presence.reset"),
+            )
+            .where(MeetingEvent.type.in_(("presence.connected", "presence.reset")))
+            .group_by(MeetingEvent.meeting_id)
+        )
+        rows = (await session.execute(last)).all()
+    return [meeting_id for meeting_id, connected, reset in rows if (connected or 0) > (reset or 0)]
+
+
+class PresenceKeeper:
+    """Keeps the live meetings' presence true to the connections that really exist."""
+
+    def __init__(self, presence: PresenceCounter, engine: LiveEngine, db: Database) -> None:
+        self.presence = presence
+        self.engine = engine
+        self.db = db
+        self._task: asyncio.Task[None] | None = None
+
+    async def _system(self, meeting_id: int, type_: str, data: dict[str, str]) -> None:
+        outcome = await self.engine.run(
+            meeting_id, Command(type_, data), SYSTEM, sender="system", command_id=None
+        )
+        if not outcome.ack.get("ok"):
+            # Already shown as gone (a refusal changes nothing): nothing to correct.
+            log.debug("presence %s for meeting %s: %s", type_, meeting_id, outcome.ack)
+
+    async def start(self) -> None:
+        """At start-up: forget the connections of the process this one replaces, then keep
+        the heartbeat and the sweep going."""
+        await self.presence.beat()
+        if self.presence.redis is None or not await self.presence.others_alive():
+            if self.presence.redis is not None:
+                await self.presence.forget_everything()
+            for meeting_id in await meetings_showing_presence(self.db):
+                await self._system(meeting_id, "presence.reset", {})
+        if self.presence.redis is not None:
+            self._task = asyncio.create_task(self._keep(), name="hsl-presence")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def heal(self) -> None:
+        """One heartbeat and one sweep; announces whoever left with a dead worker."""
+        await self.presence.beat()
+        for meeting_id, participant_id in await self.presence.sweep():
+            await self._system(
+                meeting_id, "presence.disconnect", {"participant_id": participant_id}
+            )
+
+    async def _keep(self) -> None:
+        while True:
+            await asyncio.sleep(self.presence.heartbeat_s)
+            try:
+                await self.heal()
+            except Exception:  # a Redis or database hiccup: try again at the next beat
+                log.exception("presence heartbeat or sweep failed")

@@ -24,9 +24,10 @@ from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
 from realtime.media.gateway import MediaGateway
 from realtime.media.namespace import MediaNamespace
+from realtime.meeting_status import STATUS_HOOKS
 from realtime.namespace import LiveNamespace
 from realtime.poll_storage import poll_hooks
-from realtime.presence import PresenceCounter
+from realtime.presence import PresenceCounter, PresenceKeeper
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
@@ -71,13 +72,17 @@ def create_app(settings: Settings) -> Any:
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
     state = AppState(settings=settings, db=db, sio=sio, redis=redis)
     broadcaster = Broadcaster(sio)
-    presence = PresenceCounter(redis)
+    presence = PresenceCounter(
+        redis, heartbeat_s=settings.presence_heartbeat_s, ttl_s=settings.presence_ttl_s
+    )
     # Media follows the floor: every published event also reaches the media gateway.
     media = MediaGateway(settings)
     # Secret polls' keys: shared through Redis by the workers when there is one.
     ballot_keys = key_store(settings.ballot_key_dir or settings.data_dir / "ballot-keys", redis)
-    engine = LiveEngine(db, media.following(broadcaster.publish), hooks=poll_hooks(ballot_keys))
+    hooks = (*poll_hooks(ballot_keys), *STATUS_HOOKS)
+    engine = LiveEngine(db, media.following(broadcaster.publish), hooks=hooks)
     live = LiveNamespace(settings, db, engine, broadcaster, presence, ballot_keys)
+    keeper = PresenceKeeper(presence, engine, db)
     sio.register_namespace(live)
     media_namespace = MediaNamespace(live, db, engine, media)
     media.attach(engine, media_namespace.deliver)
@@ -90,6 +95,8 @@ def create_app(settings: Settings) -> Any:
         if redis is not None:
             await redis.ping()
         await media.start()
+        # Connections counted before a crash or restart are gone; a dead worker's lapse.
+        await keeper.start()
         # Start-up objects (Jieba's dictionary above all) live as long as the process; moving
         # them out of the collector's view keeps full collections short during fan-out.
         gc.collect()
@@ -98,6 +105,7 @@ def create_app(settings: Settings) -> Any:
         try:
             yield
         finally:
+            await keeper.stop()
             await presence.release_all()
             if redis is not None:
                 await redis.aclose()

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -75,6 +75,20 @@ class Settings(BaseSettings):
     )
     live_command_burst: int = Field(
         default=20, ge=1, description="Live commands one connection may send at once in a burst."
+    )
+    presence_heartbeat_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="With Redis: how often a worker says it is alive and sweeps the "
+        "connection counts of workers that died, in seconds.",
+    )
+    presence_ttl_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=900,
+        description="With Redis: how long after its last heartbeat a worker counts as dead "
+        "and its connections stop counting; more than HSL_PRESENCE_HEARTBEAT_S.",
     )
     cookie_secure: bool = Field(
         default=False, description="Mark cookies Secure (set true behind HTTPS)."
@@ -185,6 +199,15 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @model_validator(mode="after")
+    def _check_presence(self) -> Settings:
+        if self.presence_ttl_s <= self.presence_heartbeat_s:
+            raise ValueError(
+                "HSL_PRESENCE_TTL_S 须大于 HSL_PRESENCE_HEARTBEAT_S（建议为其三倍），"
+                "否则活着的工作进程也会被当作已退出"
+            )
+        return self
+
     @property
     def recordings_dir(self) -> Path:
         return self.media_recording_dir or self.data_dir / "recordings"
@@ -222,7 +245,10 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = "HSL_" + "_".join(str(part) for part in err["loc"]).upper()
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across variables names them itself
+                lines.append(message)
+                continue
+            name = "HSL_" + "_".join(str(part) for part in err["loc"]).upper()
             lines.append(f"{name}: {message}")
         raise SettingsError("配置错误 (configuration error):\n  " + "\n  ".join(lines)) from None

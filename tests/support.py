@@ -5,6 +5,7 @@ Used by the fixtures in conftest.py and by tests that need several workers.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,6 +63,13 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not become ready:\n{self.log_path.read_text()}")
 
+    def kill(self) -> None:
+        """End the server at once, as a crash would: no shutdown, nothing handed back."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._log.close()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -86,3 +95,39 @@ def base_env(data_dir: Path, database_url: str, redis_url: str | None = None) ->
     if redis_url:
         env["HSL_REDIS_URL"] = redis_url
     return env
+
+
+async def own_database(data_dir: Path, name: str) -> str:
+    """A database of its own for a test that starts, kills or restarts its own servers.
+
+    On PostgreSQL (HSL_TEST_DATABASE_URL set) a fresh database named after the test
+    database with `name` appended; otherwise a SQLite file in `data_dir`.
+    """
+    pg_url = os.environ.get("HSL_TEST_DATABASE_URL", "")
+    if not pg_url:
+        return f"sqlite+aiosqlite:///{data_dir / name}.db"
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    base, database = pg_url.rsplit("/", 1)
+    target = f"{database}_{name}"
+    engine = create_async_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{target}"'))
+    await engine.dispose()
+    return f"{base}/{target}"
+
+
+def prepared_env(
+    data_dir: Path, database_url: str, redis_url: str | None = None, **extra: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The environment of a migrated database holding the demo, and `hsl demo --json`."""
+    env = base_env(data_dir, database_url, redis_url)
+    env.update(extra)
+    done = run_hsl(["db", "upgrade"], env)
+    assert done.returncode == 0, done.stderr
+    demo = run_hsl(["demo", "--json"], env)
+    assert demo.returncode == 0, demo.stderr
+    result: dict[str, Any] = json.loads(demo.stdout)
+    return env, result

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
-from server.auth import Principal, hash_password
+from server.auth import Principal, hash_password_async
 from server.db.models import OrgUnit, Person, Room
+from server.domain import audit
 from server.domain.errors import Conflict, Invalid, NotFound
 from server.policy import Target
 
@@ -177,7 +178,8 @@ async def create_person(
     if await session.scalar(select(Person.id).where(Person.username == fields["username"])):
         raise Conflict("用户名已被使用")
     password = fields.pop("password", None)
-    person = Person(**fields, password_hash=hash_password(password) if password else None)
+    password_hash = await hash_password_async(password) if password else None
+    person = Person(**fields, password_hash=password_hash)
     session.add(person)
     await session.commit()
     await session.refresh(person, ["grants"])
@@ -195,7 +197,8 @@ async def update_person(
     for field, value in changes.items():
         setattr(person, field, value)
     if password:
-        person.password_hash = hash_password(password)
+        person.password_hash = await hash_password_async(password)
+    await audit.person_updated(session, principal, person, password_reset=bool(password))
     await session.commit()
     await session.refresh(person, ["grants"])
     return person
@@ -215,6 +218,7 @@ async def grant_role(
     await policy.check_grant(session, principal, role, org_unit_id=org_unit_id, room_id=room_id)
     person = await _person(session, person_id)
     await policy.add_grant(session, person, role, org_unit_id=org_unit_id, room_id=room_id)
+    await audit.role_granted(session, principal, person_id, role, org_unit_id, room_id)
     await session.commit()
     await session.refresh(person, ["grants"])
     return person
@@ -243,6 +247,16 @@ async def revoke_role(
         session, person, role, org_unit_id=org_unit_id, room_id=room_id
     ):
         raise NotFound("此人在该范围内没有这个角色")
+    await audit.record(
+        session,
+        principal,
+        "role.revoke",
+        "person",
+        person_id,
+        role=role,
+        org_unit_id=org_unit_id,
+        room_id=room_id,
+    )
     await session.commit()
     await session.refresh(person, ["grants"])
     return person

@@ -245,6 +245,13 @@ async def has_gone_live(session: AsyncSession, meeting: Meeting) -> bool:
     return opened is not None
 
 
+def refuse_after_end(meeting: Meeting, what: str) -> None:
+    """Refuse what belongs to a meeting still to be held, once it has ended (the record,
+    transcript and minutes, stays open to its staff)."""
+    if meeting.status == "ended":
+        raise Conflict(f"会议已结束，{what}")
+
+
 def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:
     """The speaking rules as stored for the live machine ({} for its defaults)."""
     stored = meeting.settings.get("live") if isinstance(meeting.settings, dict) else None
@@ -272,6 +279,7 @@ async def add_participant(
     """Put a person with an account, or a named guest, on the meeting's roster."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "roster.update", Target(meeting=meeting))
+    refuse_after_end(meeting, "不能再添加参会人员")
     person_id = fields.get("person_id")
     if (person_id is None) == (not fields.get("guest_name")):
         raise Invalid("请指定一位已有账号的人员，或填写来宾姓名（二选一）")
@@ -315,6 +323,7 @@ async def invite_guest(
     """A signed, expiring invite token for one participant of the meeting, and its record."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "invite.create", Target(meeting=meeting))
+    refuse_after_end(meeting, "不能再邀请来宾")
     participant = await session.get(MeetingParticipant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         raise NotFound("该参会人员不在本次会议名单中")

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
-from server.auth import Principal, hash_password, utcnow
+from server.auth import Principal, hash_password_async, utcnow
 from server.db.models import AuthSession, PasswordReset, Person
 from server.domain.errors import Invalid, NotFound
 
@@ -91,6 +91,8 @@ async def use_link(session: AsyncSession, token: str, password: str) -> Person:
         raise Invalid(f"password：密码至少 {MIN_PASSWORD} 个字符")
     if password.strip() == "" or password == person.username:
         raise Invalid("password：密码不能与用户名相同，也不能全是空格")
+    # Hashed before the row is claimed, so no write lock is held while argon2 runs.
+    new_hash = await hash_password_async(password)
     # Spend it first, guarded by used_at, so two tabs racing with one link set it once.
     spent = await session.execute(
         update(PasswordReset)
@@ -100,7 +102,7 @@ async def use_link(session: AsyncSession, token: str, password: str) -> Person:
     if getattr(spent, "rowcount", 1) != 1:
         await session.rollback()
         raise Invalid("该重置链接已经使用过或已被新的链接取代，请联系工作人员重新生成")
-    person.password_hash = hash_password(password)
+    person.password_hash = new_hash
     await session.execute(delete(AuthSession).where(AuthSession.person_id == person.id))
     await session.commit()
     return person

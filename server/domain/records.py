@@ -22,7 +22,7 @@ from server.db.models_records import RecordVersion, TranscriptSegment
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.documents.pdf import PdfConverter
-from server.domain import drafts
+from server.domain import audit, drafts
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.domain.meetings import get_meeting, list_roster
 from server.domain.session_record import SessionRecord, load_record
@@ -320,6 +320,9 @@ async def sign(
     version.signed_by = who.person.id if who.person else None
     version.signed_by_name = who.name
     version.signed_at = _now()
+    await audit.record(
+        session, who, "record.sign", "meeting", meeting_id, kind=kind, version=number
+    )
     await session.commit()
     return version
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from server import __version__
-from server.http import api, api_office, api_polls, api_records, api_suggestions
+from server.http import api, api_audit, api_office, api_polls, api_records, api_suggestions
 from server.http.framework import Context, Endpoint, openapi_document
 
 
@@ -29,4 +29,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_polls.ENDPOINTS,
     *api_records.ENDPOINTS,
     *api_suggestions.ENDPOINTS,
+    *api_audit.ENDPOINTS,
 ]

@@ -425,6 +425,7 @@ BUILDERS: dict[str, Builder] = {
     "screen_topic": lambda w, s: ("/api/screening", {"text": "背街小巷路灯维修"}, None),
     "list_words": lambda w, s: ("/api/vocabulary", None, None),
     "add_word": lambda w, s: ("/api/vocabulary", {"word": unique("路灯")[:12]}, None),
+    "list_audit": lambda w, s: ("/api/audit", None, None),
 }
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}

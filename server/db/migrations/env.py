@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import server.db.models_audit
 import server.db.models_polls
 import server.db.models_records
 import server.db.models_suggestions  # noqa: F401

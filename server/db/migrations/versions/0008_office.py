@@ -1,7 +1,7 @@
 """office: one-time password reset links that staff hand to a person
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 07:00:00.000000
 """
 

@@ -1,7 +1,7 @@
 """planner: a guest on a meeting's roster may have a phone number (to send them their link)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-06 07:15:00.000000
 """
 
