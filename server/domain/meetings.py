@@ -183,8 +183,10 @@ async def add_participant(
         meeting_id=meeting.id,
         person_id=person_id,
         guest_name=fields.get("guest_name"),
+        guest_phone=fields.get("guest_phone") if person_id is None else None,
         category=category or "guest",
         role=fields.get("role") or "participant",
+        attendance_mode=fields.get("attendance_mode"),
     )
     session.add(participant)
     await session.commit()
