@@ -191,6 +191,16 @@ async def test_the_room_qr_code_leads_each_person_on(
     assert added.status_code == 201, added.text
     join = f"{server}/m/{meeting['id']}/join"
 
+    # The room screen's QR code and the link beneath it lead to the join page.
+    screen_context, screen = await _signed_in(browser, server, demo["accounts"]["staff"])
+    try:
+        await screen.goto(f"{server}/m/{meeting['id']}/screen")
+        await expect(screen.get_by_test_id("join-qr")).to_contain_text(
+            f"/m/{meeting['id']}/join", timeout=15_000
+        )
+    finally:
+        await screen_context.close()
+
     visitor_context, visitor = await _signed_in(browser, server, None, phone=True)
     outsider_context, outsider = await _signed_in(
         browser, server, demo["accounts"]["members"][8], phone=True
