@@ -15,6 +15,7 @@ from server.http import schemas as s
 from server.http import schemas_roster as r
 from server.http.api import meeting_out, participant_out
 from server.http.framework import Context, Endpoint
+from server.http.uploads import read_upload
 from server.notify import deliver
 
 MEETING = "/api/meetings/{meeting_id:int}"
@@ -112,34 +113,13 @@ async def remove_participant(ctx: Context) -> s.Ok:
     return s.Ok()
 
 
-async def _upload(ctx: Context, limit: int) -> bytes:
-    """The raw body, refused from its declared length alone when too large, else read up to
-    the limit and no further."""
-    too_big = TooLarge(
-        f"文件过大：每份情况通报材料不能超过 {limit // (1024 * 1024)} MB，请压缩或拆分后再上传"
-    )
-    declared = ctx.request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in ctx.request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def upload_briefing(ctx: Context) -> r.BriefingOut:
     meeting_id = ctx.path_int("meeting_id")
     # Who asks is checked before a byte of the file is read.
     await briefings.editable_meeting(ctx.session, ctx.principal, meeting_id)
-    if ctx.request.headers.get("content-type", "").startswith("multipart/"):
-        raise Invalid(
-            "请以文件内容作为请求体直接上传（不支持 multipart 表单），文件名放在 ?filename= 中"
-        )
-    data = await _upload(ctx, ctx.settings.briefing_max_mb * 1024 * 1024)
+    mb = ctx.settings.briefing_max_mb
+    too_big = TooLarge(f"文件过大：每份情况通报材料不能超过 {mb} MB，请压缩或拆分后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
     briefing = await briefings.attach(
         ctx.session,
         ctx.principal,

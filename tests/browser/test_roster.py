@@ -15,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.live_views import CONSOLE, PHONE
 from tests.conftest import bearer
-from tests.roster.conftest import briefing_docx
+from tests.roster.conftest import briefing_docx, plan_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -43,59 +43,48 @@ async def _signed_in(
     return context, await context.new_page()
 
 
-async def _setting(http: httpx.AsyncClient, admin: dict[str, str], suffix: str) -> dict[str, Any]:
+async def _setting(server: str, demo: dict[str, Any], suffix: str) -> dict[str, Any]:
     """A planned meeting with a speaking-time budget for each category, and three new people
     of the township (a member with an account to sign in with)."""
-    body = {
-        "room_id": 1,
-        "title": f"农贸市场周边停车难协商议事会{suffix}",
-        "topic_title": "农贸市场周边停车难",
-        "starts_at": "2027-01-15T09:00:00+08:00",
-        "place": "五星街道党群服务中心二楼",
-        "mode": "hybrid",
-        "agenda": [{"title": "停车难", "template": "typical"}],
-        "speaking_rules": {
-            "budgets_s": {"member": 900, "stakeholder": 900, "official": 600, "guest": 300}
-        },
-    }
-    r = await http.post("/api/meetings", json=body, headers=admin)
-    assert r.status_code == 201, r.text
-    units = (await http.get("/api/org-units", headers=admin)).json()["items"]
-    township = next(u["id"] for u in units if u["name"] == "五星街道")
-    people = {}
-    for key, name, category in (
-        ("member", f"吴晓梅{suffix}", "member"),
-        ("stakeholder", f"钱代表{suffix}", "stakeholder"),
-        ("official", f"冯主任{suffix}", "official"),
-    ):
-        username = f"rb{uuid.uuid4().hex[:10]}"
-        made = await http.post(
-            "/api/people",
-            json={
+    p = await plan_meeting(server, demo, f"农贸市场周边停车难协商议事会{suffix}")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        meeting = (await http.get(f"/api/meetings/{p.meeting_id}", headers=p.staff)).json()
+        units = (await http.get("/api/org-units", headers=p.admin)).json()["items"]
+        township = next(u["id"] for u in units if u["name"] == "五星街道")
+        people = {}
+        for key, name, category in (
+            ("member", f"吴晓梅{suffix}", "member"),
+            ("stakeholder", f"钱代表{suffix}", "stakeholder"),
+            ("official", f"冯主任{suffix}", "official"),
+        ):
+            username = f"rb{uuid.uuid4().hex[:10]}"
+            made = await http.post(
+                "/api/people",
+                json={
+                    "username": username,
+                    "name": name,
+                    "category": category,
+                    "password": PASSWORD,
+                    "org_unit_id": township,
+                },
+                headers=p.admin,
+            )
+            assert made.status_code == 201, made.text
+            people[key] = {
                 "username": username,
-                "name": name,
-                "category": category,
                 "password": PASSWORD,
-                "org_unit_id": township,
-            },
-            headers=admin,
-        )
-        assert made.status_code == 201, made.text
-        people[key] = {"username": username, "password": PASSWORD, "name": name}
-    return {"meeting": r.json(), "people": people}
+                "name": name,
+                "id": made.json()["id"],
+            }
+    return {"meeting": meeting, "people": people}
 
 
 @pytest.mark.slow  # two browsers, an upload and a download
 async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
-    browser: Browser,
-    server: str,
-    http: httpx.AsyncClient,
-    admin_token: str,
-    demo: dict[str, Any],
-    tmp_path: Path,
+    browser: Browser, server: str, demo: dict[str, Any], tmp_path: Path
 ) -> None:
     suffix = uuid.uuid4().hex[:4]
-    scene = await _setting(http, bearer(admin_token), suffix)
+    scene = await _setting(server, demo, suffix)
     meeting, people = scene["meeting"], scene["people"]
     staff_context, staff = await _signed_in(browser, server, demo["accounts"]["staff"])
     member_context, phone = await _signed_in(browser, server, people["member"], phone=True)
@@ -181,11 +170,11 @@ async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
 async def test_the_room_qr_code_leads_each_person_on(
     browser: Browser, server: str, http: httpx.AsyncClient, admin_token: str, demo: dict[str, Any]
 ) -> None:
-    scene = await _setting(http, bearer(admin_token), uuid.uuid4().hex[:4])
+    scene = await _setting(server, demo, uuid.uuid4().hex[:4])
     meeting, people = scene["meeting"], scene["people"]
     added = await http.post(
         f"/api/meetings/{meeting['id']}/participants",
-        json={"person_id": (await _person_id(http, admin_token, people["member"]["username"]))},
+        json={"person_id": people["member"]["id"]},
         headers=bearer(admin_token),
     )
     assert added.status_code == 201, added.text
@@ -223,8 +212,3 @@ async def test_the_room_qr_code_leads_each_person_on(
     finally:
         await visitor_context.close()
         await outsider_context.close()
-
-
-async def _person_id(http: httpx.AsyncClient, admin_token: str, username: str) -> int:
-    people = (await http.get("/api/people", headers=bearer(admin_token))).json()["items"]
-    return int(next(p["id"] for p in people if p["username"] == username))
