@@ -15,7 +15,7 @@ import docx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import hash_password
+from server.auth import Principal, hash_password
 from server.db.engine import Database
 from server.db.models import (
     AgendaItem,
@@ -28,6 +28,7 @@ from server.db.models import (
 )
 from server.db.models_grants import RoleGrant
 from server.db.models_roster import Briefing, Invitation
+from server.domain import records, transcripts
 from server.domain.briefings import KINDS, storage_dir
 from server.meeting_templates import agenda_rounds, speaking_rules
 from server.settings import Settings
@@ -326,6 +327,31 @@ async def _lived_in(
     )
 
 
+HELD_TRANSCRIPT = """\
+刘建国：今天围绕背街小巷路灯维修进行协商，请王海燕委员先介绍调研情况。
+王海燕：我们走访了十二条背街小巷，发现路灯损坏四十三盏，有的已经坏了三个月，居民夜间出行很不方便。
+周桂英：我家门口的路灯坏了很久，老人晚上出门只能打手电，希望尽快修好。
+黄伟：街道城管科已经排查过，建议由街道统一委托专业单位维修，一个月内修好，并建立每月巡查制度。
+赵明德：同意黄伟的意见，另外建议在小巷口公布报修电话，居民发现问题可以及时报修。
+刘建国：经过协商，会议议定：一是由街道城管科牵头，一个月内完成损坏路灯维修；二是建立每月巡查制度；三是在各小巷口公布报修电话。
+"""
+
+
+async def _signed_minutes(session: AsyncSession) -> None:
+    """The meeting held last month has its transcript and minutes signed by its moderator."""
+    held = await session.scalar(
+        select(Meeting).where(Meeting.topic_title == "背街小巷路灯维修").order_by(Meeting.id)
+    )
+    moderator = await session.scalar(select(Person).where(Person.username == PEOPLE[0][0]))
+    assert held is not None and moderator is not None
+    chair = Principal(person=moderator)
+    await transcripts.import_file(
+        session, chair, held.id, HELD_TRANSCRIPT.encode(), "路灯维修协商会记录.txt"
+    )
+    version = await records.draft_minutes_version(session, chair, held.id, "会后整理")
+    await records.sign(session, chair, held.id, "minutes", version.number)
+
+
 async def load_demo(settings: Settings) -> dict[str, Any]:
     """Create the demo data unless it is there; return the meeting and the accounts."""
     db = Database(settings.effective_database_url)
@@ -340,6 +366,7 @@ async def load_demo(settings: Settings) -> dict[str, Any]:
             )
             if meeting_id is None:
                 meeting_id = await _build(session, settings.data_dir)
+                await _signed_minutes(session)
     finally:
         await db.close()
     return {"meeting_id": meeting_id, "accounts": _accounts()}
