@@ -90,14 +90,14 @@ async def record_delivery(
 async def mine(
     session: AsyncSession, principal: Principal | None
 ) -> list[tuple[Invitation, Meeting]]:
-    """The caller's invitations, the next meeting first."""
+    """The caller's invitations to meetings not yet ended, the next meeting first."""
     who = await policy.authorize(session, principal, "invitation.mine")
     assert who.person is not None
     rows = await session.execute(
         select(Invitation, Meeting)
         .join(MeetingParticipant, Invitation.participant_id == MeetingParticipant.id)
         .join(Meeting, Invitation.meeting_id == Meeting.id)
-        .where(MeetingParticipant.person_id == who.person.id)
+        .where(MeetingParticipant.person_id == who.person.id, Meeting.status != "ended")
         .order_by(Meeting.starts_at, Meeting.id)
     )
     return list(rows.tuples().all())
