@@ -149,6 +149,14 @@ async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
         saved = tmp_path / "read.docx"
         await download.save_as(saved)
         assert saved.read_bytes() == document
+        # Declining needs a reason: refused without one, and what was typed survives a reload.
+        await panel.get_by_role("button", name="不能参会").click()
+        await panel.get_by_role("button", name="提交请假").click()
+        await expect(panel.get_by_role("alert")).to_contain_text("请填写不能参会的原因")
+        await panel.get_by_label("不能参会的原因").fill("当天可能出差")
+        await phone.reload()
+        await panel.get_by_role("button", name="不能参会").click()
+        await expect(panel.get_by_label("不能参会的原因")).to_have_value("当天可能出差")
         await panel.get_by_role("button", name="将线上参会").click()
         await expect(panel).to_contain_text("当前回复：将线上参会")
         width = await phone.evaluate("document.documentElement.scrollWidth")

@@ -3,9 +3,9 @@
  * sent, so a reload or a dropped connection loses nothing.
  */
 
-import { watch, type Ref } from "vue";
+import { watch } from "vue";
 
-export function useDraft<T extends object>(key: string, state: T | Ref<unknown>): { clear: () => void } {
+export function useDraft<T extends object>(key: string, state: T): { clear: () => void } {
   try {
     const saved = sessionStorage.getItem(key);
     if (saved) Object.assign(state, JSON.parse(saved) as Partial<T>);
