@@ -155,6 +155,25 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Server log level."
     )
+    briefing_max_mb: int = Field(
+        default=20, ge=1, le=200, description="Largest briefing document one may attach, in MB."
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for invitation e-mails; empty: no e-mail is sent."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_username: str = Field(default="", description="SMTP login; empty: no login.")
+    smtp_password: str = Field(default="", description="SMTP password for HSL_SMTP_USERNAME.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_from: str = Field(
+        default="haoshangliang@localhost", description="Sender address of invitation e-mails."
+    )
+    sms_backend: Literal["none", "log"] = Field(
+        default="none",
+        description="How invitations go out by SMS: none, or log (written to the server log).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -112,6 +112,7 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(16))
     cppcc_level: Mapped[str | None] = mapped_column(String(16))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))

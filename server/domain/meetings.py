@@ -304,6 +304,7 @@ async def add_participant(
         guest_phone=fields.get("guest_phone") if person_id is None else None,
         category=category or "guest",
         role=fields.get("role") or "participant",
+        attendance_mode=fields.get("attendance_mode"),
     )
     session.add(participant)
     await session.commit()

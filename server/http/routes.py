@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from server import __version__
-from server.http import api, api_audit, api_office, api_polls, api_records, api_suggestions
+from server.http import (
+    api,
+    api_audit,
+    api_office,
+    api_polls,
+    api_records,
+    api_roster,
+    api_suggestions,
+)
 from server.http.framework import Context, Endpoint, openapi_document
 
 
@@ -28,6 +36,7 @@ ENDPOINTS: list[Endpoint] = [
     *api_office.ENDPOINTS,
     *api_polls.ENDPOINTS,
     *api_records.ENDPOINTS,
+    *api_roster.ENDPOINTS,
     *api_suggestions.ENDPOINTS,
     *api_audit.ENDPOINTS,
 ]

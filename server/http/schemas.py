@@ -25,6 +25,12 @@ Mode = Literal["in_room", "online", "hybrid"]
 Status = Literal["scheduled", "live", "ended"]
 RoundKind = Literal["intro", "briefing", "statements", "responses", "discussion", "vote", "summary"]
 MeetingRole = Literal["moderator", "staff", "participant"]
+# Where invitations are e-mailed; a plain check, the SMTP server has the last word.
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
 
 
 class Input(BaseModel):
@@ -111,6 +117,7 @@ class PersonIn(Input):
     name: Name
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
+    email: Email | None = None
     category: Category
     cppcc_level: CppccLevel | None = None
     org_unit_id: int | None = None
@@ -120,6 +127,7 @@ class PersonPatch(Input):
     name: Name | None = None
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
+    email: Email | None = None
     category: Category | None = None
     cppcc_level: CppccLevel | None = None
     active: bool | None = None
@@ -235,15 +243,13 @@ class MeetingList(BaseModel):
     items: list[MeetingOut]
 
 
-Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")]
-
-
 class ParticipantIn(Input):
     person_id: int | None = None
     guest_name: Name | None = None
     guest_phone: Phone | None = None
     category: Category | None = None
     role: MeetingRole = "participant"
+    attendance_mode: Literal["in_room", "remote"] | None = None
 
 
 class ParticipantOut(BaseModel):

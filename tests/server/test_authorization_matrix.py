@@ -426,6 +426,26 @@ BUILDERS: dict[str, Builder] = {
     "list_words": lambda w, s: ("/api/vocabulary", None, None),
     "add_word": lambda w, s: ("/api/vocabulary", {"word": unique("路灯")[:12]}, None),
     "list_audit": lambda w, s: ("/api/audit", None, None),
+    "search_people": _meeting_path("/people?q=吴"),
+    "get_roster": _meeting_path("/roster"),
+    "update_participant": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/participants/{w.guests[s]}",
+        {"attendance_mode": "remote"},
+        None,
+    ),
+    "remove_participant": _meeting_path("/participants/999999"),
+    "upload_briefing": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/briefings?filename=通报.pdf",
+        None,
+        b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n",
+    ),
+    "list_briefings": _meeting_path("/briefings"),
+    "download_briefing": _meeting_path("/briefings/999999"),
+    "delete_briefing": _meeting_path("/briefings/999999"),
+    "send_invitations": _meeting_path("/invitations"),
+    "my_invitations": lambda w, s: ("/api/me/invitations", None, None),
+    "open_invitation": _meeting_path("/invitation"),
+    "answer_invitation": _meeting_body("/invitation", {"status": "remote"}),
 }
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}

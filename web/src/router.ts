@@ -94,6 +94,13 @@ export const router = createRouter({
       meta: { requiresAuth: true, titleKey: "live.titles.participant" },
     },
     {
+      path: "/m/:meetingId(\\d+)/join",
+      name: "room-join",
+      component: () => import("@/pages/RoomJoinPage.vue"),
+      props: numberParam("meetingId"),
+      meta: { titleKey: "joinRoom.title" },
+    },
+    {
       path: "/m/:meetingId(\\d+)/moderate",
       name: "live-moderator",
       component: () => import("@/pages/live/ModeratorPage.vue"),

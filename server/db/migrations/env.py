@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 import server.db.models_audit
 import server.db.models_polls
 import server.db.models_records
+import server.db.models_roster
 import server.db.models_suggestions  # noqa: F401
 from server.db.engine import create_engine
 from server.db.models import Base

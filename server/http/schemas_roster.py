@@ -1,0 +1,115 @@
+"""The JSON shapes of roster preparation, briefing documents and invitations.
+
+A person found by search carries no contact details; a guest's phone only reaches organisers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from server.http.schemas import Category, CppccLevel, Input, MeetingOut, MeetingRole, Phone
+
+InvitationStatus = Literal["unread", "read", "in_room", "remote", "declined"]
+AttendanceMode = Literal["in_room", "remote"]
+
+
+class PersonFound(BaseModel):
+    id: int
+    name: str
+    category: Category
+    cppcc_level: CppccLevel | None
+    org_unit_name: str | None
+    on_roster: bool
+
+
+class PeopleFound(BaseModel):
+    items: list[PersonFound]
+
+
+class ParticipantPatch(Input):
+    attendance_mode: AttendanceMode | None = None
+    role: MeetingRole | None = None
+    category: Category | None = None
+    guest_phone: Phone | None = None
+
+
+class InvitationOut(BaseModel):
+    status: InvitationStatus
+    reason: str | None
+    sent_at: datetime
+    answered_at: datetime | None
+    delivered: str = Field(description="Channels that took it: site, email, sms")
+
+
+class RosterEntry(BaseModel):
+    id: int
+    person_id: int | None
+    name: str
+    category: Category
+    role: MeetingRole
+    attendance_mode: AttendanceMode | None
+    org_unit_name: str | None
+    guest_phone: str | None = Field(description="Only for guests without an account")
+    invitation: InvitationOut | None
+
+
+class CategoryCheck(BaseModel):
+    category: Category
+    count: int = Field(description="Participants (not moderators or staff) of this category")
+    budget_s: int | None
+    warnings: list[str]
+
+
+class AttendanceSummary(BaseModel):
+    expected: int = Field(description="应到: everyone on the roster")
+    in_room: int
+    remote: int
+    declined: int
+    no_reply: int
+
+
+class RosterOut(BaseModel):
+    meeting_id: int
+    locked: bool = Field(description="The meeting has gone live: nobody is removed any more")
+    entries: list[RosterEntry]
+    categories: list[CategoryCheck]
+    summary: AttendanceSummary
+
+
+class BriefingOut(BaseModel):
+    id: int
+    meeting_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    url: str
+
+
+class BriefingList(BaseModel):
+    items: list[BriefingOut]
+
+
+class InvitationsSent(BaseModel):
+    sent: int
+    emailed: int
+    texted: int
+
+
+class AnswerIn(Input):
+    status: Literal["in_room", "remote", "declined"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class MyInvitation(BaseModel):
+    meeting: MeetingOut
+    participant_id: int
+    invitation: InvitationOut
+    briefings: list[BriefingOut]
+
+
+class MyInvitationList(BaseModel):
+    items: list[MyInvitation]
