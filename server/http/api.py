@@ -92,15 +92,6 @@ def participant_out(p: MeetingParticipant) -> s.ParticipantOut:
     )
 
 
-def _query_int(ctx: Context, name: str) -> int | None:
-    raw = ctx.request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ValueError(name)
-    return int(raw)
-
-
 # --- auth -------------------------------------------------------------------------------
 
 
@@ -177,7 +168,7 @@ async def update_org_unit(ctx: Context) -> s.OrgUnitOut:
 
 async def list_rooms(ctx: Context) -> s.RoomList:
     rooms = await directory.list_rooms(
-        ctx.session, ctx.principal, org_unit_id=_query_int(ctx, "org_unit_id")
+        ctx.session, ctx.principal, org_unit_id=ctx.query_id("org_unit_id")
     )
     return s.RoomList(items=[room_out(r) for r in rooms])
 
@@ -251,9 +242,7 @@ async def grant_role(ctx: Context) -> s.PersonOut:
 
 
 async def list_meetings(ctx: Context) -> s.MeetingList:
-    rows = await meetings.list_meetings(
-        ctx.session, ctx.principal, room_id=_query_int(ctx, "room_id")
-    )
+    rows = await meetings.list_meetings(ctx.session, ctx.principal, room_id=ctx.query_id("room_id"))
     return s.MeetingList(items=[meeting_out(m) for m in rows])
 
 

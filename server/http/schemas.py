@@ -8,8 +8,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from server.http.limits import MAX_ID
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # JSON true would otherwise pass as the id 1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("id_type", "an id is a positive integer, not a boolean")
+    return value
+
+
+# Every id a request carries: a positive integer the databases can hold, never a boolean.
+Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Username = Annotated[
@@ -63,7 +76,7 @@ class Ok(BaseModel):
 class OrgUnitIn(Input):
     name: Name
     level: OrgLevel
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class OrgUnitPatch(Input):
@@ -83,7 +96,7 @@ class OrgUnitList(BaseModel):
 
 class RoomIn(Input):
     name: Name
-    org_unit_id: int
+    org_unit_id: Id
     address: Title | None = None
 
 
@@ -112,7 +125,7 @@ class PersonIn(Input):
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
     category: Category
     cppcc_level: CppccLevel | None = None
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
 
 
 class PersonPatch(Input):
@@ -142,8 +155,8 @@ class PersonList(BaseModel):
 
 class GrantIn(Input):
     role: Role
-    org_unit_id: int | None = None
-    room_id: int | None = None
+    org_unit_id: Id | None = None
+    room_id: Id | None = None
 
 
 class RoundIn(Input):
@@ -170,7 +183,7 @@ RULES_DOC = (
 
 
 class MeetingIn(Input):
-    room_id: int
+    room_id: Id
     title: Title
     topic_title: Title
     starts_at: AwareDatetime
@@ -182,7 +195,7 @@ class MeetingIn(Input):
 
 
 class MeetingPatch(Input):
-    room_id: int | None = None
+    room_id: Id | None = None
     title: Title | None = None
     topic_title: Title | None = None
     starts_at: AwareDatetime | None = None
@@ -228,7 +241,7 @@ class MeetingList(BaseModel):
 
 
 class ParticipantIn(Input):
-    person_id: int | None = None
+    person_id: Id | None = None
     guest_name: Name | None = None
     category: Category | None = None
     role: MeetingRole = "participant"
@@ -256,7 +269,7 @@ class MyPlaceOut(BaseModel):
 
 
 class InviteIn(Input):
-    participant_id: int
+    participant_id: Id
     ttl_s: int | None = Field(default=None, ge=1, le=90 * 24 * 3600)
 
 

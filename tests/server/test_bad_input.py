@@ -1,0 +1,198 @@
+"""Bad input answers a JSON refusal, never a 500: huge ids, deep JSON, booleans as ids.
+
+Also what every answer carries (security headers) and what the server will not parse.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from server.http.routes import ENDPOINTS
+from tests.conftest import bearer
+
+# One past SQLite's and PostgreSQL's bigint, and far past it.
+HUGE = [2**63, 10**30]
+
+# A body each endpoint accepts, so that only the path's ids are wrong.
+VALID_BODIES: dict[str, dict[str, Any]] = {
+    "OrgUnitPatch": {"name": "新名称"},
+    "RoomPatch": {"name": "新名称"},
+    "PersonPatch": {"name": "新名称"},
+    "GrantIn": {"role": "staff", "room_id": 1},
+    "MeetingPatch": {"title": "新标题"},
+    "ParticipantIn": {"guest_name": "李秀英"},
+    "InviteIn": {"participant_id": 1},
+    "SegmentIn": {"text": "我赞成这个方案。"},
+    "SegmentPatch": {"text": "我赞成这个方案。"},
+    "AsrIn": {},
+    "DraftIn": {},
+    "ReportDraftIn": {},
+    "MinutesEditIn": {"draft": {"header": {"title": "纪要"}}},
+    "ReportEditIn": {"draft": {"title": "协商建议"}},
+    "SuggestionIn": {"text": "建议增设停车位"},
+    "MergeIn": {"theme_ids": [1, 2]},
+    "SplitIn": {"theme_id": 1, "parts": [[1]]},
+    "MoveIn": {"suggestion_ids": [1]},
+    "RenameIn": {"name": "停车"},
+    "PollIn": {},
+}
+
+
+def _path_cases() -> list[Any]:
+    cases = []
+    for ep in ENDPOINTS:
+        ints = re.findall(r"\{(\w+):int\}", ep.path)
+        if not ints:
+            continue
+        for huge in HUGE:
+            path = re.sub(r"\{\w+:int\}", str(huge), ep.path).replace("{poll_id}", "p1")
+            body = VALID_BODIES.get(ep.body.__name__, {}) if ep.body is not None else None
+            cases.append(pytest.param(ep.method, path, body, id=f"{ep.method} {path[:60]}"))
+    return cases
+
+
+def assert_refused(r: httpx.Response, statuses: set[int]) -> dict[str, Any]:
+    assert r.status_code in statuses, (r.status_code, r.text[:300])
+    error: dict[str, Any] = r.json()["error"]
+    assert set(error) == {"code", "message"} and error["message"]
+    return error
+
+
+@pytest.mark.parametrize(("method", "path", "body"), _path_cases())
+async def test_a_path_id_too_large_for_the_database_is_not_found(
+    http: httpx.AsyncClient, admin_token: str, method: str, path: str, body: Any
+) -> None:
+    r = await http.request(method, path, json=body, headers=bearer(admin_token))
+    assert_refused(r, {400, 404})
+    # Nobody signed in: refused as well, and still no 500 before the permission check.
+    r = await http.request(method, path, json=body)
+    assert_refused(r, {400, 401, 403, 404})
+
+
+@pytest.mark.parametrize("huge", [*HUGE, -1, 0])
+@pytest.mark.parametrize(
+    ("path", "name"), [("/api/rooms", "org_unit_id"), ("/api/meetings", "room_id")]
+)
+async def test_a_query_id_out_of_range_is_invalid(
+    http: httpx.AsyncClient, admin_token: str, path: str, name: str, huge: int
+) -> None:
+    r = await http.get(path, params={name: str(huge)}, headers=bearer(admin_token))
+    error = assert_refused(r, {400})
+    assert error["code"] == "invalid"
+
+
+BODY_CASES = [
+    ("POST", "/api/org-units", {"name": "新区", "level": "county", "parent_id": "ID"}),
+    ("POST", "/api/rooms", {"name": "新议事室", "org_unit_id": "ID"}),
+    (
+        "POST",
+        "/api/people",
+        {"username": "bigid_person", "name": "王大明", "category": "member", "org_unit_id": "ID"},
+    ),
+    ("POST", "/api/people/1/roles", {"role": "staff", "org_unit_id": "ID"}),
+    ("POST", "/api/people/1/roles", {"role": "staff", "room_id": "ID"}),
+    (
+        "POST",
+        "/api/meetings",
+        {
+            "room_id": "ID",
+            "title": "协商会",
+            "topic_title": "停车",
+            "starts_at": "2026-12-20T09:00:00+08:00",
+            "place": "社区服务中心",
+            "mode": "in_room",
+        },
+    ),
+    ("PATCH", "/api/meetings/1", {"room_id": "ID"}),
+    ("POST", "/api/meetings/1/participants", {"person_id": "ID"}),
+    ("POST", "/api/meetings/1/invites", {"participant_id": "ID"}),
+    ("POST", "/api/meetings/1/transcript/segments", {"after_id": "ID", "text": "好"}),
+    ("POST", "/api/meetings/1/transcript/segments", {"participant_id": "ID", "text": "好"}),
+    ("POST", "/api/meetings/1/recommendations", {"minutes_version": "ID"}),
+    ("POST", "/api/meetings/1/themes/merge", {"theme_ids": ["ID", 1]}),
+    ("POST", "/api/meetings/1/themes/merge", {"theme_ids": [1, 2], "into": "ID"}),
+    ("POST", "/api/meetings/1/themes/split", {"theme_id": "ID", "parts": [[1]]}),
+    ("POST", "/api/meetings/1/themes/split", {"theme_id": 1, "parts": [["ID"]]}),
+    ("POST", "/api/meetings/1/themes/move", {"suggestion_ids": ["ID"]}),
+    ("POST", "/api/meetings/1/themes/move", {"suggestion_ids": [1], "theme_id": "ID"}),
+    ("POST", "/api/meetings/1/themes/poll", {"theme_ids": ["ID", 1]}),
+]
+
+
+def _with_id(value: Any, replacement: Any) -> Any:
+    if value == "ID":
+        return replacement
+    if isinstance(value, dict):
+        return {k: _with_id(v, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_id(v, replacement) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("bad", [*HUGE, True, 0, -5])
+@pytest.mark.parametrize(("method", "path", "template"), BODY_CASES)
+async def test_a_body_id_out_of_range_or_a_boolean_is_invalid(
+    http: httpx.AsyncClient,
+    admin_token: str,
+    method: str,
+    path: str,
+    template: dict[str, Any],
+    bad: Any,
+) -> None:
+    r = await http.request(method, path, json=_with_id(template, bad), headers=bearer(admin_token))
+    error = assert_refused(r, {400})
+    assert error["code"] == "invalid"
+
+
+def deep_json(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/meetings", "/api/screening"])
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+async def test_json_nested_too_deep_is_refused_before_parsing(
+    http: httpx.AsyncClient, admin_token: str, path: str, depth: int
+) -> None:
+    headers = {"content-type": "application/json", **bearer(admin_token)}
+    for body in (deep_json(depth), b'{"a":' * depth + b"1" + b"}" * depth):
+        r = await http.post(path, content=body, headers=headers)
+        error = assert_refused(r, {400})
+        assert error["code"] == "invalid"
+        assert "层" in error["message"]
+
+
+async def test_brackets_inside_strings_do_not_count_as_depth(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    text = "【建议】" + "[[[{{{" * 500 + "增设停车位"
+    r = await http.post("/api/screening", json={"text": text}, headers=bearer(admin_token))
+    assert r.status_code == 200, r.text
+
+
+async def test_a_body_over_the_size_limit_is_refused(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    body = b'{"text": "' + "长".encode() * 1_000_000 + b'"}'
+    r = await http.post(
+        "/api/screening",
+        content=body,
+        headers={"content-type": "application/json", **bearer(admin_token)},
+    )
+    assert_refused(r, {400, 413})
+
+
+async def test_a_transcript_file_of_deeply_nested_json_is_refused(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    for body in (deep_json(100_000), b'{"speaker": "A", "text": ' + deep_json(100_000) + b"}"):
+        r = await http.post(
+            "/api/meetings/1/transcript/import",
+            params={"filename": "发言.jsonl", "mode": "append"},
+            content=body,
+            headers=bearer(admin_token),
+        )
+        assert_refused(r, {400})
