@@ -1,6 +1,6 @@
 """What the API refuses before it parses or queries: ids out of the databases' range, deep JSON.
 
-Both SQLite and PostgreSQL keep ids in signed 64-bit integers; JSON deeper than a form ever is
+An id past `MAX_ID` would overflow the database driver; JSON deeper than any form of ours
 would otherwise reach Python's recursion limit inside `json.loads`.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from server.db.models import MAX_ID
 from server.domain.errors import Invalid
 
-# The largest id either database can hold (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+__all__ = ["MAX_ID", "check_json_depth", "query_id"]
 # No body of this API nests deeper than a dozen levels; 64 leaves room and stays far from
 # the interpreter's recursion limit.
 MAX_JSON_DEPTH = 64
@@ -26,7 +26,7 @@ def query_id(raw: str | None, name: str) -> int | None:
     """An id given in the query string, or None when absent; refused when out of range."""
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 1 <= int(raw) <= MAX_ID:
         raise Invalid(f"查询参数 {name} 应为正整数编号，请检查后重试")
     return int(raw)
 

@@ -14,8 +14,8 @@ import pytest
 from server.http.routes import ENDPOINTS
 from tests.conftest import bearer
 
-# One past SQLite's and PostgreSQL's bigint, and far past it.
-HUGE = [2**63, 10**30]
+# One past PostgreSQL's INTEGER, one past SQLite's, and far past both.
+HUGE = [2**31, 2**63, 10**30]
 
 # A body each endpoint accepts, so that only the path's ids are wrong.
 VALID_BODIES: dict[str, dict[str, Any]] = {
