@@ -28,6 +28,7 @@ from realtime.presence import PresenceCounter
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
+from server.http.headers import SecurityHeaders
 from server.http.pages import page_routes
 from server.http.routes import ENDPOINTS
 from server.settings import Settings, load_settings
@@ -104,7 +105,10 @@ def create_app(settings: Settings) -> Any:
     web = Starlette(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(GZipMiddleware, minimum_size=1000)],
+        middleware=[
+            Middleware(SecurityHeaders, https=settings.cookie_secure),
+            Middleware(GZipMiddleware, minimum_size=1000),
+        ],
         lifespan=lifespan,
     )
     web.state.hsl = state
