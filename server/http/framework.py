@@ -146,6 +146,7 @@ def _explain(err: Any) -> str:
         "less_than_equal": f"不能大于 {ctx.get('le')}",
         "timezone_aware": "须带时区",
         "id_type": "应为编号（正整数）",
+        "not_null": "不能为 null，不修改时请不要带这个字段",
     }
     return messages.get(kind, "格式不正确")
 

@@ -23,6 +23,16 @@ def _not_a_boolean(value: Any) -> Any:
 
 # Every id a request carries: a positive integer the databases can hold, never a boolean.
 Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("not_null", "leave the field out rather than send null")
+    return value
+
+
+# A PATCH field that may be left out but not emptied: its column always holds a value.
+NotNull = BeforeValidator(_not_null)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Username = Annotated[
@@ -101,7 +111,7 @@ class RoomIn(Input):
 
 
 class RoomPatch(Input):
-    name: Name | None = None
+    name: Annotated[Name | None, NotNull] = None
     address: Title | None = None
 
 
@@ -129,12 +139,12 @@ class PersonIn(Input):
 
 
 class PersonPatch(Input):
-    name: Name | None = None
+    name: Annotated[Name | None, NotNull] = None
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
-    category: Category | None = None
+    category: Annotated[Category | None, NotNull] = None
     cppcc_level: CppccLevel | None = None
-    active: bool | None = None
+    active: Annotated[bool | None, NotNull] = None
 
 
 class PersonOut(BaseModel):
@@ -195,13 +205,13 @@ class MeetingIn(Input):
 
 
 class MeetingPatch(Input):
-    room_id: Id | None = None
-    title: Title | None = None
-    topic_title: Title | None = None
-    starts_at: AwareDatetime | None = None
+    room_id: Annotated[Id | None, NotNull] = None
+    title: Annotated[Title | None, NotNull] = None
+    topic_title: Annotated[Title | None, NotNull] = None
+    starts_at: Annotated[AwareDatetime | None, NotNull] = None
     ends_at: AwareDatetime | None = None
-    place: Title | None = None
-    mode: Mode | None = None
+    place: Annotated[Title | None, NotNull] = None
+    mode: Annotated[Mode | None, NotNull] = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
 

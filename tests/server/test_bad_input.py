@@ -196,3 +196,21 @@ async def test_a_transcript_file_of_deeply_nested_json_is_refused(
             headers=bearer(admin_token),
         )
         assert_refused(r, {400})
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/meetings/1", {"mode": None, "place": None}),
+        ("/api/meetings/1", {"title": None}),
+        ("/api/rooms/1", {"name": None}),
+        ("/api/people/1", {"active": None}),
+        ("/api/people/1", {"category": None}),
+    ],
+)
+async def test_null_for_a_field_that_needs_a_value_is_invalid(
+    http: httpx.AsyncClient, admin_token: str, path: str, body: dict[str, Any]
+) -> None:
+    r = await http.patch(path, json=body, headers=bearer(admin_token))
+    error = assert_refused(r, {400})
+    assert "null" in error["message"]
