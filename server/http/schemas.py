@@ -34,6 +34,9 @@ def _not_null(value: Any) -> Any:
 # A PATCH field that may be left out but not emptied: its column always holds a value.
 NotNull = BeforeValidator(_not_null)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A person's or guest's name, and a round's title: their columns are narrower.
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+RoundTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Username = Annotated[
     str,
@@ -130,7 +133,7 @@ class RoomList(BaseModel):
 
 class PersonIn(Input):
     username: Username
-    name: Name
+    name: PersonName
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
     category: Category
@@ -139,7 +142,7 @@ class PersonIn(Input):
 
 
 class PersonPatch(Input):
-    name: Annotated[Name | None, NotNull] = None
+    name: Annotated[PersonName | None, NotNull] = None
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
     category: Annotated[Category | None, NotNull] = None
@@ -171,7 +174,7 @@ class GrantIn(Input):
 
 class RoundIn(Input):
     kind: RoundKind
-    title: Title
+    title: RoundTitle
     time_limit_s: int | None = Field(default=None, ge=10, le=4 * 3600)
     config: dict[str, object] = Field(default_factory=dict, max_length=20)
 
@@ -252,7 +255,7 @@ class MeetingList(BaseModel):
 
 class ParticipantIn(Input):
     person_id: Id | None = None
-    guest_name: Name | None = None
+    guest_name: PersonName | None = None
     category: Category | None = None
     role: MeetingRole = "participant"
 

@@ -214,3 +214,37 @@ async def test_null_for_a_field_that_needs_a_value_is_invalid(
     r = await http.patch(path, json=body, headers=bearer(admin_token))
     error = assert_refused(r, {400})
     assert "null" in error["message"]
+
+
+LONG = "欧阳" * 40  # 80 characters: within a room's name, past a person's
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/people", {"username": "long_name_1", "name": LONG, "category": "member"}),
+        ("/api/people/1", {"name": LONG}),
+        ("/api/meetings/1/participants", {"guest_name": LONG}),
+        (
+            "/api/meetings",
+            {
+                "room_id": 1,
+                "title": "协商会",
+                "topic_title": "停车",
+                "starts_at": "2026-12-20T09:00:00+08:00",
+                "place": "社区服务中心",
+                "mode": "in_room",
+                "agenda": [
+                    {"title": "停车", "rounds": [{"kind": "discussion", "title": LONG * 2}]}
+                ],
+            },
+        ),
+    ],
+)
+async def test_text_longer_than_its_column_is_invalid_not_a_database_error(
+    http: httpx.AsyncClient, admin_token: str, path: str, body: dict[str, Any]
+) -> None:
+    method = "PATCH" if path == "/api/people/1" else "POST"
+    r = await http.request(method, path, json=body, headers=bearer(admin_token))
+    error = assert_refused(r, {400})
+    assert "最多" in error["message"]
