@@ -31,6 +31,7 @@ from server.http.framework import EXCEPTION_HANDLERS
 from server.http.headers import SecurityHeaders
 from server.http.pages import page_routes
 from server.http.routes import ENDPOINTS
+from server.limits import SocketJson
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("hsl")
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> Any:
         async_mode="asgi",
         client_manager=manager,
         max_http_buffer_size=1_000_000,
+        json=SocketJson,  # deep nesting is answered as malformed, not a recursion error
         ping_interval=10,
         ping_timeout=10,
     )

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from server.auth import Principal, principal_from_invite, principal_from_token
 from server.domain.errors import DomainError, Forbidden, Invalid, NotFound
-from server.http.limits import MAX_ID, check_json_depth, query_id
+from server.limits import MAX_ID, check_json_depth, query_id
 from server.settings import Settings
 
 log = logging.getLogger("hsl.http")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from server.http.limits import MAX_ID
+from server.limits import MAX_ID
 
 
 def _not_a_boolean(value: Any) -> Any:

@@ -5,11 +5,14 @@ Booleans are not meeting ids, and ids past the database's range are refused, not
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import socketio
+import websockets
 
 from tests.conftest import live_client
 
@@ -130,6 +133,34 @@ async def test_a_malformed_command_is_refused_in_the_ack(
     assert_refusal(await call(moderator, "command", data))
     # And the connection still works.
     assert (await call(moderator, "join", {"meeting_id": demo["meeting_id"]}))["ok"]
+
+
+async def test_data_nested_too_deep_to_parse_is_refused_in_the_ack(
+    server: str, moderator_token: str
+) -> None:
+    """Sent raw (a Python client cannot even encode it): Socket.IO over a plain websocket."""
+    url = server.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url, max_size=None) as ws:
+        assert str(await ws.recv()).startswith("0")
+        await ws.send("40/live," + json.dumps({"token": moderator_token}))
+        assert str(await ws.recv()).startswith("40/live,")
+        for n, depth in enumerate([3_000, 100_000], start=1):
+            deep = '{"a":' * depth + "1" + "}" * depth
+            await ws.send(
+                f'42/live,{n}["command",{{"id":"d{n}","type":"hand.raise","data":{deep}}}]'
+            )
+            await ws.send(f'42/live,{n + 10}["join",{deep}]')
+            acks = {}
+            while len(acks) < 2:
+                message = str(await asyncio.wait_for(ws.recv(), 10))
+                if message == "2":  # the server's ping
+                    await ws.send("3")
+                    continue
+                assert message.startswith("43/live,"), message[:100]
+                number, _, payload = message[len("43/live,") :].partition("[")
+                acks[int(number)] = json.loads("[" + payload)[0]
+            assert_refusal(acks[n], "invalid", "conflict")  # a command before join: conflict
+            assert_refusal(acks[n + 10], "invalid")
 
 
 @pytest.fixture
