@@ -35,28 +35,34 @@ def query_id(raw: str | None, name: str) -> int | None:
     return int(raw)
 
 
-def json_depth(raw: bytes, limit: int = MAX_JSON_DEPTH) -> int | None:
-    """How deep the JSON nests, counting brackets outside strings; None past `limit`.
+UNPAIRED = -1
+
+
+def json_depth(raw: bytes, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep the JSON nests, counting brackets outside strings: `limit + 1` for anything
+    deeper, `UNPAIRED` when its brackets do not pair (it is not JSON).
 
     Each round deletes every innermost `()` pair, so the rounds needed to empty the
     brackets are the nesting depth; each round is one pass in C over what is left.
-    Brackets that do not pair (not JSON) count as too deep: the parser must not see them.
     """
     brackets = _STRING.sub(b"", raw).translate(_BRACKETS, _NOT_BRACKETS)
-    for depth in range(limit + 1):
+    for depth in range(limit + 2):
         if not brackets:
             return depth
         shorter = brackets.replace(b"()", b"")
         if len(shorter) == len(brackets):
-            return None
+            return UNPAIRED
         brackets = shorter
-    return None
+    return limit + 1
 
 
 def check_json_depth(raw: bytes, limit: int = MAX_JSON_DEPTH) -> None:
-    """Refuse a request body nested deeper than `limit` (or with unpaired brackets)."""
-    if json_depth(raw, limit) is None:
-        raise Invalid(f"请求体不是有效的 JSON，或嵌套超过 {limit} 层，请检查后重试")
+    """Refuse a request body nested deeper than `limit`, or whose brackets do not pair."""
+    depth = json_depth(raw, limit)
+    if depth == UNPAIRED:
+        raise Invalid("请求体不是有效的 JSON")
+    if depth > limit:
+        raise Invalid(f"请求体的 JSON 嵌套超过 {limit} 层，请简化后重试")
 
 
 # The event name that opens a Socket.IO event's payload: ["command", ...].
@@ -78,7 +84,7 @@ class SocketJson:
     @staticmethod
     def loads(text: str | bytes, **kwargs: Any) -> Any:
         raw = text.encode() if isinstance(text, str) else text
-        if json_depth(raw) is None:
+        if not 0 <= json_depth(raw) <= MAX_JSON_DEPTH:
             event = _EVENT.match(text if isinstance(text, str) else text.decode(errors="replace"))
             if event is None:
                 raise ValueError("JSON nested too deeply")

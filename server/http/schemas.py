@@ -22,7 +22,7 @@ def _not_a_boolean(value: Any) -> Any:
 
 
 # Every id a request carries: a positive integer the databases can hold, never a boolean.
-Id = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_boolean)]
 
 
 def _not_null(value: Any) -> Any:
@@ -31,8 +31,18 @@ def _not_null(value: Any) -> Any:
     return value
 
 
+def _without_null(schema: dict[str, Any]) -> None:
+    # Documented as it is validated: the type itself, no null.
+    kinds = [k for k in schema.pop("anyOf", []) if k.get("type") != "null"]
+    schema.pop("default", None)
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+
+
 # A PATCH field that may be left out but not emptied: its column always holds a value.
-NotNull = BeforeValidator(_not_null)
+NotNull = (BeforeValidator(_not_null), Field(json_schema_extra=_without_null))
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # A person's or guest's name, and a round's title: their columns are narrower.
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -114,7 +124,7 @@ class RoomIn(Input):
 
 
 class RoomPatch(Input):
-    name: Annotated[Name | None, NotNull] = None
+    name: Annotated[Name | None, *NotNull] = None
     address: Title | None = None
 
 
@@ -142,12 +152,12 @@ class PersonIn(Input):
 
 
 class PersonPatch(Input):
-    name: Annotated[PersonName | None, NotNull] = None
+    name: Annotated[PersonName | None, *NotNull] = None
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
-    category: Annotated[Category | None, NotNull] = None
+    category: Annotated[Category | None, *NotNull] = None
     cppcc_level: CppccLevel | None = None
-    active: Annotated[bool | None, NotNull] = None
+    active: Annotated[bool | None, *NotNull] = None
 
 
 class PersonOut(BaseModel):
@@ -208,13 +218,13 @@ class MeetingIn(Input):
 
 
 class MeetingPatch(Input):
-    room_id: Annotated[Id | None, NotNull] = None
-    title: Annotated[Title | None, NotNull] = None
-    topic_title: Annotated[Title | None, NotNull] = None
-    starts_at: Annotated[AwareDatetime | None, NotNull] = None
+    room_id: Annotated[Id | None, *NotNull] = None
+    title: Annotated[Title | None, *NotNull] = None
+    topic_title: Annotated[Title | None, *NotNull] = None
+    starts_at: Annotated[AwareDatetime | None, *NotNull] = None
     ends_at: AwareDatetime | None = None
-    place: Annotated[Title | None, NotNull] = None
-    mode: Annotated[Mode | None, NotNull] = None
+    place: Annotated[Title | None, *NotNull] = None
+    mode: Annotated[Mode | None, *NotNull] = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
 

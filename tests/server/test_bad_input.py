@@ -248,3 +248,21 @@ async def test_text_longer_than_its_column_is_invalid_not_a_database_error(
     r = await http.request(method, path, json=body, headers=bearer(admin_token))
     error = assert_refused(r, {400})
     assert "最多" in error["message"]
+
+
+async def test_the_openapi_document_says_what_ids_and_nulls_are_accepted(
+    http: httpx.AsyncClient,
+) -> None:
+    doc = (await http.get("/api/openapi.json")).json()
+    ranged = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    meeting = doc["paths"]["/api/meetings/{meeting_id}"]["get"]["parameters"]
+    assert meeting[0]["schema"] == ranged
+    csv_path = doc["paths"]["/api/meetings/{meeting_id}/polls/{poll_id}/result.csv"]["get"]
+    assert [p["schema"]["type"] for p in csv_path["parameters"]] == ["integer", "string"]
+    rooms = doc["paths"]["/api/rooms"]["get"]["parameters"]
+    assert rooms[0]["schema"] == ranged
+    schemas = doc["components"]["schemas"]
+    grant_room = schemas["GrantIn"]["properties"]["room_id"]["anyOf"][0]
+    assert grant_room["minimum"] == 1 and grant_room["maximum"] == 2**31 - 1
+    mode = schemas["MeetingPatch"]["properties"]["mode"]
+    assert "anyOf" not in mode and mode["enum"] == ["in_room", "online", "hybrid"]
