@@ -130,6 +130,9 @@ async def update_meeting(
         # would show here and never reach the meeting.
         raise Conflict("会议已开始，不能再修改议程和发言规则")
     if agenda is not None:
+        # The old items go first: the new ones take the same positions (a unique key).
+        meeting.agenda = []
+        await session.flush()
         meeting.agenda = _build_agenda(agenda)
     if rules is not None:
         meeting.settings = {**meeting.settings, "live": rules}

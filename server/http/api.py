@@ -111,7 +111,8 @@ async def login(ctx: Context) -> Response:
     common: dict[str, Any] = {
         "max_age": ctx.settings.session_ttl_s,
         "samesite": "lax",
-        "secure": ctx.settings.cookie_secure,
+        # Behind the TLS proxy (its X-Forwarded-Proto, trusted from 127.0.0.1 by uvicorn).
+        "secure": ctx.settings.cookie_secure or ctx.request.url.scheme == "https",
         "path": "/",
     }
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, **common)

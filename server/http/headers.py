@@ -33,7 +33,8 @@ SECURITY_HEADERS = {
     # Meetings need the camera and microphone of this origin, nothing else of the device.
     "permissions-policy": "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()",
 }
-# Sent only when the deployment says it is served over HTTPS (HSL_COOKIE_SECURE).
+# Sent only over HTTPS: when the deployment says so (HSL_COOKIE_SECURE) or the request came
+# through the TLS proxy (uvicorn takes X-Forwarded-Proto from trusted addresses).
 HSTS = "max-age=31536000"
 
 
@@ -42,20 +43,23 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.https = https
         self.headers = dict(SECURITY_HEADERS)
-        if https:
-            self.headers["strict-transport-security"] = HSTS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        https = self.https or scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
+                if https:
+                    headers.setdefault("strict-transport-security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -266,3 +266,26 @@ async def test_the_openapi_document_says_what_ids_and_nulls_are_accepted(
     assert grant_room["minimum"] == 1 and grant_room["maximum"] == 2**31 - 1
     mode = schemas["MeetingPatch"]["properties"]["mode"]
     assert "anyOf" not in mode and mode["enum"] == ["in_room", "online", "hybrid"]
+
+
+async def test_a_new_agenda_replaces_the_old_one(http: httpx.AsyncClient, admin_token: str) -> None:
+    """Found by schemathesis: the new items took the old ones' positions first (a 500)."""
+    body = {
+        "room_id": 1,
+        "title": "议程替换检查",
+        "topic_title": "停车",
+        "starts_at": "2026-12-20T09:00:00+08:00",
+        "place": "社区服务中心",
+        "mode": "in_room",
+        "agenda": [{"title": "停车位规划"}, {"title": "收费标准"}],
+    }
+    created = await http.post("/api/meetings", json=body, headers=bearer(admin_token))
+    assert created.status_code == 201, created.text
+    r = await http.patch(
+        f"/api/meetings/{created.json()['id']}",
+        json={"agenda": [{"title": "充电桩", "template": "typical"}]},
+        headers=bearer(admin_token),
+    )
+    assert r.status_code == 200, r.text
+    assert [item["title"] for item in r.json()["agenda"]] == ["充电桩"]
+    assert r.json()["agenda"][0]["rounds"]

@@ -70,3 +70,26 @@ async def test_behind_https_cookies_are_secure_and_hsts_is_sent(
     assert len(cookies) == 2
     assert all("Secure" in c and "SameSite=lax" in c for c in cookies), cookies
     assert r.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_through_the_tls_proxy_cookies_are_secure_without_configuration(
+    server: str, demo: dict[str, Any]
+) -> None:
+    """nginx (deploy/nginx.conf) says X-Forwarded-Proto: https; uvicorn trusts 127.0.0.1."""
+    account = demo["accounts"]["staff"]
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        plain = await http.post(
+            "/api/auth/login",
+            json={"username": account["username"], "password": account["password"]},
+        )
+        http.cookies.clear()  # else the second login is a cookie-authenticated write
+        proxied = await http.post(
+            "/api/auth/login",
+            json={"username": account["username"], "password": account["password"]},
+            headers={"x-forwarded-proto": "https"},
+        )
+    assert not any("Secure" in c for c in plain.headers.get_list("set-cookie"))
+    assert "strict-transport-security" not in plain.headers
+    cookies = proxied.headers.get_list("set-cookie")
+    assert len(cookies) == 2 and all("Secure" in c for c in cookies), proxied.text
+    assert proxied.headers["strict-transport-security"].startswith("max-age=")
