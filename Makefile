@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 WEB_STAMP := web/node_modules/.installed-$(shell sha1sum web/package-lock.json | cut -c1-12)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/package.json web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run test test-fast lint web install bench eval clean
+.PHONY: run test test-fast lint web install bench eval fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install $(WEB_STAMP)
 
 test: install web lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The API (schemathesis) and the /live commands (Hypothesis) at a larger budget than `make test`.
+FUZZ_EXAMPLES ?= 60
+fuzz: install web
+	HSL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+		tests/server/test_openapi_fuzz.py tests/live/test_live_fuzz.py
 
 bench: install web
 	$(BIN)/python -m bench.run_all $(BENCH_ARGS)

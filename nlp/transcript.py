@@ -329,6 +329,9 @@ def _seconds(stamp: str) -> float:
 
 
 # JSONL.
+_TOO_DEEP = "JSON 嵌套过深，发言记录应为每行一个 {speaker, text} 对象。"
+
+
 def parse_jsonl(text: str) -> list[Segment]:
     """One object a line with speaker, text and optional start/end (or one JSON array)."""
     stripped = text.strip()
@@ -338,6 +341,8 @@ def parse_jsonl(text: str) -> list[Segment]:
             loaded = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise TranscriptError(f"JSON 格式错误（第 {exc.lineno} 行）：{exc.msg}") from exc
+        except RecursionError:
+            raise TranscriptError(_TOO_DEEP) from None
         rows = loaded if isinstance(loaded, list) else [loaded]
     else:
         rows = []
@@ -348,6 +353,8 @@ def parse_jsonl(text: str) -> list[Segment]:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise TranscriptError(f"JSONL 第 {lineno} 行不是有效的 JSON：{exc.msg}") from exc
+            except RecursionError:
+                raise TranscriptError(_TOO_DEEP) from None
     return [_row_segment(row, n) for n, row in enumerate(rows, start=1)]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from realtime.acks import error
 from server.auth import Principal
 from server.db.engine import Database
-from server.db.models import Person
+from server.db.models import MAX_ID, Person
 
 
 def principal_fields(principal: Principal) -> dict[str, Any]:
@@ -39,9 +39,13 @@ async def principal_from_fields(db: Database, fields: dict[str, Any]) -> Princip
 
 def meeting_id_of(data: Any) -> int | dict[str, Any]:
     """The meeting id a `join` names, or the refusal to answer with."""
-    if not isinstance(data, dict) or not isinstance(data.get("meeting_id"), int | str):
-        return error("invalid", "join 需要 meeting_id")
-    try:
-        return int(data["meeting_id"])
-    except ValueError:
+    raw = data.get("meeting_id") if isinstance(data, dict) else None
+    # A boolean is an int to Python, and `true` must not mean meeting 1.
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return error("invalid", "join 需要 meeting_id（会议编号）")
+    if isinstance(raw, str) and not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
         return error("invalid", "meeting_id 应为会议编号")
+    meeting_id = int(raw)
+    if not 1 <= meeting_id <= MAX_ID:
+        return error("not_found", "没有这个会议，请检查会议编号")
+    return meeting_id

@@ -24,7 +24,7 @@ from realtime.presence import PresenceCounter
 from server import policy
 from server.auth import Credentials, Principal, cookie_from_header, resolve
 from server.db.engine import Database
-from server.db.models import MeetingParticipant
+from server.db.models import MAX_ID, MeetingParticipant
 from server.domain.errors import DomainError
 from server.domain.meetings import get_meeting, list_roster
 from server.domain.suggestions import submit_from_live
@@ -97,13 +97,15 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # --- joining --------------------------------------------------------------------------
 
-    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_join(self, sid: str, data: Any = None) -> dict[str, Any]:
         meeting_id = meeting_id_of(data)
         if isinstance(meeting_id, dict):
             return meeting_id
         since = data.get("since_seq")
-        if since is not None and (not isinstance(since, int) or isinstance(since, bool)):
-            return error("invalid", "since_seq 应为整数")
+        if since is not None and (
+            not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= MAX_ID
+        ):
+            return error("invalid", "since_seq 应为不小于 0 的整数")
         session_data = await self.get_session(sid)
         principal = await principal_from_fields(self.db, session_data)
         try:
@@ -219,7 +221,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # --- commands -------------------------------------------------------------------------
 
-    async def on_command(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_command(self, sid: str, data: Any = None) -> dict[str, Any]:
         session_data = await self.get_session(sid)
         meeting_id = session_data.get("meeting_id")
         if meeting_id is None:

@@ -31,8 +31,10 @@ from realtime.presence import PresenceCounter, PresenceKeeper
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
+from server.http.headers import SecurityHeaders
 from server.http.pages import page_routes
 from server.http.routes import ENDPOINTS
+from server.limits import SocketJson
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("hsl")
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> Any:
         async_mode="asgi",
         client_manager=manager,
         max_http_buffer_size=1_000_000,
+        json=SocketJson,  # deep nesting is answered as malformed, not a recursion error
         ping_interval=10,
         ping_timeout=10,
     )
@@ -116,7 +119,10 @@ def create_app(settings: Settings) -> Any:
     web = Starlette(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(GZipMiddleware, minimum_size=1000)],
+        middleware=[
+            Middleware(SecurityHeaders, https=settings.cookie_secure),
+            Middleware(GZipMiddleware, minimum_size=1000),
+        ],
         lifespan=lifespan,
     )
     web.state.hsl = state

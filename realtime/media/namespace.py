@@ -62,7 +62,7 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             },
         )
 
-    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_join(self, sid: str, data: Any = None) -> dict[str, Any]:
         meeting_id = meeting_id_of(data)
         if isinstance(meeting_id, dict):
             return meeting_id
@@ -123,7 +123,7 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "ice_servers": servers,
         }
 
-    async def on_offer(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_offer(self, sid: str, data: Any = None) -> dict[str, Any]:
         session_data = await self.get_session(sid)
         meeting_id = session_data.get("meeting_id")
         if meeting_id is None:
@@ -142,7 +142,7 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return relayed(reply)
         return {"ok": True, "type": reply["type"], "sdp": reply["sdp"]}
 
-    async def on_report(self, sid: str, data: Any) -> None:
+    async def on_report(self, sid: str, data: Any = None) -> None:
         """The browser's own view of its connection (from getStats), for the moderator."""
         session_data = await self.get_session(sid)
         meeting_id = session_data.get("meeting_id")

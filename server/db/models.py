@@ -36,6 +36,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id (or sequence number) a row can have: ids are INTEGER columns, which
+# PostgreSQL keeps in 32 bits. Anything a client sends is checked against it first.
+MAX_ID = 2**31 - 1
+
 ORG_LEVELS = ("city", "county", "township", "village")
 ROOM_LEVELS = ("township", "village")
 CATEGORIES = ("member", "stakeholder", "official", "guest")

@@ -90,15 +90,6 @@ def participant_out(p: MeetingParticipant, *, contacts: bool = True) -> s.Partic
     )
 
 
-def _query_int(ctx: Context, name: str) -> int | None:
-    raw = ctx.request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ValueError(name)
-    return int(raw)
-
-
 # --- auth -------------------------------------------------------------------------------
 
 
@@ -118,7 +109,8 @@ async def login(ctx: Context) -> Response:
     common: dict[str, Any] = {
         "max_age": ctx.settings.session_ttl_s,
         "samesite": "lax",
-        "secure": ctx.settings.cookie_secure,
+        # Behind the TLS proxy (its X-Forwarded-Proto, trusted from 127.0.0.1 by uvicorn).
+        "secure": ctx.settings.cookie_secure or ctx.request.url.scheme == "https",
         "path": "/",
     }
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, **common)
@@ -174,7 +166,7 @@ async def update_org_unit(ctx: Context) -> s.OrgUnitOut:
 
 async def list_rooms(ctx: Context) -> s.RoomList:
     rooms = await directory.list_rooms(
-        ctx.session, ctx.principal, org_unit_id=_query_int(ctx, "org_unit_id")
+        ctx.session, ctx.principal, org_unit_id=ctx.query_id("org_unit_id")
     )
     return s.RoomList(items=[room_out(r) for r in rooms])
 
@@ -259,9 +251,7 @@ async def grant_role(ctx: Context) -> s.PersonOut:
 
 
 async def list_meetings(ctx: Context) -> s.MeetingList:
-    rows = await meetings.list_meetings(
-        ctx.session, ctx.principal, room_id=_query_int(ctx, "room_id")
-    )
+    rows = await meetings.list_meetings(ctx.session, ctx.principal, room_id=ctx.query_id("room_id"))
     return s.MeetingList(items=[meeting_out(m) for m in rows])
 
 

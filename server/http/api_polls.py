@@ -142,11 +142,22 @@ def _voter_rows(record: PollRecord) -> list[list[Any]]:
     ]
 
 
+# A spreadsheet runs a cell starting with one of these as a formula; an apostrophe in front
+# makes it show as the text it is (names, questions, labels and answers are anyone's text).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell: Any) -> Any:
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def poll_csv(record: PollRecord) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for block in (_summary_rows(record), _result_rows(record), _voter_rows(record)):
-        writer.writerows(block)
+        writer.writerows([_as_text(cell) for cell in row] for row in block)
         writer.writerow([])
     return "\ufeff" + out.getvalue()
 

@@ -21,7 +21,8 @@ from starlette.routing import Route
 
 from server import policy
 from server.auth import SESSION_COOKIE, Credentials, Principal, resolve
-from server.domain.errors import DomainError, Forbidden, Invalid
+from server.domain.errors import DomainError, Forbidden, Invalid, NotFound
+from server.limits import MAX_ID, check_json_depth, query_id
 from server.settings import Settings
 
 log = logging.getLogger("hsl.http")
@@ -47,8 +48,14 @@ class Context:
     body: Any = None
 
     def path_int(self, name: str) -> int:
-        raw = self.request.path_params[name]
-        return int(raw)
+        value = int(self.request.path_params[name])
+        if not 1 <= value <= MAX_ID:
+            raise NotFound("找不到该编号对应的记录，请检查地址")  # no row can have this id
+        return value
+
+    def query_id(self, name: str) -> int | None:
+        """An id from the query string (None when absent), range-checked like the path's."""
+        return query_id(self.request.query_params.get(name), name)
 
 
 Handler = Callable[[Context], Awaitable[Any]]
@@ -101,6 +108,7 @@ class Endpoint:
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:
             raise Invalid("请求内容过大")
+        check_json_depth(raw)
         try:
             data = json.loads(raw or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -149,6 +157,8 @@ def _explain(err: Any) -> str:
         "greater_than_equal": f"不能小于 {ctx.get('ge')}",
         "less_than_equal": f"不能大于 {ctx.get('le')}",
         "timezone_aware": "须带时区",
+        "id_type": "应为编号（正整数）",
+        "not_null": "不能为 null，不修改时请不要带这个字段",
     }
     return messages.get(kind, "格式不正确")
 
@@ -257,11 +267,11 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
             "x-permission": ep.permission,
         }
         params = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(ep.path, name)}
             for name in _path_params(ep.path)
         ]
         params += [
-            {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+            {"name": name, "in": "query", "required": False, "schema": _query_schema(kind)}
             for name, kind in ep.query.items()
         ]
         if params:
@@ -289,6 +299,20 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
         },
         "security": [{"bearer": []}, {"cookie": []}],
     }
+
+
+def _path_schema(path: str, name: str) -> dict[str, Any]:
+    # {x:int} parameters are ids or version numbers: the range a database row can have.
+    if "{" + name + ":int}" in path:
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "string"}
+
+
+def _query_schema(kind: str) -> dict[str, Any]:
+    # Integer query parameters are ids (Context.query_id).
+    if kind == "integer":
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": kind}
 
 
 def _path_params(path: str) -> list[str]:

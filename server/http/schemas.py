@@ -8,9 +8,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from server.limits import MAX_ID
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # JSON true would otherwise pass as the id 1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("id_type", "an id is a positive integer, not a boolean")
+    return value
+
+
+# Every id a request carries: a positive integer the databases can hold, never a boolean.
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_boolean)]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("not_null", "leave the field out rather than send null")
+    return value
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    # Documented as it is validated: the type itself, no null.
+    kinds = [k for k in schema.pop("anyOf", []) if k.get("type") != "null"]
+    schema.pop("default", None)
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+
+
+# A PATCH field that may be left out but not emptied: its column always holds a value.
+NotNull = (BeforeValidator(_not_null), Field(json_schema_extra=_without_null))
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A person's or guest's name, and a round's title: their columns are narrower.
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+RoundTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Username = Annotated[
     str,
@@ -70,7 +106,7 @@ class Ok(BaseModel):
 class OrgUnitIn(Input):
     name: Name
     level: OrgLevel
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class OrgUnitPatch(Input):
@@ -90,12 +126,12 @@ class OrgUnitList(BaseModel):
 
 class RoomIn(Input):
     name: Name
-    org_unit_id: int
+    org_unit_id: Id
     address: Title | None = None
 
 
 class RoomPatch(Input):
-    name: Name | None = None
+    name: Annotated[Name | None, *NotNull] = None
     address: Title | None = None
 
 
@@ -114,23 +150,23 @@ class RoomList(BaseModel):
 
 class PersonIn(Input):
     username: Username
-    name: Name
+    name: PersonName
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
     email: Email | None = None
     category: Category
     cppcc_level: CppccLevel | None = None
-    org_unit_id: int | None = None
+    org_unit_id: Id | None = None
 
 
 class PersonPatch(Input):
-    name: Name | None = None
+    name: Annotated[PersonName | None, *NotNull] = None
     password: Password | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+\- ]*$")] | None = None
     email: Email | None = None
-    category: Category | None = None
+    category: Annotated[Category | None, *NotNull] = None
     cppcc_level: CppccLevel | None = None
-    active: bool | None = None
+    active: Annotated[bool | None, *NotNull] = None
 
 
 class PersonOut(BaseModel):
@@ -151,13 +187,13 @@ class PersonList(BaseModel):
 
 class GrantIn(Input):
     role: Role
-    org_unit_id: int | None = None
-    room_id: int | None = None
+    org_unit_id: Id | None = None
+    room_id: Id | None = None
 
 
 class RoundIn(Input):
     kind: RoundKind
-    title: Title
+    title: RoundTitle
     time_limit_s: int | None = Field(default=None, ge=10, le=4 * 3600)
     config: dict[str, object] = Field(default_factory=dict, max_length=20)
 
@@ -179,7 +215,7 @@ RULES_DOC = (
 
 
 class MeetingIn(Input):
-    room_id: int
+    room_id: Id
     title: Title
     topic_title: Title
     starts_at: AwareDatetime
@@ -194,13 +230,13 @@ class MeetingIn(Input):
 
 
 class MeetingPatch(Input):
-    room_id: int | None = None
-    title: Title | None = None
-    topic_title: Title | None = None
-    starts_at: AwareDatetime | None = None
+    room_id: Annotated[Id | None, *NotNull] = None
+    title: Annotated[Title | None, *NotNull] = None
+    topic_title: Annotated[Title | None, *NotNull] = None
+    starts_at: Annotated[AwareDatetime | None, *NotNull] = None
     ends_at: AwareDatetime | None = None
-    place: Title | None = None
-    mode: Mode | None = None
+    place: Annotated[Title | None, *NotNull] = None
+    mode: Annotated[Mode | None, *NotNull] = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
 
@@ -244,8 +280,8 @@ class MeetingList(BaseModel):
 
 
 class ParticipantIn(Input):
-    person_id: int | None = None
-    guest_name: Name | None = None
+    person_id: Id | None = None
+    guest_name: PersonName | None = None
     guest_phone: Phone | None = None
     category: Category | None = None
     role: MeetingRole = "participant"
@@ -275,7 +311,7 @@ class MyPlaceOut(BaseModel):
 
 
 class InviteIn(Input):
-    participant_id: int
+    participant_id: Id
     ttl_s: int | None = Field(default=None, ge=1, le=90 * 24 * 3600)
 
 

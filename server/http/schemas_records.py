@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from server.http.schemas import Input
+from server.http.schemas import Id, Input
 
 Line = Annotated[str, StringConstraints(max_length=2000)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
@@ -63,8 +63,8 @@ class ImportOut(BaseModel):
 
 
 class SegmentIn(Input):
-    after_id: int | None = None
-    participant_id: int | None = None
+    after_id: Id | None = None
+    participant_id: Id | None = None
     speaker_name: Speaker | None = None
     text: Text = ""
     start_s: Seconds | None = None
@@ -73,7 +73,7 @@ class SegmentIn(Input):
 
 class SegmentPatch(Input):
     text: Text | None = None
-    participant_id: int | None = None
+    participant_id: Id | None = None
     speaker_name: Speaker | None = None
     start_s: Seconds | None = None
     end_s: Seconds | None = None
@@ -94,7 +94,7 @@ class AsrEngines(BaseModel):
 
 class Sentence(Input):
     text: Text
-    segment_id: int | None = None
+    segment_id: Id | None = None
 
 
 class HeaderDraft(Input):
@@ -114,9 +114,9 @@ class HeaderDraft(Input):
 
 class KeyPointDraft(Input):
     speaker: Line
-    participant_id: int | None = None
+    participant_id: Id | None = None
     text: Text
-    segment_ids: list[int | None] = Field(default_factory=list, max_length=500)
+    segment_ids: list[Id | None] = Field(default_factory=list, max_length=500)
     sentences: list[Sentence] = Field(default_factory=list, max_length=500)
 
 
@@ -124,8 +124,8 @@ class SectionDraft(Input):
     title: Line
     headline: Line = ""
     keywords: list[Line] = Field(default_factory=list, max_length=50)
-    first_segment_id: int | None = None
-    last_segment_id: int | None = None
+    first_segment_id: Id | None = None
+    last_segment_id: Id | None = None
     summary: Text = ""
     summary_sentences: list[Sentence] = Field(default_factory=list, max_length=500)
     key_points: list[KeyPointDraft] = Field(default_factory=list, max_length=500)
@@ -136,22 +136,22 @@ class PollDraft(Input):
     counts: dict[str, int] = Field(default_factory=dict)
     votes: int = 0
     passed: bool | None = None
-    segment_id: int | None = None
+    segment_id: Id | None = None
     source: Literal["live", "transcript", "edited"] = "edited"
 
 
 class FindingDraft(Input):
     text: Text
     speaker: Line = ""
-    segment_id: int | None = None
-    participant_id: int | None = None
+    segment_id: Id | None = None
+    participant_id: Id | None = None
     unit: Line | None = None
 
 
 class SpeakerDraft(Input):
     label: Line
     name: Line
-    participant_id: int | None = None
+    participant_id: Id | None = None
     category: Line = ""
     matched: bool = False
     turns: int = 0
@@ -172,7 +172,7 @@ class MinutesDraft(Input):
     speakers: list[SpeakerDraft] = Field(default_factory=list, max_length=1000)
     unmatched_speakers: list[Line] = Field(default_factory=list, max_length=1000)
     source: dict[str, Any] = Field(default_factory=dict)
-    segment_ids: list[int] = Field(default_factory=list, max_length=100_000)
+    segment_ids: list[Id] = Field(default_factory=list, max_length=100_000)
 
 
 class RecommendationDraft(Input):
@@ -180,7 +180,7 @@ class RecommendationDraft(Input):
     text: Text
     rationale: Text = ""
     unit: Line | None = None
-    segment_id: int | None = None
+    segment_id: Id | None = None
 
 
 class ReportDraft(Input):
@@ -201,7 +201,7 @@ class DraftIn(Input):
 
 
 class ReportDraftIn(Input):
-    minutes_version: int | None = Field(
+    minutes_version: Id | None = Field(
         default=None, description="The minutes version to draft from; the latest when absent"
     )
     note: Note = ""

@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from server.http.schemas import Input
+from server.http.schemas import Id, Input
 
 ThemeName = Annotated[str, StringConstraints(max_length=200)]
-Ids = Annotated[list[int], Field(min_length=1, max_length=1000)]
+Ids = Annotated[list[Id], Field(min_length=1, max_length=1000)]
 
 
 class SuggestionIn(Input):
@@ -90,19 +90,19 @@ class BoardOut(BaseModel):
 
 
 class MergeIn(Input):
-    theme_ids: Annotated[list[int], Field(min_length=2, max_length=200)]
-    into: int | None = None
+    theme_ids: Annotated[list[Id], Field(min_length=2, max_length=200)]
+    into: Id | None = None
     name: ThemeName | None = None
 
 
 class SplitIn(Input):
-    theme_id: int
+    theme_id: Id
     parts: Annotated[list[Ids], Field(min_length=1, max_length=50)]
 
 
 class MoveIn(Input):
     suggestion_ids: Ids
-    theme_id: int | None = None
+    theme_id: Id | None = None
     name: ThemeName | None = None
 
 
@@ -112,7 +112,7 @@ class RenameIn(Input):
 
 class PollIn(Input):
     kind: Literal["multiple", "ranking"] = "multiple"
-    theme_ids: Annotated[list[int], Field(min_length=2, max_length=200)] | None = None
+    theme_ids: Annotated[list[Id], Field(min_length=2, max_length=200)] | None = None
     question: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
