@@ -97,6 +97,26 @@ def base_env(data_dir: Path, database_url: str, redis_url: str | None = None) ->
     return env
 
 
+async def fresh_postgres(name: str) -> str:
+    """A new, empty PostgreSQL database for a test that needs PostgreSQL whatever the suite
+    runs on (several workers); named after the suite's own database too, so that a SQLite
+    run and a PostgreSQL run of the suite side by side never share one."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = os.environ.get(
+        "HSL_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    suite = os.environ.get("HSL_TEST_DATABASE_URL", "").rsplit("/", 1)[-1] or "sqlite"
+    target = f"hsl_{name}_{suite}"
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{target}"'))
+    await engine.dispose()
+    return admin.rsplit("/", 1)[0] + f"/{target}"
+
+
 async def own_database(data_dir: Path, name: str) -> str:
     """A database of its own for a test that starts, kills or restarts its own servers.
 

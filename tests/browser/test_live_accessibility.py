@@ -25,7 +25,9 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 async def axe_violations(page: Page) -> list[str]:
-    await page.add_script_tag(path=str(AXE))
+    # The page's Content-Security-Policy allows no injected <script>; evaluated through the
+    # browser's debugging channel, as the test's own code, axe is not the page's script.
+    await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     found: list[dict[str, Any]] = await page.evaluate(
         """async (tags) => {
             const result = await axe.run(document, { runOnly: { type: "tag", values: tags } });

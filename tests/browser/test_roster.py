@@ -102,17 +102,18 @@ async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
             await expect(staff.get_by_test_id(f"roster-{key}")).to_contain_text(name)
         await expect(officials).not_to_contain_text("设定发言时间（10 分钟），但名单中还没有")
 
-        await staff.get_by_label("来宾姓名").fill(XSS_GUEST)
-        await staff.get_by_label("来宾电话").fill("13800001234")
+        roster = staff.get_by_role("region", name="参会名单")
+        await roster.get_by_label("来宾姓名").fill(XSS_GUEST)
+        await roster.get_by_label("来宾电话").fill("13800001234")
         # What was typed survives a reload before it is sent.
         await staff.reload()
-        await expect(staff.get_by_label("来宾姓名")).to_have_value(XSS_GUEST)
-        await expect(staff.get_by_label("来宾电话")).to_have_value("13800001234")
+        await expect(roster.get_by_label("来宾姓名")).to_have_value(XSS_GUEST)
+        await expect(roster.get_by_label("来宾电话")).to_have_value("13800001234")
         await staff.get_by_role("button", name="添加来宾").click()
         guests = staff.get_by_test_id("roster-guest")
         await expect(guests).to_contain_text(XSS_GUEST)  # shown as text, never as markup
         await expect(guests).to_contain_text("电话 13800001234")
-        await expect(staff.get_by_label("来宾姓名")).to_have_value("")
+        await expect(roster.get_by_label("来宾姓名")).to_have_value("")
         assert await staff.evaluate("window.__pwned") is None
 
         member_row = staff.get_by_test_id("roster-member")

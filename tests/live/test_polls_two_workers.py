@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,30 +16,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.conftest import REDIS_URL, bearer, login_token
 from tests.live.conftest import LiveUser, connect_user, new_person
 from tests.live.polls_support import Voter
-from tests.support import ServerProcess, base_env, run_hsl
+from tests.support import ServerProcess, base_env, fresh_postgres, run_hsl
 
-PG_ADMIN_URL = os.environ.get(
-    "HSL_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-DB_NAME = "hsl_polls_two_workers"
 VOTERS = 8
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨"
-
-
-async def _fresh_database() -> str:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
-    await engine.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
 
 
 @pytest.fixture(scope="module")
 def two_workers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    url = asyncio.run(_fresh_database())
+    url = asyncio.run(fresh_postgres("polls_two_workers"))
     data_dir = tmp_path_factory.mktemp("polls-two-workers")
     env = base_env(data_dir, url, REDIS_URL)
     assert run_hsl(["db", "upgrade"], env).returncode == 0

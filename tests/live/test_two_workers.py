@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import REDIS_URL, bearer
 from tests.live.conftest import LiveUser, connect_user, new_person
-from tests.support import ServerProcess, base_env, run_hsl
-
-PG_ADMIN_URL = os.environ.get(
-    "HSL_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-DB_NAME = "hsl_two_workers"
-
-
-async def _fresh_database() -> str:
-    engine = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {DB_NAME}"))
-    await engine.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
+from tests.support import ServerProcess, base_env, fresh_postgres, run_hsl
 
 
 @pytest.fixture(scope="module")
 def two_workers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    url = asyncio.run(_fresh_database())
+    url = asyncio.run(fresh_postgres("two_workers"))
     data_dir = tmp_path_factory.mktemp("two-workers")
     env = base_env(data_dir, url, REDIS_URL)
     assert run_hsl(["db", "upgrade"], env).returncode == 0

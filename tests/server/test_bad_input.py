@@ -58,7 +58,8 @@ def _path_cases() -> list[Any]:
 def assert_refused(r: httpx.Response, statuses: set[int]) -> dict[str, Any]:
     assert r.status_code in statuses, (r.status_code, r.text[:300])
     error: dict[str, Any] = r.json()["error"]
-    assert set(error) == {"code", "message"} and error["message"]
+    # `field` names where in the body the refusal belongs, when it belongs to one field.
+    assert {"code", "message"} <= set(error) <= {"code", "message", "field"} and error["message"]
     return error
 
 
