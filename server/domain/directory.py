@@ -233,7 +233,8 @@ async def revoke_role(
     org_unit_id: int | None,
     room_id: int | None,
 ) -> Person:
-    """Take back a role, by the same rule as handing it out (server/policy.py `check_grant`)."""
+    """Take back a role, by the same rule as handing it out (server/policy.py `check_grant`),
+    from someone who holds no more than the caller (a change to their account)."""
     await policy.check_grant(
         session,
         principal,
@@ -243,6 +244,7 @@ async def revoke_role(
         action="person.revoke",
     )
     person = await _person(session, person_id)
+    await policy.check_account_change(session, principal, person, action="person.revoke")
     if not await policy.remove_grant(
         session, person, role, org_unit_id=org_unit_id, room_id=room_id
     ):

@@ -131,3 +131,30 @@ async def test_grants_stay_within_what_the_granter_may_hand_out(
         assert r.status_code == 403, (grant, r.text)
     roles = (await http.get(f"/api/people/{someone}", headers=bearer(admin_token))).json()
     assert roles["roles"] == [{"role": "moderator", "org_unit_id": None, "room_id": 1}]
+
+
+async def test_nobody_takes_a_role_back_from_someone_who_holds_more(
+    server: str, http: httpx.AsyncClient, admin_token: str
+) -> None:
+    """Taking a role back changes the account: the admin keeps even a room role that a
+    township's CPPCC staff could hand out to anyone else."""
+    units = await _units(http, admin_token)
+    staff, account = await _person(http, admin_token, "谢振华", units["五星街道"])
+    await _grant(
+        http, admin_token, staff, {"role": "cppcc_staff", "org_unit_id": units["五星街道"]}
+    )
+    token = bearer(await login_token(server, account))
+    admin_id = await _admin_id(http, admin_token)
+    await _grant(http, admin_token, admin_id, {"role": "staff", "room_id": 1})
+    refused = await http.post(
+        f"/api/people/{admin_id}/roles/revoke", json={"role": "staff", "room_id": 1}, headers=token
+    )
+    assert refused.status_code == 403, refused.text
+    plain, _ = await _person(http, admin_token, "苏晓梅", units["五星街道"])
+    await _grant(http, admin_token, plain, {"role": "staff", "room_id": 1})
+    taken = await http.post(
+        f"/api/people/{plain}/roles/revoke", json={"role": "staff", "room_id": 1}, headers=token
+    )
+    assert taken.status_code == 200, taken.text
+    roles = (await http.get(f"/api/people/{admin_id}", headers=bearer(admin_token))).json()
+    assert {"role": "staff", "org_unit_id": None, "room_id": 1} in roles["roles"]
