@@ -28,7 +28,8 @@ async def test_rooms_and_meetings_are_listed_for_signed_in_people(
     http: httpx.AsyncClient, member_token: str, demo: dict[str, Any]
 ) -> None:
     rooms = (await http.get("/api/rooms", headers=bearer(member_token))).json()["items"]
-    assert len(rooms) == 5
+    # The demo's five rooms (tests that ran before may have added more).
+    assert len([r for r in rooms if r["name"].endswith("“有事好商量”协商议事室")]) == 5
     assert {r["level"] for r in rooms} == {"township", "village"}
     assert any(r["name"] == "五星街道“有事好商量”协商议事室" for r in rooms)
     meetings = (await http.get("/api/meetings?room_id=1", headers=bearer(member_token))).json()
