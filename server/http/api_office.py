@@ -13,6 +13,7 @@ from server.http import schemas as s
 from server.http import schemas_office as o
 from server.http.api import person_out
 from server.http.framework import Context, Endpoint
+from server.http.uploads import read_upload
 
 
 async def office(ctx: Context) -> o.OfficeOut:
@@ -43,23 +44,8 @@ async def revoke_role(ctx: Context) -> s.PersonOut:
 
 
 async def _upload(request: Request) -> bytes:
-    """The raw body, refused as soon as it is known to be over the limit (before reading it
-    all when the size is declared)."""
-    if request.headers.get("content-type", "").startswith("multipart/"):
-        raise Invalid(
-            "请以文件内容作为请求体直接上传（不支持 multipart 表单），文件名放在 ?filename= 中"
-        )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > people_import.MAX_BYTES:
-        raise people_import.too_big()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > people_import.MAX_BYTES:
-            raise people_import.too_big()
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    """The uploaded list, refused as soon as it is known to be over the limit."""
+    data = await read_upload(request, people_import.MAX_BYTES, people_import.too_big())
     if not data:
         raise Invalid("请选择要导入的文件")
     return data

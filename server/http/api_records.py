@@ -21,6 +21,7 @@ from server.domain.records import Format, Kind
 from server.http import schemas as s
 from server.http import schemas_records as r
 from server.http.framework import Context, Endpoint, Handler
+from server.http.uploads import read_upload
 from server.settings import Settings
 
 MEETING = "/api/meetings/{meeting_id:int}"
@@ -136,21 +137,7 @@ async def _upload(ctx: Context) -> bytes:
     """The raw request body, refused early when it is over the transcript size limit."""
     limit_mb = MAX_BYTES // (1024 * 1024)
     too_big = Invalid(f"文件过大，发言记录文件不能超过 {limit_mb} MB。")
-    if ctx.request.headers.get("content-type", "").startswith("multipart/"):
-        raise Invalid(
-            "请以文件内容作为请求体直接上传（不支持 multipart 表单），文件名放在 ?filename= 中"
-        )
-    declared = ctx.request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in ctx.request.stream():
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_upload(ctx.request, MAX_BYTES, too_big)
 
 
 async def import_transcript(ctx: Context) -> r.ImportOut:
