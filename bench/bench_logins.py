@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 import uuid
@@ -163,6 +164,11 @@ async def run(url: str, demo: dict[str, Any], blocks: int, rounds: int) -> dict[
 def storm_main(url: str, accounts: str) -> int:
     """The storm's own process: `start` and `stop` lines on stdin switch the logins on and
     off; each `stop` is answered with the number of logins answered since `start`."""
+
+    # The logins stand for other people's devices, whose CPU is not the server's: on this
+    # one machine they run at the lowest priority so that they take only CPU time that
+    # neither the server nor the measuring clients want.
+    os.nice(19)
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
