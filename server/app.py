@@ -119,16 +119,18 @@ def create_app(settings: Settings) -> Any:
     web = Starlette(
         routes=routes,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[
-            Middleware(SecurityHeaders, https=settings.cookie_secure),
-            Middleware(GZipMiddleware, minimum_size=1000),
-        ],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1000)],
         lifespan=lifespan,
     )
     web.state.hsl = state
     # HTTP changes to suggestions and themes reach the editors' live views this way.
     web.state.announce = broadcaster.notify
-    return socketio.ASGIApp(sio, other_asgi_app=web, socketio_path="socket.io")
+    # Outermost, so that every HTTP answer carries the headers: Socket.IO's own (polling,
+    # refusals) and the 500 that Starlette's error middleware writes outside its middleware.
+    return SecurityHeaders(
+        socketio.ASGIApp(sio, other_asgi_app=web, socketio_path="socket.io"),
+        https=settings.cookie_secure,
+    )
 
 
 def app_from_environment() -> Any:

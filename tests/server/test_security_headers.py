@@ -16,7 +16,16 @@ import pytest
 from tests.conftest import bearer
 from tests.support import ServerProcess
 
-PATHS = ["/", "/m/1/screen", "/healthz", "/api/me", "/api/openapi.json", "/api/nowhere"]
+PATHS = [
+    "/",
+    "/m/1/screen",
+    "/healthz",
+    "/api/me",
+    "/api/openapi.json",
+    "/api/nowhere",
+    # Answered by Socket.IO itself, not by the web app.
+    "/socket.io/?EIO=4&transport=polling",
+]
 
 
 @pytest.mark.parametrize("path", PATHS)
