@@ -50,7 +50,7 @@ def _vectors(
     """L2-normalised word and character-pair TF-IDF rows; an empty text gives a zero row."""
     normalised = [normalize(t[:_MAX_ANALYSED_CHARS]) for t in texts]
     if words is None:
-        words = [tokenizer.words(t) for t in normalised]
+        words = [tokenizer.subject_words(t) for t in normalised]
     pairs = [_char_pairs(t) for t in normalised]
     result = []
     for docs in (words, pairs):

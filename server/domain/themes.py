@@ -401,7 +401,9 @@ async def themes_to_poll(
     listed = [
         (rows[t.key], t)
         for t in themes
-        if t.key != nlp_themes.EMPTY_THEME_KEY and t.key in rows and t.size > 0
+        if t.key not in (nlp_themes.EMPTY_THEME_KEY, nlp_themes.UNSORTED_THEME_KEY)
+        and t.key in rows
+        and t.size > 0
     ]
     if theme_ids is not None:
         by_id = {row.id: (row, theme) for row, theme in listed}

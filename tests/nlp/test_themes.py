@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from nlp.themes import (
     EMPTY_THEME_KEY,
+    UNSORTED_THEME_KEY,
     StaffEdits,
     Suggestion,
     Theme,
@@ -197,3 +198,61 @@ def test_citizens_messages_cluster_into_a_readable_number_of_themes_that_match_l
     assert sum(t.size for t in themes if t.size == 1) < len(rows) * 0.05
     assert ari > 0.2
     assert np.mean([len(t.keywords) for t in themes]) >= 3
+
+
+# -- names, generic words and the left-overs ------------------------------------------------
+
+TAXI = [
+    "出租车司机服务态度差，经常拒载乘客",
+    "反映出租车司机服务不规范，绕路多收费",
+    "出租车司机服务意识淡薄，车内吸烟",
+    "投诉出租车司机服务问题，请市政府加快整治",
+]
+
+
+def test_a_theme_is_named_by_a_phrase_from_its_members_not_by_joined_keywords() -> None:
+    rows = [*suggestions(), *(Suggestion(f"taxi-{n}", t) for n, t in enumerate(TAXI))]
+    themes = cluster_themes(rows).themes()
+    taxi = next(t for t in themes if topic_of(t.members[0]) == "taxi")
+    assert taxi.label == "出租车司机服务问题"
+    for theme in themes:
+        assert "、" not in theme.label
+        assert len(theme.label) <= 16
+        core = theme.label.removesuffix("问题")
+        members = [s.text for s in rows if s.id in theme.members]
+        assert any(core in text for text in members), (theme.label, members)
+
+
+def test_generic_government_words_name_no_theme_and_join_no_suggestions() -> None:
+    generic = [
+        "请市政府加快推进人民群众关心的工作",
+        "希望市委市政府加快为人民办实事",
+        "政府要加快落实惠及人民的政策",
+    ]
+    rows = [*suggestions(), *(Suggestion(f"gov-{n}", t) for n, t in enumerate(generic))]
+    themes = cluster_themes(rows).themes()
+    for theme in themes:
+        for word in ("政府", "市委", "人民", "加快"):
+            assert word not in theme.label
+            assert word not in theme.keywords
+    parking = next(t for t in themes if "parking-0" in t.members)
+    assert not any(m.startswith("gov") for m in parking.members)
+
+
+def test_suggestions_like_no_other_are_gathered_as_unsorted() -> None:
+    strays = [
+        "图书馆周末闭馆，借书很麻烦",
+        "菜市场的秤不准，缺斤短两",
+        "河边的护栏生锈断了，孩子玩耍有危险",
+    ]
+    rows = [*suggestions(), *(Suggestion(f"stray-{n}", t) for n, t in enumerate(strays))]
+    index = cluster_themes(rows)
+    themes = index.themes()
+    unsorted = by_key(themes)[UNSORTED_THEME_KEY]
+    assert unsorted.label == "待归类"
+    assert sorted(unsorted.members) == ["stray-0", "stray-1", "stray-2"]
+    assert themes[-1].key == UNSORTED_THEME_KEY
+    assert all(t.size > 1 for t in themes)
+    # a newcomer joins a real theme or starts its own, never the left-overs
+    placed = index.assign(Suggestion("n1", "菜市场的秤缺斤短两，消费者吃亏"))
+    assert placed.theme_key != UNSORTED_THEME_KEY
