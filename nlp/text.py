@@ -218,17 +218,28 @@ class Tokenizer:
                 result.append(token)
         return result
 
-    def tagged(self, text: str) -> list[tuple[str, str]]:
-        """(token, part of speech) for the normalised text, by Jieba's tagger on this
-        tokenizer's dictionary: `ns` a place, `nr` a person, `m` a number, `eng` Latin
-        letters, `x` a word of our own dictionary. Slower than `cut`; for short texts."""
+    def _pos_tagger(self) -> Any:
         with self._lock:
             if self._tagger is None:
                 import jieba.posseg
 
                 self._tagger = jieba.posseg.POSTokenizer(self._jieba)
-            tagger = self._tagger
+            return self._tagger
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(token, part of speech) for the normalised text, by Jieba's tagger on this
+        tokenizer's dictionary: `ns` a place, `nr` a person, `m` a number, `eng` Latin
+        letters, `x` a word of our own dictionary. Slower than `cut`; for short texts."""
+        tagger = self._pos_tagger()
         return [(p.word, p.flag) for p in tagger.lcut(normalize(text)) if not p.word.isspace()]
+
+    def tags(self, tokens: Iterable[str]) -> list[str]:
+        """The dictionary's part of speech of each token as `cut` gives them: `x` for a word
+        of the dictionary it does not tag (ours), `un` for a word in no dictionary (Jieba
+        found it by its HMM: mostly a name). Far cheaper than `tagged`."""
+        table = self._pos_tagger().word_tag_tab
+        known = self._jieba.FREQ
+        return [table.get(token) or ("x" if known.get(token) else "un") for token in tokens]
 
     def is_subject(self, token: str) -> bool:
         """Whether one token (as `cut` gives it) is a subject word."""

@@ -1,12 +1,13 @@
 """Theme names: a short noun phrase taken from the members' own texts ("出租车司机服务问题"),
 rather than keywords joined together.
 
-Theory of operation: each of a theme's most central members is cut into tagged tokens; a
+Theory of operation: the opening of each of a theme's most central members is cut into
+tokens tagged by the dictionary; a
 candidate phrase is a run of up to four adjacent tokens inside one clause that begins and ends
 with a subject word (a content word that is not one of the generic words of government) and
 holds nothing but subject words and single characters such as 村 or 路 between them. A place,
-a person, a number, a position or a time (by Jieba's part-of-speech tags) may sit inside a
-name but not open or close it, and a code in Latin letters or digits (A1, 3号) breaks it, so a
+a person, a number, a position, a time or a word in no dictionary (by Jieba's part-of-speech
+tags) may sit inside a name but not open or close it, and a code in Latin letters or digits (A1, 3号) breaks it, so a
 theme is named by what it is about rather than where. A candidate scores the theme weights of
 its subject words (how many of the theme's members use the word, times how rare it is in the
 whole set: the keywords' own measure) times the square root of the share of members whose
@@ -26,14 +27,15 @@ __all__ = ["theme_phrase"]
 
 _MAX_TOKENS = 4
 _MAX_CHARS = 12
+_OPENING_CHARS = 200  # a name comes from a member's opening (its title, its first lines)
 _SAMPLED_MEMBERS = 8  # members whose texts give candidates (the most central ones)
 _COUNTED_MEMBERS = 200  # members in which a candidate's support is counted
 _PROBLEM_ENDINGS = ("问题", "难", "难题", "不足", "隐患", "纠纷", "矛盾", "困难")
 
 
-# parts of speech that may not open or close a name: places, people, numbers, codes, and
-# words of position or time (附近, 周边, 晚上)
-_EDGE_TAGS = ("ns", "nr", "m", "eng", "f", "s", "t")
+# parts of speech that may not open or close a name: places, people, numbers, codes, words
+# of position or time (附近, 周边, 晚上), and words in no dictionary (mostly names)
+_EDGE_TAGS = ("ns", "nr", "m", "eng", "f", "s", "t", "un")
 
 
 def _is_edge_only(tag: str) -> bool:
@@ -52,11 +54,10 @@ def _is_inner(token: str, tokenizer: Tokenizer) -> bool:
 
 def _candidates(text: str, tokenizer: Tokenizer) -> list[tuple[str, list[str]]]:
     """(phrase, its subject words) for every run of tokens that may name the theme."""
-    tagged = tokenizer.tagged(text)
-    tokens = [token for token, _ in tagged]
+    tokens = tokenizer.cut(text[:_OPENING_CHARS])
     subject = [tokenizer.is_subject(t) and not _is_code(t) for t in tokens]
     inner = [_is_inner(t, tokenizer) for t in tokens]
-    entity = [_is_edge_only(tag) for _, tag in tagged]
+    entity = [_is_edge_only(tag) for tag in tokenizer.tags(tokens)]
     found = []
     for start in range(len(tokens)):
         if not subject[start] or entity[start]:
