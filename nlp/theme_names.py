@@ -2,17 +2,17 @@
 rather than keywords joined together.
 
 Theory of operation: the opening of each of a theme's most central members is cut into
-tokens tagged by the dictionary; a
-candidate phrase is a run of up to four adjacent tokens inside one clause that begins and ends
-with a subject word (a content word that is not one of the generic words of government) and
-holds nothing but subject words and single characters such as 村 or 路 between them. A place,
-a person, a number, a position, a time or a word in no dictionary (by Jieba's part-of-speech
-tags) may sit inside a name but not open or close it, and a code in Latin letters or digits (A1, 3号) breaks it, so a
-theme is named by what it is about rather than where. A candidate scores the theme weights of
-its subject words (how many of the theme's members use the word, times how rare it is in the
-whole set: the keywords' own measure) times the square root of the share of members whose
-text contains the phrase. The square root lets a longer phrase that a few members share beat
-a single word that many share, but not a phrase only one member has. The winner gets "问题"
+tokens tagged by the dictionary; a candidate phrase is a run of up to four adjacent tokens
+inside one clause that begins and ends with a subject word (a content word that is not one
+of the generic words of government) and holds nothing but subject words and single
+characters such as 村 or 路 between them. A place, a person, a number, a position, a time or
+a word in no dictionary (by Jieba's part-of-speech tags) may sit inside a name but not open
+or close it, and a code in Latin letters or digits (A1, 3号) breaks it, so a theme is named
+by what it is about rather than where. A candidate scores the theme weights of its subject
+words (how many of the theme's members use the word, times how rare it is in the whole set:
+the keywords' own measure) times the square root of the share of members whose text
+contains the phrase. The square root lets a longer phrase that a few members share beat a
+single word that many share, but not a phrase only one member has. The winner gets "问题"
 appended unless it already ends in a word that names a problem.
 """
 
