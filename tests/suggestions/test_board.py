@@ -10,7 +10,7 @@ from server.db.engine import Database
 from server.domain import themes
 from tests.conftest import bearer
 from tests.suggestions.conftest import Collection
-from tests.suggestions.texts import LIFT, SEWAGE
+from tests.suggestions.texts import LIFT, SEWAGE, interleaved
 
 
 def _members(theme: dict[str, Any]) -> set[int]:
@@ -232,3 +232,18 @@ async def test_another_worker_rebuilds_the_same_board_from_the_database(
         m["suggestion_id"] for t in served["themes"] for m in t["members"] if m["pinned"]
     }
     assert rebuilt.revision == served["revision"]
+
+
+async def test_each_suggestion_on_the_board_carries_its_screening_hints(
+    collection: Collection,
+) -> None:
+    dispute = "我家和邻居的宅基地纠纷已经起诉到法院，请协商议事室评评理"
+    public = "加强对信访工作的监督，及时回应群众诉求"
+    await collection.submit_all([*interleaved()[:6], dispute, public])
+    board = await collection.board()
+    members = {m["text"]: m for t in board["themes"] for m in t["members"]}
+    assert {h["kind"] for h in members[dispute]["hints"]} == {"individual_dispute", "litigation"}
+    for hint in members[dispute]["hints"]:
+        assert "第十一条" in hint["message"] and hint["triggers"]
+    assert members[public]["hints"] == []  # public work on petitions is no lawsuit
+    assert all(m["hints"] == [] for text, m in members.items() if text != dispute)
