@@ -176,11 +176,15 @@ def test_louvain_finds_two_groups_and_keeps_locked_nodes_apart() -> None:
     assert louvain(sp.csr_matrix((3, 3))).tolist() == [0, 1, 2]
 
 
-def _labelled_messages() -> list[dict[str, str]]:
+def _shared_messages(name: str) -> Path:
     shared = Path(
         os.environ.get("HSL_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared"
     )
-    path = shared / "data" / "tipdm2020c" / "messages_labelled.jsonl"
+    return shared / "data" / "tipdm2020c" / name
+
+
+def _labelled_messages() -> list[dict[str, str]]:
+    path = _shared_messages("messages_labelled.jsonl")
     if not path.exists():
         pytest.skip("the shared tipdm2020c data is not here")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -256,3 +260,22 @@ def test_suggestions_like_no_other_are_gathered_as_unsorted() -> None:
     # a newcomer joins a real theme or starts its own, never the left-overs
     placed = index.assign(Suggestion("n1", "菜市场的秤缺斤短两，消费者吃亏"))
     assert placed.theme_key != UNSORTED_THEME_KEY
+
+
+def test_a_thousand_titles_make_few_themes_of_one_each_named_by_a_phrase() -> None:
+    unlabelled = _shared_messages("messages_unlabelled.jsonl")
+    if not unlabelled.exists():
+        pytest.skip("the shared tipdm2020c data is not here")
+    lines = unlabelled.read_text(encoding="utf-8").splitlines()[:1000]
+    rows = [Suggestion(str(n), json.loads(line)["title"]) for n, line in enumerate(lines)]
+    themes = cluster_themes(rows).themes()
+    alone = [t for t in themes if t.size == 1 and t.key != EMPTY_THEME_KEY]
+    assert len(alone) <= len(themes) * 0.1
+    unsorted = sum(t.size for t in themes if t.key == UNSORTED_THEME_KEY)
+    assert unsorted <= len(rows) * 0.1
+    for theme in themes:
+        if theme.key in (EMPTY_THEME_KEY, UNSORTED_THEME_KEY):
+            continue
+        assert "、" not in theme.label and len(theme.label) <= 16
+        for word in ("政府", "市委", "人民", "加快"):
+            assert word not in theme.label
