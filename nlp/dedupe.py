@@ -75,6 +75,7 @@ def _synonyms() -> tuple[re.Pattern[str] | None, dict[str, str]]:
     return re.compile("|".join(re.escape(p) for p in ordered)), first_of
 
 
+@lru_cache(maxsize=4096)  # a text is compared with each of its close neighbours
 def canonical(text: str) -> str:
     """The normalised text with every phrase of the synonym table replaced by the first of
     its group (车位不够 → 停车难)."""
@@ -132,9 +133,10 @@ _NOT_NAME_TAGS = ("v", "d", "p", "r", "c", "u", "y", "e", "x")
 def _may_be_name(span: str, tokenizer: Tokenizer) -> bool:
     """Whether a changed span may be (part of) a name: not only verbs, adverbs, pronouns,
     particles or stop words (希望 / 建议, 增加 / 延长 are rewording)."""
+    tokens = tokenizer.cut(span)
     return any(
         not tag.startswith(_NOT_NAME_TAGS) and token not in tokenizer.stopwords
-        for token, tag in tokenizer.tagged(span)
+        for token, tag in zip(tokens, tokenizer.tags(tokens), strict=True)
     )
 
 
@@ -159,6 +161,8 @@ def naming_difference(first: str, second: str, tokenizer: Tokenizer | None = Non
     texts after the synonym table, so a reworded phrase is no difference."""
     tokenizer = tokenizer or default_tokenizer()
     a, b = canonical(first[:_NAMING_CHARS]), canonical(second[:_NAMING_CHARS])
+    if a == b:
+        return None
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op != "replace":

@@ -190,6 +190,7 @@ class Tokenizer:
         self.stopwords: frozenset[str] = frozenset(normalize(w).lower() for w in words)
         self.generic: frozenset[str] = generic_words()
         self.add_words(extra_words)
+        self._pos_tagger()  # the dictionary's parts of speech load with it, not on first use
 
     def _add_dict_line(self, line: str) -> None:
         fields = line.split()

@@ -10,7 +10,7 @@ a word in no dictionary (by Jieba's part-of-speech tags) may sit inside a name b
 or close it, and a code in Latin letters or digits (A1, 3号) breaks it, so a theme is named
 by what it is about rather than where. A candidate scores the theme weights of its subject
 words (how many of the theme's members use the word, times how rare it is in the whole set:
-the keywords' own measure) times the square root of the share of members whose text
+the keywords' own measure) times the square root of the share of members whose opening
 contains the phrase. The square root lets a longer phrase that a few members share beat a
 single word that many share, but not a phrase only one member has. The winner gets "问题"
 appended unless it already ends in a word that names a problem.
@@ -83,7 +83,7 @@ def theme_phrase(
     """A short name for a theme whose members' texts are `texts`, most central first;
     `weights` gives each subject word's weight in the theme. None when no member has a
     subject word that could name it."""
-    considered = [normalize(t).lower() for t in texts[:_COUNTED_MEMBERS]]
+    considered = [normalize(t[:_OPENING_CHARS]).lower() for t in texts[:_COUNTED_MEMBERS]]
     seen: dict[str, list[str]] = {}
     order: dict[str, int] = {}
     for text in texts[:_SAMPLED_MEMBERS]:
