@@ -4,7 +4,9 @@ consultation scope of 第十一条, with the words that raised the flag. Hints a
 第十一条 leaves out topics already settled by party policy, law or higher authorities, topics
 that are an individual dispute or a legal/litigation matter (个体矛盾纠纷、涉法涉诉), and topics
 already agreed. Each kind below is a list of cue phrases; a cue preceded closely by a negation
-(未, 没有, 尚未, ...) means the opposite and is ignored.
+(未, 没有, 尚未, ...) means the opposite and is ignored, and so is a cue followed by a word
+that makes it a public institution or service (信访工作, 诉讼服务中心, 律师进社区): that is a
+matter of public work, not one person's case.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ HINT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
             r"打官司|官司",
             r"(强制)?执行(款|案)",
             r"立案",
-            r"(上访|信访)",
+            r"(多次|反复|长期|一直|越级|集体|去|到)(上访|信访)",
+            r"(上访|信访)(多年|多次|无果|未果|户)",
             r"申诉",
         ),
     ),
@@ -87,6 +90,11 @@ HINT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
+# A cue followed by one of these words names a public institution or service, not one
+# person's case: 加强对信访工作的监督, 完善诉讼服务中心, 仲裁机构建设, 律师进社区服务.
+_PUBLIC_FRAME_RE = re.compile(
+    r"(工作|制度|机制|体系|服务|中心|窗口|机构|队伍|系统|渠道|部门|进社区|进村|顾问)"
+)
 _NEGATION_RE = re.compile(r"(未|没|没有|尚未|并未|不|无|还没|还未)$")
 _NEGATION_WINDOW = 4
 _COMPILED = {
@@ -114,6 +122,8 @@ def screen_topic(text: str) -> list[ScreeningHint]:
                 inside = any(s <= start and end <= e for s, e in spans)
                 if inside or _negated(normalised, start):
                     continue  # a shorter cue within a longer one says nothing new
+                if _PUBLIC_FRAME_RE.match(normalised, end):
+                    continue  # 信访工作, 诉讼服务中心: the institution, not a case
                 spans.append((start, end))
                 if match.group() not in triggers:
                     triggers.append(match.group())

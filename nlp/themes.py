@@ -22,10 +22,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from nlp.keywords import distinctive_words, document_frequencies
-from nlp.text import Tokenizer, default_tokenizer, normalize, split_sentences
+from nlp.text import Tokenizer, default_tokenizer, normalize
+from nlp.theme_names import theme_phrase
 
 __all__ = [
     "EMPTY_THEME_KEY",
+    "UNSORTED_THEME_KEY",
     "Assignment",
     "StaffEdits",
     "Suggestion",
@@ -43,6 +45,10 @@ __all__ = [
 
 EMPTY_THEME_KEY = "empty"
 EMPTY_THEME_LABEL = "（无可识别的文字内容）"
+# suggestions that clustering left alone, each in a community of its own, are gathered here
+UNSORTED_THEME_KEY = "unsorted"
+UNSORTED_THEME_LABEL = "待归类"
+_GATHERED_KEYS = (UNSORTED_THEME_KEY, EMPTY_THEME_KEY)  # listed last, never joined by arrivals
 _MAX_ANALYSED_CHARS = 2000  # a longer suggestion is judged by its opening; it stays whole
 _LABEL_EXCERPT_CHARS = 24
 _BLOCK_ROWS = 512  # rows of a similarity product held densely at once (512 x n floats)
@@ -211,9 +217,9 @@ def neighbour_count(n: int) -> int:
 
 
 def _excerpt(text: str, limit: int) -> str:
-    sentences = split_sentences(text)
-    first = sentences[0] if sentences else text
-    first = first.replace("\n", " ")
+    first = text.replace("\n", " ")
+    for mark in "。！？；，,.!?;":
+        first = first.split(mark)[0] or first
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
@@ -351,7 +357,8 @@ class ThemeIndex:
         return self._theme_keys[self._row_theme[self._row_of[suggestion_id]]]
 
     def themes(self) -> list[Theme]:
-        """The themes, largest first (the theme of empty suggestions last)."""
+        """The themes, largest first; then 待归类 (suggestions like no other) and the theme of
+        empty suggestions last."""
         matrix = self._matrix()
         sums = self._theme_sums()
         norms = np.sqrt(np.asarray(self._norm2, dtype=np.float64))
@@ -367,7 +374,13 @@ class ThemeIndex:
         for theme, rows in rows_by_theme.items():
             rows.sort(key=lambda r: (-centrality[r], r))
             result.append(self._describe(theme, rows, centrality, frequencies))
-        result.sort(key=lambda t: (t.key == EMPTY_THEME_KEY, -t.size, t.key))
+        result.sort(
+            key=lambda t: (
+                _GATHERED_KEYS.index(t.key) if t.key in _GATHERED_KEYS else -1,
+                -t.size,
+                t.key,
+            )
+        )
         return result
 
     def _describe(
@@ -386,9 +399,12 @@ class ThemeIndex:
             label = self._names[key]
         elif key == EMPTY_THEME_KEY:
             label = EMPTY_THEME_LABEL
+        elif key == UNSORTED_THEME_KEY:
+            label = UNSORTED_THEME_LABEL
         else:
-            excerpt = _excerpt(representative, _LABEL_EXCERPT_CHARS)
-            label = f"{'、'.join(keywords[:3])}：{excerpt}" if keywords else excerpt
+            label = self._phrase(rows, frequencies) or _excerpt(
+                representative, _LABEL_EXCERPT_CHARS
+            )
         return Theme(
             key=key,
             label=label,
@@ -397,6 +413,17 @@ class ThemeIndex:
             centrality=[round(float(centrality[r]), 4) for r in rows],
             representative=representative,
         )
+
+    def _phrase(self, rows: list[int], frequencies: Mapping[str, int]) -> str | None:
+        """A noun phrase from the members' texts naming the theme (nlp.theme_names)."""
+        in_theme = document_frequencies(self._words[r] for r in rows)
+        total = len(self._ids)
+        weights = {
+            word: count / len(rows) * (math.log((1 + total) / (1 + frequencies[word])) + 1.0)
+            for word, count in in_theme.items()
+        }
+        texts = [self._texts[r][:_MAX_ANALYSED_CHARS] for r in rows]
+        return theme_phrase(texts, weights, self._tokenizer)
 
     # -- live changes ---------------------------------------------------------------------
 
@@ -410,10 +437,13 @@ class ThemeIndex:
         close enough (`join_threshold`), else in a theme of its own. A pin wins."""
         if suggestion.id in self._row_of:
             raise ValueError(f"suggestion id {suggestion.id!r} is already placed")
-        words = self._tokenizer.words(suggestion.text[:_MAX_ANALYSED_CHARS])
+        words = self._tokenizer.subject_words(suggestion.text[:_MAX_ANALYSED_CHARS])
         vector = self._vector(words)
         dots = self._theme_dots(vector)
         similarity = dots / np.sqrt(np.maximum(np.asarray(self._norm2), 1e-12))
+        for gathered in _GATHERED_KEYS:  # a newcomer joins a theme, not the left-overs
+            if gathered in self._theme_of_key:
+                similarity[self._theme_of_key[gathered]] = -1.0
         pinned = self._pins.get(suggestion.id)
         if pinned is not None:
             key = pinned
@@ -555,9 +585,10 @@ def cluster_themes(
     keys = _cluster_keys(suggestions, analysed, vectors, edits)
     index = ThemeIndex(tokenizer, weights, 0.2)
     index._load(suggestions, words, vectors, keys, edits)
-    if analysed:
-        analysed_themes = np.unique([index._row_theme[r] for r in analysed], return_inverse=True)[1]
-        index.join_threshold = _join_threshold(vectors[analysed], analysed_themes)
+    themed = [r for r in analysed if keys[r] != UNSORTED_THEME_KEY]
+    if themed:
+        themed_themes = np.unique([index._row_theme[r] for r in themed], return_inverse=True)[1]
+        index.join_threshold = _join_threshold(vectors[themed], themed_themes)
     return index
 
 
@@ -566,12 +597,12 @@ def analyse(
     tokenizer: Tokenizer | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[list[str]]:
-    """The content words of each suggestion as clustering sees them (a long one is judged by
+    """The subject words of each suggestion as clustering sees them (a long one is judged by
     its opening); `progress` is called every 200 suggestions and at the end."""
     tokenizer = tokenizer or default_tokenizer()
     result = []
     for done, suggestion in enumerate(suggestions, start=1):
-        result.append(tokenizer.words(suggestion.text[:_MAX_ANALYSED_CHARS]))
+        result.append(tokenizer.subject_words(suggestion.text[:_MAX_ANALYSED_CHARS]))
         if progress is not None and (done % 200 == 0 or done == len(suggestions)):
             progress(done)
     return result
@@ -617,8 +648,12 @@ def _cluster_keys(
                 key += "+"
             taken.add(key)
             name[community] = key
+    # a free suggestion alone in its community is like no other: gathered as 待归类
+    sizes = np.bincount(communities)
     for position, row in enumerate(analysed):
-        keys[row] = name[int(communities[position])]
+        community = int(communities[position])
+        alone = sizes[community] == 1 and locks[int(nodes[position])] < 0
+        keys[row] = UNSORTED_THEME_KEY if alone else name[community]
     return keys
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.dedupe import DEFAULT_THRESHOLD, find_duplicates
+from nlp.screening import ScreeningHint, screen_topic
 from nlp.themes import Suggestion, Theme, analyse, cluster_themes
 
 EXIT_BAD_INPUT = 2
@@ -43,7 +44,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="建议文件：每行一条的文本，或带 text 列（可选 id 列）的 CSV / JSONL",
     )
     parser.add_argument(
-        "--json", action="store_true", help="在标准输出打印 JSON（themes、duplicates）"
+        "--json",
+        action="store_true",
+        help="在标准输出打印 JSON（themes、duplicates、hints）",
     )
     parser.add_argument(
         "--duplicate-threshold",
@@ -67,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     themes = cluster_themes(rows.suggestions, words=words).themes()
     texts = [s.text for s in rows.suggestions]
     groups = find_duplicates(texts, threshold=args.duplicate_threshold, words=words)
+    hints = {s.id: found for s in rows.suggestions if (found := screen_topic(s.text))}
     if args.json:
-        print(json.dumps(_as_json(themes, groups, rows), ensure_ascii=False))
+        print(json.dumps(_as_json(themes, groups, hints, rows), ensure_ascii=False))
     else:
-        _print_table(themes, groups, rows)
+        _print_table(themes, groups, hints, rows)
     return 0
 
 
@@ -248,7 +252,16 @@ class _progress:
             self._bar.close()
 
 
-def _as_json(themes: list[Theme], groups: list[Any], rows: Rows) -> dict[str, Any]:
+def _hint_json(hint: ScreeningHint) -> dict[str, Any]:
+    return {"kind": hint.kind, "message": hint.message, "triggers": list(hint.triggers)}
+
+
+def _as_json(
+    themes: list[Theme],
+    groups: list[Any],
+    hints: dict[str, list[ScreeningHint]],
+    rows: Rows,
+) -> dict[str, Any]:
     ids = rows.output_ids
     suggestion_ids = [s.id for s in rows.suggestions]
     return {
@@ -262,6 +275,8 @@ def _as_json(themes: list[Theme], groups: list[Any], rows: Rows) -> dict[str, An
             for t in themes
         ],
         "duplicates": [[ids[suggestion_ids[i]] for i in g.members] for g in groups],
+        # screening hints (第十一条) of the suggestions that have any, by id (as a string)
+        "hints": {str(ids[sid]): [_hint_json(h) for h in found] for sid, found in hints.items()},
     }
 
 
@@ -270,7 +285,12 @@ def _short(text: str, limit: int = 40) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _print_table(themes: list[Theme], groups: list[Any], rows: Rows) -> None:
+def _print_table(
+    themes: list[Theme],
+    groups: list[Any],
+    hints: dict[str, list[ScreeningHint]],
+    rows: Rows,
+) -> None:
     texts = {s.id: s.text for s in rows.suggestions}
     print(f"共 {len(rows.suggestions)} 条建议，归为 {len(themes)} 个主题。")
     print()
@@ -295,6 +315,12 @@ def _print_table(themes: list[Theme], groups: list[Any], rows: Rows) -> None:
         print(
             f"  [{head}] {_short(texts[suggestion_ids[group.members[0]]], 30)} ← {'；'.join(parts)}"
         )
+    print()
+    print(f"筛选提示（第十一条，仅供参考）：{len(hints)} 条")
+    for sid, found in hints.items():
+        print(f"  [{rows.output_ids[sid]}] {_short(texts[sid], 30)}")
+        for hint in found:
+            print(f"{'':>6}{hint.message}（{'、'.join(hint.triggers)}）")
 
 
 def main(argv: list[str] | None = None) -> int:

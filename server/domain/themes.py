@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp import themes as nlp_themes
+from nlp.screening import screen_topic
 from nlp.text import normalize
 from server import policy
 from server.auth import Principal
@@ -43,12 +44,32 @@ PollKind = Literal["multiple", "ranking"]
 
 
 @dataclass(frozen=True)
+class HintView:
+    """A screening hint (第十一条) beside a suggestion: it advises staff, nothing more."""
+
+    kind: str
+    message: str
+    triggers: list[str]
+
+
+@dataclass(frozen=True)
 class MemberView:
     suggestion_id: int
     text: str
     name: str
     centrality: float
     pinned: bool
+    hints: list[HintView] = field(default_factory=list)
+
+
+def _hints_of(texts: dict[str, str]) -> dict[str, list[HintView]]:
+    """Screening hints of each suggestion that has any (regular expressions: off the loop)."""
+    found: dict[str, list[HintView]] = {}
+    for sid, text in texts.items():
+        hints = screen_topic(text)
+        if hints:
+            found[sid] = [HintView(h.kind, h.message, list(h.triggers)) for h in hints]
+    return found
 
 
 @dataclass(frozen=True)
@@ -130,6 +151,12 @@ async def _board_view(
     rows = await theme_rows(session, meeting_id)
     suggestions = await suggestion_rows(session, meeting_id)
     pins = board.edits.pins
+    texts = {
+        sid: suggestions[sid].text if sid in suggestions else board.texts[sid]
+        for theme in themes
+        for sid in theme.members
+    }
+    hints = await anyio.to_thread.run_sync(_hints_of, texts)
     views = []
     for theme in themes:
         row = rows.get(theme.key)
@@ -138,10 +165,11 @@ async def _board_view(
         members = [
             MemberView(
                 suggestion_id=int(sid),
-                text=suggestions[sid].text if sid in suggestions else board.texts[sid],
+                text=texts[sid],
                 name=suggestions[sid].author_name if sid in suggestions else "",
                 centrality=centrality,
                 pinned=sid in pins,
+                hints=hints.get(sid, []),
             )
             for sid, centrality in zip(theme.members, theme.centrality, strict=True)
         ]
@@ -401,7 +429,9 @@ async def themes_to_poll(
     listed = [
         (rows[t.key], t)
         for t in themes
-        if t.key != nlp_themes.EMPTY_THEME_KEY and t.key in rows and t.size > 0
+        if t.key not in (nlp_themes.EMPTY_THEME_KEY, nlp_themes.UNSORTED_THEME_KEY)
+        and t.key in rows
+        and t.size > 0
     ]
     if theme_ids is not None:
         by_id = {row.id: (row, theme) for row, theme in listed}

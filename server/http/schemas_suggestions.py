@@ -51,12 +51,22 @@ class SuggestionList(BaseModel):
     items: list[SuggestionOut]
 
 
+class HintOut(BaseModel):
+    """A screening hint (第十一条): on the board beside a suggestion, or for a proposed
+    topic. It only advises."""
+
+    kind: Literal["individual_dispute", "litigation", "settled_by_policy", "already_agreed"]
+    message: str
+    triggers: list[str]
+
+
 class MemberOut(BaseModel):
     suggestion_id: int
     text: str
     name: str
     centrality: float
     pinned: bool
+    hints: list[HintOut]
 
 
 class ThemeOut(BaseModel):
@@ -124,12 +134,6 @@ class PollOut(BaseModel):
 
 class ScreeningIn(Input):
     text: Annotated[str, StringConstraints(max_length=100_000)]
-
-
-class HintOut(BaseModel):
-    kind: Literal["individual_dispute", "litigation", "settled_by_policy", "already_agreed"]
-    message: str
-    triggers: list[str]
 
 
 class ScreeningOut(BaseModel):

@@ -409,3 +409,29 @@ async def test_the_moderator_turns_the_themes_into_a_poll(
         await voter.page.get_by_role("button", name="提交", exact=True).click()
         await expect(voter.page.get_by_text("您已投票")).to_be_visible()
         await expect(mod.get_by_test_id("poll-result").first).to_contain_text("共 1 人投票")
+
+
+async def test_screening_hints_show_beside_the_suggestions_they_concern(
+    browser: Browser, server: str, demo: dict[str, Any], consultation: Consultation
+) -> None:
+    c = consultation
+    dispute = "我家和邻居的宅基地纠纷已经起诉到法院，请协商议事室评评理"
+    public = "加强对信访工作的监督，及时回应群众诉求"
+    await c.write([*interleaved()[:6], dispute, public], "hints")
+    staff = await sit_down(
+        browser, server, demo["accounts"]["staff"], f"{c.path}/staff", viewport=CONSOLE
+    )
+    try:
+        page = staff.page
+        await expect(page.get_by_test_id("theme-summary")).to_contain_text("8 条意见建议")
+        hints = (await member(page, dispute)).get_by_test_id("member-hint")
+        await expect(hints).to_have_count(2)
+        await expect(hints.first).to_contain_text("个体纠纷？")
+        await expect(hints.first).to_contain_text("宅基地纠纷")
+        await expect(hints.nth(1)).to_contain_text("涉法涉诉？")
+        await expect(hints.nth(1)).to_contain_text("第十一条")
+        await expect((await member(page, public)).get_by_test_id("member-hint")).to_have_count(0)
+        await expect(page.get_by_test_id("member-hint")).to_have_count(2)
+        assert await axe_violations(page) == []
+    finally:
+        await staff.close()

@@ -31,7 +31,10 @@ def run_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object
 
 
 def check_contract(result: dict[str, object], ids: list[object]) -> None:
-    assert set(result) == {"themes", "duplicates"}
+    assert set(result) == {"themes", "duplicates", "hints"}
+    hints = result["hints"]
+    assert isinstance(hints, dict)
+    assert set(hints) <= {str(i) for i in ids}
     themes = result["themes"]
     assert isinstance(themes, list)
     members = []
@@ -142,3 +145,23 @@ def test_the_module_runs_as_a_command_without_tracebacks(tmp_path: Path) -> None
     assert bad.returncode == 2
     assert "找不到文件" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_screening_hints_per_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "suggestions.jsonl"
+    rows = [
+        {"id": "a", "text": "加强对信访工作的监督"},
+        {"id": "b", "text": "我家和邻居的宅基地纠纷已经起诉到法院"},
+        {"id": "c", "text": SUGGESTIONS[0]},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    result = run_json(path, capsys)
+    check_contract(result, ["a", "b", "c"])
+    hints = result["hints"]
+    assert isinstance(hints, dict) and set(hints) == {"b"}
+    assert {h["kind"] for h in hints["b"]} == {"individual_dispute", "litigation"}
+    for hint in hints["b"]:
+        assert set(hint) == {"kind", "message", "triggers"} and "第十一条" in hint["message"]
+    assert main([str(path)]) == 0
+    table = capsys.readouterr().out
+    assert "筛选提示" in table and "宅基地纠纷" in table

@@ -3,9 +3,18 @@ similarity; different ones are not."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from nlp.dedupe import find_duplicates, text_similarity
+from nlp.dedupe import (
+    DEFAULT_THRESHOLD,
+    canonical,
+    find_duplicates,
+    naming_difference,
+    pair_similarities,
+    text_similarity,
+)
 
 TEXTS = [
     "投诉伊景园滨河苑捆绑销售车位问题",  # 0
@@ -66,3 +75,58 @@ def test_bad_input_gives_sensible_results() -> None:
     assert [g.members for g in find_duplicates([huge, huge + "！", "公交站太远"])] == [[0, 1]]
     with pytest.raises(ValueError):
         find_duplicates(TEXTS, threshold=0.0)
+
+
+# -- places, people, numbers and paraphrases ---------------------------------------------------
+
+
+def test_the_same_request_for_two_villages_people_or_amounts_is_no_duplicate() -> None:
+    texts = [
+        "东湖村的路灯坏了，晚上出行很危险",  # 0
+        "西湖村的路灯坏了，晚上出行很危险",  # 1
+        "反映村会计张明亮账目不公开",  # 2
+        "反映村会计刘明亮账目不公开",  # 3
+        "加装电梯每户补贴2000元太少",  # 4
+        "加装电梯每户补贴5000元太少",  # 5
+        "东湖村的路灯坏了，晚上出行很危险！",  # 6: the same as 0
+    ]
+    assert [sorted(g.members) for g in find_duplicates(texts)] == [[0, 6]]
+    assert naming_difference(texts[0], texts[1]) == "place"
+    assert naming_difference(texts[2], texts[3]) == "person"
+    assert naming_difference(texts[4], texts[5]) == "number"
+    assert naming_difference(texts[0], texts[6]) is None
+    assert text_similarity(texts[0], texts[1]) < 0.5
+
+
+def test_a_paraphrase_from_the_synonym_table_is_a_duplicate() -> None:
+    assert canonical("小区车位不够") == canonical("小区停车难")
+    assert text_similarity("小区停车难", "小区车位不够") >= 0.6
+    groups = find_duplicates(["我们小区停车难", "学校食堂饭菜太贵", "我们小区车位严重不足"])
+    assert [sorted(g.members) for g in groups] == [[0, 2]]
+
+
+def _labelled_pairs() -> list[tuple[bool, str, str, str]]:
+    path = Path(__file__).parent / "data" / "duplicate_pairs.tsv"
+    lines = [
+        line.split("\t")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return [(label == "1", kind, a, b) for label, kind, a, b in lines[1:]]
+
+
+def test_precision_and_recall_on_the_labelled_pairs() -> None:
+    pairs = _labelled_pairs()
+    assert len(pairs) >= 180
+    texts = [t for _, _, a, b in pairs for t in (a, b)]
+    similarity = pair_similarities(texts, [(2 * n, 2 * n + 1) for n in range(len(pairs))])
+    flagged = [s >= DEFAULT_THRESHOLD for s in similarity]
+    same = [p[0] for p in pairs]
+    true_positives = sum(f and s for f, s in zip(flagged, same, strict=True))
+    precision = true_positives / sum(flagged)
+    recall = true_positives / sum(same)
+    assert precision >= 0.9, precision
+    assert recall >= 0.85, recall
+    for (_, kind, a, b), f in zip(pairs, flagged, strict=True):
+        if kind in ("place", "person", "number"):
+            assert not f, (a, b)

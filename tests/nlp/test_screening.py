@@ -54,3 +54,19 @@ def test_bad_input_gives_no_hint_and_no_error() -> None:
         assert isinstance(screen_topic(text), list)
     assert kinds("Lawsuit about 起訴 法院")["litigation"] == ["起诉", "法院"]
     assert screen_topic("好" * 200_000) == []
+
+
+def test_public_work_on_petitions_and_courts_is_no_lawsuit() -> None:
+    for topic in [
+        "加强对信访工作的监督",
+        "完善基层信访工作机制，及时回应群众诉求",
+        "推进诉讼服务中心建设，方便群众办事",
+        "建议律师进社区，为居民提供法律咨询",
+        "规范仲裁机构收费",
+    ]:
+        assert "litigation" not in kinds(topic), topic
+
+
+def test_one_persons_petition_is_still_flagged() -> None:
+    assert kinds("我多次上访无果，要求政府赔偿")["litigation"] == ["多次上访", "上访无果"]
+    assert "litigation" in kinds("本人信访多年，问题一直没有解决")

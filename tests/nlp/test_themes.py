@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from nlp.themes import (
     EMPTY_THEME_KEY,
+    UNSORTED_THEME_KEY,
     StaffEdits,
     Suggestion,
     Theme,
@@ -175,11 +176,15 @@ def test_louvain_finds_two_groups_and_keeps_locked_nodes_apart() -> None:
     assert louvain(sp.csr_matrix((3, 3))).tolist() == [0, 1, 2]
 
 
-def _labelled_messages() -> list[dict[str, str]]:
+def _shared_messages(name: str) -> Path:
     shared = Path(
         os.environ.get("HSL_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared"
     )
-    path = shared / "data" / "tipdm2020c" / "messages_labelled.jsonl"
+    return shared / "data" / "tipdm2020c" / name
+
+
+def _labelled_messages() -> list[dict[str, str]]:
+    path = _shared_messages("messages_labelled.jsonl")
     if not path.exists():
         pytest.skip("the shared tipdm2020c data is not here")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -197,3 +202,80 @@ def test_citizens_messages_cluster_into_a_readable_number_of_themes_that_match_l
     assert sum(t.size for t in themes if t.size == 1) < len(rows) * 0.05
     assert ari > 0.2
     assert np.mean([len(t.keywords) for t in themes]) >= 3
+
+
+# -- names, generic words and the left-overs ------------------------------------------------
+
+TAXI = [
+    "出租车司机服务态度差，经常拒载乘客",
+    "反映出租车司机服务不规范，绕路多收费",
+    "出租车司机服务意识淡薄，车内吸烟",
+    "投诉出租车司机服务问题，请市政府加快整治",
+]
+
+
+def test_a_theme_is_named_by_a_phrase_from_its_members_not_by_joined_keywords() -> None:
+    rows = [*suggestions(), *(Suggestion(f"taxi-{n}", t) for n, t in enumerate(TAXI))]
+    themes = cluster_themes(rows).themes()
+    taxi = next(t for t in themes if topic_of(t.members[0]) == "taxi")
+    assert taxi.label == "出租车司机服务问题"
+    for theme in themes:
+        assert "、" not in theme.label
+        assert len(theme.label) <= 16
+        core = theme.label.removesuffix("问题")
+        members = [s.text for s in rows if s.id in theme.members]
+        assert any(core in text for text in members), (theme.label, members)
+
+
+def test_generic_government_words_name_no_theme_and_join_no_suggestions() -> None:
+    generic = [
+        "请市政府加快推进人民群众关心的工作",
+        "希望市委市政府加快为人民办实事",
+        "政府要加快落实惠及人民的政策",
+    ]
+    rows = [*suggestions(), *(Suggestion(f"gov-{n}", t) for n, t in enumerate(generic))]
+    themes = cluster_themes(rows).themes()
+    for theme in themes:
+        for word in ("政府", "市委", "人民", "加快"):
+            assert word not in theme.label
+            assert word not in theme.keywords
+    parking = next(t for t in themes if "parking-0" in t.members)
+    assert not any(m.startswith("gov") for m in parking.members)
+
+
+def test_suggestions_like_no_other_are_gathered_as_unsorted() -> None:
+    strays = [
+        "图书馆周末闭馆，借书很麻烦",
+        "菜市场的秤不准，缺斤短两",
+        "河边的护栏生锈断了，孩子玩耍有危险",
+    ]
+    rows = [*suggestions(), *(Suggestion(f"stray-{n}", t) for n, t in enumerate(strays))]
+    index = cluster_themes(rows)
+    themes = index.themes()
+    unsorted = by_key(themes)[UNSORTED_THEME_KEY]
+    assert unsorted.label == "待归类"
+    assert sorted(unsorted.members) == ["stray-0", "stray-1", "stray-2"]
+    assert themes[-1].key == UNSORTED_THEME_KEY
+    assert all(t.size > 1 for t in themes)
+    # a newcomer joins a real theme or starts its own, never the left-overs
+    placed = index.assign(Suggestion("n1", "菜市场的秤缺斤短两，消费者吃亏"))
+    assert placed.theme_key != UNSORTED_THEME_KEY
+
+
+def test_a_thousand_titles_make_few_themes_of_one_each_named_by_a_phrase() -> None:
+    unlabelled = _shared_messages("messages_unlabelled.jsonl")
+    if not unlabelled.exists():
+        pytest.skip("the shared tipdm2020c data is not here")
+    lines = unlabelled.read_text(encoding="utf-8").splitlines()[:1000]
+    rows = [Suggestion(str(n), json.loads(line)["title"]) for n, line in enumerate(lines)]
+    themes = cluster_themes(rows).themes()
+    alone = [t for t in themes if t.size == 1 and t.key != EMPTY_THEME_KEY]
+    assert len(alone) <= len(themes) * 0.1
+    unsorted = sum(t.size for t in themes if t.key == UNSORTED_THEME_KEY)
+    assert unsorted <= len(rows) * 0.1
+    for theme in themes:
+        if theme.key in (EMPTY_THEME_KEY, UNSORTED_THEME_KEY):
+            continue
+        assert "、" not in theme.label and len(theme.label) <= 16
+        for word in ("政府", "市委", "人民", "加快"):
+            assert word not in theme.label

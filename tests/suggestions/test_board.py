@@ -10,7 +10,7 @@ from server.db.engine import Database
 from server.domain import themes
 from tests.conftest import bearer
 from tests.suggestions.conftest import Collection
-from tests.suggestions.texts import LIFT, SEWAGE
+from tests.suggestions.texts import LIFT, SEWAGE, interleaved
 
 
 def _members(theme: dict[str, Any]) -> set[int]:
@@ -33,15 +33,23 @@ async def _ids(c: Collection, texts: list[str]) -> set[int]:
 async def test_the_board_ranks_members_and_names_keywords(themed: Collection) -> None:
     board = await themed.board(themed.moderator)
     assert board["total"] == 30
-    sizes = [t["size"] for t in board["themes"]]
-    assert sizes == sorted(sizes, reverse=True) and sum(sizes) == 30
+    themed_only = [t for t in board["themes"] if t["key"] != "unsorted"]
+    sizes = [t["size"] for t in themed_only]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sum(t["size"] for t in board["themes"]) == 30
+    if len(themed_only) < len(board["themes"]):  # the left-overs, 待归类, come last
+        assert board["themes"][-1]["key"] == "unsorted"
+        assert board["themes"][-1]["label"] == "待归类"
     for theme in board["themes"]:
         assert theme["size"] == len(theme["members"])
         centrality = [m["centrality"] for m in theme["members"]]
         assert centrality == sorted(centrality, reverse=True)
         assert theme["representative"] == theme["members"][0]["text"]
     biggest = board["themes"][0]
-    assert biggest["keywords"] and biggest["label"].startswith(biggest["keywords"][0])
+    assert biggest["keywords"] and "、" not in biggest["label"]
+    # named by a phrase its own members wrote
+    phrase = biggest["label"].removesuffix("问题")
+    assert any(phrase in m["text"] for m in biggest["members"]), biggest["label"]
 
 
 async def test_a_participant_can_neither_read_nor_edit_the_board(themed: Collection) -> None:
@@ -161,6 +169,7 @@ async def test_themes_become_a_poll_with_one_option_per_theme(themed: Collection
         headers=bearer(themed.staff),
     )
     board = await themed.board()
+    board["themes"] = [t for t in board["themes"] if t["key"] != "unsorted"]  # never an option
     r = await themed.http.post(
         f"{themed.base}/themes/poll", json={"kind": "ranking"}, headers=bearer(themed.moderator)
     )
@@ -223,3 +232,18 @@ async def test_another_worker_rebuilds_the_same_board_from_the_database(
         m["suggestion_id"] for t in served["themes"] for m in t["members"] if m["pinned"]
     }
     assert rebuilt.revision == served["revision"]
+
+
+async def test_each_suggestion_on_the_board_carries_its_screening_hints(
+    collection: Collection,
+) -> None:
+    dispute = "我家和邻居的宅基地纠纷已经起诉到法院，请协商议事室评评理"
+    public = "加强对信访工作的监督，及时回应群众诉求"
+    await collection.submit_all([*interleaved()[:6], dispute, public])
+    board = await collection.board()
+    members = {m["text"]: m for t in board["themes"] for m in t["members"]}
+    assert {h["kind"] for h in members[dispute]["hints"]} == {"individual_dispute", "litigation"}
+    for hint in members[dispute]["hints"]:
+        assert "第十一条" in hint["message"] and hint["triggers"]
+    assert members[public]["hints"] == []  # public work on petitions is no lawsuit
+    assert all(m["hints"] == [] for text, m in members.items() if text != dispute)

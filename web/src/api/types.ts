@@ -276,6 +276,18 @@ export interface ThemeMember {
   centrality: number;
   /** Staff placed it (a move, split or merge): re-clustering keeps it where it is. */
   pinned: boolean;
+  /** Screening hints (第十一条): it may be out of the consultation's scope. They only advise. */
+  hints: ScreeningHint[];
+}
+
+export type ScreeningHintKind = "individual_dispute" | "litigation" | "settled_by_policy" | "already_agreed";
+
+/** Why a text may fall outside the consultation's scope, and the phrases that raised it. */
+export interface ScreeningHint {
+  kind: ScreeningHintKind;
+  /** A sentence for staff, in Chinese, from the server. */
+  message: string;
+  triggers: string[];
 }
 
 /** A theme (主题) of the board: `label` is the staff name when there is one, else the generated label. */

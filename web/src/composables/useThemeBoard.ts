@@ -124,6 +124,7 @@ export function useThemeBoard(live: LiveMeetingStore) {
       name: typeof data.name === "string" ? data.name : "",
       centrality: 0,
       pinned: false,
+      hints: [], // the server screens it; they come with the next board
     };
     board.value = {
       ...current,

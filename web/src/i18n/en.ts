@@ -288,6 +288,13 @@ const en: Messages = {
       showAll: "Show all {n}",
       showFewer: "Show fewer",
       unranked: "New",
+      hints: "Screening hints",
+      hintKinds: {
+        individual_dispute: "Individual dispute?",
+        litigation: "Legal case?",
+        settled_by_policy: "Already regulated?",
+        already_agreed: "Already agreed?",
+      },
       pinned: "Placed by staff",
       anonymous: "Unsigned",
       selectTheme: "Select the theme “{label}”",

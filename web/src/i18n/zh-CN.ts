@@ -286,6 +286,13 @@ const zhCN = {
       showAll: "显示全部 {n} 条",
       showFewer: "收起",
       unranked: "新到",
+      hints: "筛选提示",
+      hintKinds: {
+        individual_dispute: "个体纠纷？",
+        litigation: "涉法涉诉？",
+        settled_by_policy: "已有规定？",
+        already_agreed: "已达成一致？",
+      },
       pinned: "已调整",
       anonymous: "未署名",
       selectTheme: "选中主题「{label}」",
