@@ -33,12 +33,15 @@ CATEGORY_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Attendee:
-    """A person on the meeting's list: `status` is present, observer (列席) or absent."""
+    """A person on the meeting's list and how they attended."""
 
     name: str
     category: str = ""
-    status: str = "present"
+    status: str = "present"  # present, observer (列席), leave (请假) or absent
     unit: str = ""
+    mode: str = ""  # how a present person checked in: in_room or remote ("" when unknown)
+    reason: str = ""  # why someone on leave is away
+    is_moderator: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,8 +308,16 @@ def _header(info: MeetingInfo, model: SalienceModel, speakers: list[SpeakerSumma
         agenda=list(info.agenda),
         present=present,
         observers=[a.name for a in info.attendees if a.status == "observer"],
-        absent=[a.name for a in info.attendees if a.status == "absent"],
+        absent=[_absence(a) for a in info.attendees if a.status in ("absent", "leave")],
     )
+
+
+def _absence(person: Attendee) -> str:
+    """ "王秀英", or "王秀英（请假：外出）" for someone absent with leave."""
+    if person.status != "leave":
+        return person.name
+    reason = person.reason if person.reason and person.reason != "请假" else ""
+    return f"{person.name}（请假{'：' + reason if reason else ''}）"
 
 
 def _without_role(label: str) -> str:

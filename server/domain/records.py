@@ -19,6 +19,7 @@ from server import policy
 from server.auth import Principal
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
+from server.db.models_roster import Invitation
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.documents.pdf import PdfConverter
@@ -158,7 +159,7 @@ async def draft_minutes_version(
         raise Conflict("发言记录还是空的：请先录入或导入发言记录，再起草会议纪要。")
     roster = await list_roster(session, meeting_id)
     record = await load_record(session, meeting_id)
-    info = meeting_info(meeting, roster, record, segments, who.name)
+    info = meeting_info(meeting, roster, record, who.name, await _on_leave(session, meeting_id))
     transcript = transcript_of(segments, {p.id: p.category for p in roster})
     ids = [s.id for s in segments]
     sources = {
@@ -172,6 +173,16 @@ async def draft_minutes_version(
 
     draft = await anyio.to_thread.run_sync(work)
     return await _save(session, meeting_id, "minutes", who, draft, note or "自动起草")
+
+
+async def _on_leave(session: AsyncSession, meeting_id: int) -> dict[int, str]:
+    """Roster id → reason, for those who declined the invitation (请假)."""
+    rows = await session.execute(
+        select(Invitation.participant_id, Invitation.reason).where(
+            Invitation.meeting_id == meeting_id, Invitation.status == "declined"
+        )
+    )
+    return {pid: reason or "请假" for pid, reason in rows}
 
 
 def transcript_of(
@@ -208,44 +219,68 @@ def meeting_info(
     meeting: Meeting,
     roster: Sequence[MeetingParticipant],
     record: SessionRecord,
-    segments: Sequence[TranscriptSegment],
     drafter: str,
+    on_leave: Mapping[int, str] | None = None,
 ) -> MeetingInfo:
     """The header facts the server knows: when, where, who chaired, who attended by category.
 
-    Attendance comes from the record (check-ins, connections, speeches); a meeting that never
-    ran live lists its whole roster as present, and the draft says so (`source.attendance`)."""
-    spoke = {s.participant_id for s in segments if s.participant_id is not None}
-    spoke |= {s.participant_id for s in record.speeches if s.participant_id is not None}
+    For a meeting that ran live, the date and times are when it opened and closed, and
+    attendance is the check-ins (in the room or remote): nobody who never checked in is
+    present; those who declined the invitation are absent with leave (`on_leave`: roster id
+    → reason). A meeting that never ran live shows its schedule and its whole roster as
+    present, and the draft says so (`source.attendance`)."""
+    on_leave = on_leave or {}
     people = [p for p in roster if p.role != "staff"]
-    attendees = tuple(
-        Attendee(
-            name=p.display_name,
-            category=p.category,
-            status="present"
-            if not record.held or p.id in record.attendance or p.id in spoke
-            else "absent",
+
+    def status(p: MeetingParticipant) -> tuple[str, str]:
+        if not record.held:
+            return "present", ""
+        mode = record.attendance.get(p.id)
+        if mode is not None:
+            return "present", mode
+        return ("leave", on_leave[p.id]) if p.id in on_leave else ("absent", "")
+
+    attendees = []
+    for p in people:
+        state, detail = status(p)
+        attendees.append(
+            Attendee(
+                name=p.display_name,
+                category=p.category,
+                status=state,
+                mode=detail if state == "present" else "",
+                reason=detail if state == "leave" else "",
+                is_moderator=p.role == "moderator",
+            )
         )
-        for p in people
-    )
     recorders = [p.display_name for p in roster if p.role == "staff"]
     chairs = [p.display_name for p in roster if p.role == "moderator"]
-    local = meeting.starts_at.astimezone(BEIJING)
+    opened = _moment(record.opened_at) if record.held else meeting.starts_at
+    closed = _moment(record.closed_at) if record.held else meeting.ends_at
+    local = (opened or meeting.starts_at).astimezone(BEIJING)
     time = f"{local:%H:%M}"
-    if meeting.ends_at is not None:
-        time += f"—{meeting.ends_at.astimezone(BEIJING):%H:%M}"
+    if closed is not None:
+        time += f"—{closed.astimezone(BEIJING):%H:%M}"
+    report = meeting.settings.get("report") if isinstance(meeting.settings, dict) else None
+    report = report if isinstance(report, dict) else {}
     return MeetingInfo(
         title=f"{meeting.title}纪要",
+        number=str(report.get("number") or ""),
         date=f"{local.year}年{local.month}月{local.day}日",
         time=time,
         place=meeting.place,
         moderator="、".join(chairs),
         recorder="、".join(recorders) or drafter,
         topic=meeting.topic_title,
-        organiser=meeting.room.name,
+        organiser=str(report.get("organ") or meeting.room.name),
+        recipient=str(report.get("recipient") or ""),
         agenda=tuple(item.title for item in meeting.agenda),
-        attendees=attendees,
+        attendees=tuple(attendees),
     )
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
 async def draft_report_version(
