@@ -197,7 +197,11 @@ async def test_minutes_from_typed_live_segments_and_an_empty_transcript(
     assert draft["segment_ids"] == [first["id"], second["id"]]
     points = {p["speaker"]: p for s in draft["sections"] for p in s["key_points"]}
     assert points["林美玲"]["segment_ids"] == [first["id"]]
-    assert points["何建军"]["participant_id"] == c.ids["何建军"]
+    # His only sentence is a concern: it is filed once, under 不同意见, in the third person.
+    (concern,) = [d for d in draft["dissent"] if d["speaker"] == "何建军"]
+    assert concern["participant_id"] == c.ids["何建军"] and concern["segment_id"] == second["id"]
+    assert concern["text"].startswith("群众代表何建军") and "我" not in concern["text"]
+    assert "何建军" not in points
     assert header_absent(draft) == ["王秀英", "陈立新"]
     live = draft["polls"][0]
     assert (live["question"], live["source"]) == ("是否同意施划临时停车位六十个", "live")
