@@ -253,3 +253,41 @@ def test_cli_bad_input_exits_2_without_traceback(
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_cli_takes_the_header_and_the_report_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "记录.txt"
+    src.write_text(MEETING, encoding="utf-8")
+    args = [str(src), "--json", "--title", "幸福小区协商会纪要", "--date", "2026年12月18日"]
+    args += ["--place", "幸福社区协商议事室", "--organ", "幸福街道政协工作委员会"]
+    args += ["--number", "第5期", "--recipient", "中共幸福街道工作委员会"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    header = data["header"]
+    assert (header["title"], header["date"], header["place"], header["number"]) == (
+        "幸福小区协商会纪要",
+        "2026年12月18日",
+        "幸福社区协商议事室",
+        "第5期",
+    )
+    report = data["recommendations"]
+    assert report["recipient"] == "中共幸福街道工作委员会"
+    assert (report["signatory"], report["date"]) == ("幸福街道政协工作委员会", "2026年12月18日")
+    assert report["closing"].endswith("特此报告。")
+    units = {item["unit"] for item in report["items"]} - {None}
+    assert units <= {"区住建局", "幸福社区居委会", "街道办事处", "物业公司"}, units
+
+
+def test_junk_units_are_not_units() -> None:
+    assert find_unit("所以这件事由镇政府负责落实。") == "镇政府"
+    assert find_unit("请卫生院尽快安排家庭医生上门随访。") == "卫生院"
+    for junk in (
+        "所以所有的事情都要做好。",
+        "我个人是对所里的安排有意见。",
+        "这个于咱们公司来说负责不了。",
+        "由街道牵头制定加装电梯补贴与分摊办法。",
+    ):
+        assert find_unit(junk) in (None, "街道"), junk
+    assert find_unit("道牵头制定加装电梯补贴与分摊办") is None
