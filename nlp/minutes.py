@@ -17,7 +17,9 @@ from nlp.minutes_text import (
     votes_against,
 )
 from nlp.summarize import (
+    SELECTION,
     SalienceModel,
+    Selection,
     Unit,
     headline,
     is_content,
@@ -218,9 +220,9 @@ def draft_minutes(
 ) -> Minutes:
     """Drafts the minutes of a meeting from its transcript, its details and its live polls.
 
-    No sentence of the transcript appears in two parts of the draft: the summary, the
-    findings (decisions, dissent, actions), the section summaries and the key points take
-    sentences in that order, each from what the earlier ones left. With the live meeting's
+    No sentence of the transcript appears in two parts of the draft: the findings
+    (decisions, dissent, actions), the summary, the section summaries and the key points
+    take sentences in that order, each from what the earlier ones left. With the live meeting's
     placements every turn is filed under the item and round it was spoken in, and the
     overview and section summaries are composed from the record's facts."""
     info = info or MeetingInfo()
@@ -250,12 +252,9 @@ def draft_minutes(
     if live:
         summary = _cut_to(_overview(info, header, live_polls, len(segments)), summary_chars)
     else:
-        chosen = summary_rows(
-            model, summary_chars, [u.position for u in units if u.position not in used] or None
-        )
+        summary, chosen = extractive_summary(model, summary_chars, used)
         used.update(chosen)
         summarised.update(chosen)
-        summary = _cut_to("".join(third_person(units[i].text) for i in chosen), summary_chars)
     if live:
         sections = _live_sections(transcript, model, info, used, chairs)
     else:
@@ -290,6 +289,30 @@ def draft_minutes(
         },
         themes=[f"{label}（{size}条）" for label, size in info.themes],
     )
+
+
+def findings_taken(transcript: Transcript, units: Sequence[Unit]) -> set[int]:
+    """The units a bare transcript's decisions, dissent and actions take before the summary
+    chooses (what `draft_minutes` leaves out of the summary)."""
+    used: set[int] = set()
+    _decisions(transcript, units, used)
+    _findings(transcript, units, _is_dissent, used)
+    _actions(transcript, units, used)
+    return used
+
+
+def extractive_summary(
+    model: SalienceModel,
+    summary_chars: int,
+    taken: Collection[int] = (),
+    params: Selection = SELECTION,
+) -> tuple[str, list[int]]:
+    """The summary of a meeting known only by its transcript: its most central sentences not
+    `taken` by the findings, in the third person, within `summary_chars`; and their units."""
+    free = [u.position for u in model.units if u.position not in taken]
+    chosen = summary_rows(model, summary_chars, free or None, params)
+    text = "".join(third_person(model.units[i].text) for i in chosen)
+    return _cut_to(text, summary_chars), chosen
 
 
 def _phrase(transcript: Transcript, segment: int, chairs: frozenset[str]) -> str:

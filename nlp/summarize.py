@@ -45,9 +45,22 @@ _CHATTER = re.compile(
     r"屏幕|会场|网友|直播|主持人|嘉宾|介绍一下|先说到这|就说这么多|我就讲这些|辛苦)"
 )
 
-MIN_SENTENCE_CHARS = 12
-MAX_SENTENCE_CHARS = 100
-RELEVANCE_WEIGHT = 0.8  # MMR: the rest of the weight goes to avoiding repetition
+
+@dataclass(frozen=True)
+class Selection:
+    """The drafter's tuned numbers: the sentence lengths a summary takes, and the MMR weight
+    of salience (below 1, the rest of the weight goes to avoiding repetition).
+
+    `bench/eval_minutes.py` cross-validates them (leave-some-out over the shared meetings,
+    a grid of 27 around these values): every fold chose 12–120 characters and weight 1.0,
+    that is plain centrality with no redundancy term, which is what ships."""
+
+    min_chars: int = 12
+    max_chars: int = 120
+    relevance: float = 1.0
+
+
+SELECTION = Selection()
 
 
 # Stammers: a word of two to four characters said twice or more in a row ("就是就是",
@@ -162,13 +175,18 @@ def select(
     budget: int,
     candidates: Sequence[int] | None = None,
     scores: FloatArray | None = None,
-    min_chars: int = MIN_SENTENCE_CHARS,
-    max_chars: int = MAX_SENTENCE_CHARS,
+    min_chars: int | None = None,
+    max_chars: int | None = None,
     max_units: int | None = None,
     exclude: Collection[int] = (),
+    params: Selection = SELECTION,
 ) -> list[int]:
     """Indices of whole sentences chosen by MMR within `budget` characters, in spoken order;
-    units in `exclude` (already used elsewhere in a draft) are never chosen."""
+    units in `exclude` (already used elsewhere in a draft) are never chosen. Sentence
+    lengths default to `params`'."""
+    min_chars = params.min_chars if min_chars is None else min_chars
+    max_chars = params.max_chars if max_chars is None else max_chars
+    weight = params.relevance
     salience = model.centrality() if scores is None else scores
     pool = [
         i
@@ -180,15 +198,14 @@ def select(
     # Highest similarity of every unit to anything chosen so far, updated per choice.
     redundancy = np.zeros(len(model.units))
     while pool and (max_units is None or len(chosen) < max_units):
-        gains = [
-            RELEVANCE_WEIGHT * salience[i] - (1 - RELEVANCE_WEIGHT) * redundancy[i] for i in pool
-        ]
+        gains = [weight * salience[i] - (1 - weight) * redundancy[i] for i in pool]
         best = pool.pop(int(np.argmax(gains)))
         size = len(model.units[best].text)
         if used + size <= budget:
             chosen.append(best)
             used += size
-            redundancy = np.maximum(redundancy, model.similarities(best))
+            if weight < 1.0:
+                redundancy = np.maximum(redundancy, model.similarities(best))
         if budget - used < min_chars:
             break
     return sorted(chosen)
@@ -228,16 +245,21 @@ def summary_of(model: SalienceModel, max_chars: int, rows: Sequence[int] | None 
 
 
 def summary_rows(
-    model: SalienceModel, max_chars: int, rows: Sequence[int] | None = None
+    model: SalienceModel,
+    max_chars: int,
+    rows: Sequence[int] | None = None,
+    params: Selection = SELECTION,
 ) -> list[int]:
     """The units `summary_of` joins, in spoken order."""
     if not model.units or max_chars <= 0:
         return []
     scores = model.centrality(rows)
-    chosen = select(model, max_chars, rows, scores)
+    chosen = select(model, max_chars, rows, scores, params=params)
     if not chosen:
         # Only short or chatty sentences: take the most central ones that fit at all.
-        chosen = select(model, max_chars, rows, scores, min_chars=1, max_chars=max_chars)
+        chosen = select(
+            model, max_chars, rows, scores, min_chars=1, max_chars=max_chars, params=params
+        )
     if not chosen:
         pool = list(range(len(model.units))) if rows is None else list(rows)
         if not pool:
