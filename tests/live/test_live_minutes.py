@@ -122,6 +122,12 @@ RANKINGS = {
     "丁伟": [0, 2, 1],
     "贾红梅": [1, 0, 2],
 }
+SUGGESTIONS = [
+    ("王海燕", "建议加装电梯的补贴申报实行并联审批，缩短办理时间。"),
+    ("丁伟", "加装电梯要给一楼住户适当补偿，补偿标准写进协议。"),
+    ("秦芳", "小区东侧绿化带边角可以改造成临时停车位。"),
+    ("贾红梅", "和周边商场协商夜间开放地下车库，实行错时停车。"),
+]
 ORGANISATIONS = {"镇住建办", "街道", "幸福社区居委会", "镇城管办"}
 
 
@@ -226,6 +232,13 @@ async def test_minutes_of_a_live_meeting_follow_the_record(
             await poll(YES_NO, "yes_no_abstain", YES_NO_VOTES)
             current = (LIFT, "表决")
     await poll(RANKING, "ranking", RANKINGS, options=PARKING_OPTIONS)
+    # Written suggestions came in during the meeting; the board sorts them into themes.
+    for name, text in SUGGESTIONS:
+        sent = await http.post(
+            f"/api/meetings/{mid}/suggestions", json={"text": text}, headers=bearer(tokens[name])
+        )
+        assert sent.status_code in (200, 201), sent.text
+
     closed_seq = await ok(chair, "meeting.close")
     await chair.wait_for_seq(closed_seq)
     for user in live.values():
@@ -327,6 +340,10 @@ async def test_minutes_of_a_live_meeting_follow_the_record(
     )
     sentences.update(p["question"] + p["detail"] for p in draft["polls"])
     assert [s for s, n in sentences.items() if n > 1] == []
+
+    # The suggestions' themes, every suggestion counted once.
+    sizes = [int(n) for n in re.findall(r"（(\d+)条）", "".join(draft["themes"]))]
+    assert draft["themes"] and sum(sizes) == len(SUGGESTIONS), draft["themes"]
 
     # Every responsible unit is an organisation the transcript assigned.
     units = {f["unit"] for name in ("decisions", "actions") for f in draft[name] if f["unit"]}
