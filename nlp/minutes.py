@@ -800,17 +800,6 @@ def _finding(transcript: Transcript, unit: Unit, unit_name: str | None = None) -
     )
 
 
-def _distinct(findings: list[Finding]) -> list[Finding]:
-    seen: set[str] = set()
-    kept = []
-    for f in findings:
-        key = re.sub(r"\W", "", f.text)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    return kept
-
-
 # A responsible unit (责任单位) is an organisation the transcript assigns to act: named right
 # after an assignment ("由/请/责成/交由/委托 + 单位") or at the head of a clause followed by
 # 负责/牵头 ("镇住建办负责……"). Its name ends in an organisation's suffix, has a modifier

@@ -95,14 +95,6 @@ def first_person_share(texts: Sequence[str]) -> float:
 
 # --- polls ----------------------------------------------------------------------------------
 
-KIND_NAMES = {
-    "yes_no_abstain": "赞成/反对/弃权",
-    "single": "单选",
-    "multiple": "多选",
-    "rating": "满意度评分",
-    "ranking": "排序",
-    "text": "简短意见",
-}
 _BASE_NAMES = {
     "valid": "有效票（不含弃权）",
     "cast": "投票人数",
@@ -119,7 +111,9 @@ def poll_detail(poll: Mapping[str, Any]) -> tuple[str, str | None]:
     labels = {str(o["option_id"]): str(o["label"]) for o in poll.get("options") or []}
     result = poll.get("result") or {}
     kind = str(poll.get("kind") or "")
-    parts = [f"{KIND_NAMES.get(kind, '表决')}，{'无记名' if poll.get('secret') else '记名'}"]
+    # The server names the kind (`kind_name`, the live machine's own names of its kinds).
+    kind_name = str(poll.get("kind_name") or "表决")
+    parts = [f"{kind_name}，{'无记名' if poll.get('secret') else '记名'}"]
     eligible, present = result.get("eligible"), result.get("present")
     if isinstance(eligible, int):
         turnout = f"应到{eligible}人"

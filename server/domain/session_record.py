@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from realtime.machine.poll_types import KIND_NAMES
 from realtime.machine.state import Floor
 from realtime.meeting import Event, MeetingSetup, MeetingState, replay
 from server.db.models import LiveMeeting, MeetingEvent
@@ -173,11 +174,12 @@ def roster_id(value: Any) -> int | None:
 def closed_poll(poll: Any) -> dict[str, Any]:
     """A closed poll in the snapshot shape of CONTRACT.md (`result`: counts by option id,
     votes, passed, and the close's own figures: eligible, present, needed, borda, irv…),
-    with the agenda item it was opened on and its rules."""
+    with the agenda item it was opened on, its rules and its kind's Chinese name."""
     return {
         "poll_id": poll.poll_id,
         "question": poll.question,
         "kind": poll.kind,
+        "kind_name": KIND_NAMES.get(poll.kind, "表决"),
         "secret": poll.secret,
         "status": poll.status,
         "options": [o.to_dict() for o in poll.options],
