@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeAlias
@@ -37,7 +37,7 @@ _FILLERS = re.compile(
     r"说实话|怎么说呢|你知道|你看|比如说|基本上|一些些)"
 )
 _PUNCT_RUN = re.compile(r"[，、,]{2,}")
-_LEADING_PUNCT = re.compile(r"^[，、,；;：:\s]+")
+_LEADING_PUNCT = re.compile(r"^(?:[，、,；;：:\s]|(?:就是|那就是|反正|那么)(?![的了])[，,]?)+")
 _SPACES = re.compile(r"\s+")
 # Greetings, thanks and floor management say nothing about the matter discussed.
 _CHATTER = re.compile(
@@ -45,14 +45,42 @@ _CHATTER = re.compile(
     r"屏幕|会场|网友|直播|主持人|嘉宾|介绍一下|先说到这|就说这么多|我就讲这些|辛苦)"
 )
 
-MIN_SENTENCE_CHARS = 12
-MAX_SENTENCE_CHARS = 100
-RELEVANCE_WEIGHT = 0.8  # MMR: the rest of the weight goes to avoiding repetition
+
+@dataclass(frozen=True)
+class Selection:
+    """The drafter's tuned numbers: the sentence lengths a summary takes, and the MMR weight
+    of salience (below 1, the rest of the weight goes to avoiding repetition).
+
+    `bench/eval_minutes.py` cross-validates them (leave-some-out over the shared meetings,
+    a grid of 27 around these values): every fold chose 12–120 characters and weight 1.0,
+    that is plain centrality with no redundancy term, which is what ships."""
+
+    min_chars: int = 12
+    max_chars: int = 120
+    relevance: float = 1.0
+
+
+SELECTION = Selection()
+
+
+# Stammers: a word of two to four characters said twice or more in a row ("就是就是",
+# "我们我们"), a pronoun or demonstrative doubled ("我我我"), any character said thrice.
+_STAMMER_WORD = re.compile(r"([\u4e00-\u9fff]{2,4})(?:[，,、]?\1)+")
+_STAMMER_CHAR = re.compile(r"([我你他她这那就是在的了])\1+|([\u4e00-\u9fff])\2{2,}")
+# Lines that run the meeting rather than say anything about the matter.
+_PROCEDURAL = re.compile(
+    r"^(?:下面|接下来|现在|首先|最后)[，,]?(?:我们|大家)?(?:请|由|对|进行|开始|进入|转入|来)"
+    r"|(?:举手|无记名|记名|投票)表决[。！]?$|进行表决|开始投票|投票(?:开始|结束)"
+    r"|(?:请|有请).{0,12}(?:发言|介绍|通报|回应)|(?:发言|表决)(?:到此|就到这)|散会|休会"
+    r"|会议(?:现在)?(?:开始|到此结束|结束)|进入(?:下一|第[一二三四五六七八九十\d]+)(?:项|个|环节)"
+)
 
 
 def tidy_spoken(sentence: str) -> str:
-    """A transcript sentence with spoken fillers and doubled commas removed."""
-    text = _FILLERS.sub("", sentence)
+    """A transcript sentence with spoken fillers, stammers and doubled commas removed."""
+    text = _STAMMER_WORD.sub(r"\1", sentence)
+    text = _STAMMER_CHAR.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _FILLERS.sub("", text)
     text = _PUNCT_RUN.sub("，", text)
     text = _LEADING_PUNCT.sub("", text)
     text = re.sub(r"[，、,]+(?=[。！？；!?;])", "", text)
@@ -147,31 +175,37 @@ def select(
     budget: int,
     candidates: Sequence[int] | None = None,
     scores: FloatArray | None = None,
-    min_chars: int = MIN_SENTENCE_CHARS,
-    max_chars: int = MAX_SENTENCE_CHARS,
+    min_chars: int | None = None,
+    max_chars: int | None = None,
     max_units: int | None = None,
+    exclude: Collection[int] = (),
+    params: Selection = SELECTION,
 ) -> list[int]:
-    """Indices of whole sentences chosen by MMR within `budget` characters, in spoken order."""
+    """Indices of whole sentences chosen by MMR within `budget` characters, in spoken order;
+    units in `exclude` (already used elsewhere in a draft) are never chosen. Sentence
+    lengths default to `params`'."""
+    min_chars = params.min_chars if min_chars is None else min_chars
+    max_chars = params.max_chars if max_chars is None else max_chars
+    weight = params.relevance
     salience = model.centrality() if scores is None else scores
     pool = [
         i
         for i in (range(len(model.units)) if candidates is None else candidates)
-        if _eligible(model.units[i].text, min_chars, max_chars)
+        if i not in exclude and _eligible(model.units[i].text, min_chars, max_chars)
     ]
     chosen: list[int] = []
     used = 0
     # Highest similarity of every unit to anything chosen so far, updated per choice.
     redundancy = np.zeros(len(model.units))
     while pool and (max_units is None or len(chosen) < max_units):
-        gains = [
-            RELEVANCE_WEIGHT * salience[i] - (1 - RELEVANCE_WEIGHT) * redundancy[i] for i in pool
-        ]
+        gains = [weight * salience[i] - (1 - weight) * redundancy[i] for i in pool]
         best = pool.pop(int(np.argmax(gains)))
         size = len(model.units[best].text)
         if used + size <= budget:
             chosen.append(best)
             used += size
-            redundancy = np.maximum(redundancy, model.similarities(best))
+            if weight < 1.0:
+                redundancy = np.maximum(redundancy, model.similarities(best))
         if budget - used < min_chars:
             break
     return sorted(chosen)
@@ -180,8 +214,19 @@ def select(
 def _eligible(text: str, min_chars: int, max_chars: int) -> bool:
     if not min_chars <= len(text) <= max_chars:
         return False
-    # Questions ask rather than state; chatter manages the room rather than the matter.
-    return not (text.endswith(("？", "?")) or _CHATTER.search(text))
+    # Questions ask rather than state; chatter and procedure manage the room, not the matter.
+    return not (text.endswith(("？", "?")) or _CHATTER.search(text) or is_procedural(text))
+
+
+def is_content(text: str) -> bool:
+    """Whether a sentence says something about the matter: not a question, not chatter, not
+    procedure."""
+    return _eligible(text, 1, 10_000)
+
+
+def is_procedural(text: str) -> bool:
+    """Whether a sentence only runs the meeting ("下面进行举手表决。")."""
+    return bool(_PROCEDURAL.search(text))
 
 
 def summarize(texts: Sequence[str], max_chars: int) -> str:
@@ -194,20 +239,33 @@ def summarize(texts: Sequence[str], max_chars: int) -> str:
 
 def summary_of(model: SalienceModel, max_chars: int, rows: Sequence[int] | None = None) -> str:
     """The most central, least redundant whole sentences of `rows` within `max_chars`."""
+    chosen = summary_rows(model, max_chars, rows)
+    text = "".join(model.units[i].text for i in chosen)
+    return text if len(text) <= max_chars else _cut(text, max_chars)
+
+
+def summary_rows(
+    model: SalienceModel,
+    max_chars: int,
+    rows: Sequence[int] | None = None,
+    params: Selection = SELECTION,
+) -> list[int]:
+    """The units `summary_of` joins, in spoken order."""
     if not model.units or max_chars <= 0:
-        return ""
+        return []
     scores = model.centrality(rows)
-    chosen = select(model, max_chars, rows, scores)
+    chosen = select(model, max_chars, rows, scores, params=params)
     if not chosen:
         # Only short or chatty sentences: take the most central ones that fit at all.
-        chosen = select(model, max_chars, rows, scores, min_chars=1, max_chars=max_chars)
+        chosen = select(
+            model, max_chars, rows, scores, min_chars=1, max_chars=max_chars, params=params
+        )
     if not chosen:
         pool = list(range(len(model.units))) if rows is None else list(rows)
         if not pool:
-            return ""
+            return []
         chosen = [max(pool, key=lambda i: scores[i])]
-    text = "".join(model.units[i].text for i in chosen)
-    return text if len(text) <= max_chars else _cut(text, max_chars)
+    return chosen
 
 
 def _cut(text: str, limit: int) -> str:

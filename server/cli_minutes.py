@@ -1,5 +1,7 @@
-"""`hsl minutes FILE [-o OUT.docx|OUT.md] [--json] [--summary-chars N]`: minutes from a transcript.
-`configure` adds the arguments to a parser, `run` drafts and writes; bad input exits 2."""
+"""`hsl minutes FILE [-o OUT.docx|OUT.md] [--json] [--summary-chars N] [--title T] [--date D]
+[--place P] [--organ O] [--number N] [--recipient R]`: minutes and the recommendation report
+from a transcript. `configure` adds the arguments to a parser, `run` drafts and writes; bad
+input exits 2."""
 
 from __future__ import annotations
 
@@ -8,7 +10,13 @@ import json
 import sys
 from pathlib import Path
 
-from nlp.minutes import SUMMARY_CHARS, draft_minutes, draft_recommendations, to_json
+from nlp.minutes import (
+    SUMMARY_CHARS,
+    MeetingInfo,
+    draft_minutes,
+    draft_recommendations,
+    to_json,
+)
 from nlp.transcript import MAX_BYTES, TranscriptError, read_transcript
 from server.documents.minutes_docx import render_minutes_docx
 from server.documents.minutes_markdown import render_minutes_markdown
@@ -39,6 +47,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"会议摘要（summary）的最多字数，默认 {SUMMARY_CHARS}",
     )
+    for flag, meta, text in (
+        ("--title", "标题", "会议纪要的标题，如“幸福社区加装电梯协商会纪要”"),
+        ("--date", "日期", "会议日期，如“2026年12月18日”（也是协商建议的落款日期）"),
+        ("--place", "地点", "会议地点"),
+        ("--organ", "单位", "组织协商的单位，协商建议的落款，如“幸福街道政协工作委员会”"),
+        ("--number", "期号", "纪要期号，如“第5期”"),
+        ("--recipient", "主送", "协商建议的主送机关，如“中共幸福街道工作委员会、幸福街道办事处”"),
+        ("--moderator", "姓名", "主持人"),
+    ):
+        parser.add_argument(flag, default="", metavar=meta, help=text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,8 +71,17 @@ def run(args: argparse.Namespace) -> int:
     except TranscriptError as exc:
         print(f"hsl minutes: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    minutes = draft_minutes(transcript, summary_chars=args.summary_chars)
-    report = draft_recommendations(minutes)
+    info = MeetingInfo(
+        title=args.title,
+        date=args.date,
+        place=args.place,
+        organiser=args.organ,
+        number=args.number,
+        recipient=args.recipient,
+        moderator=args.moderator,
+    )
+    minutes = draft_minutes(transcript, info, summary_chars=args.summary_chars)
+    report = draft_recommendations(minutes, info)
     if output is not None:
         try:
             if output.suffix.lower() == ".docx":

@@ -22,7 +22,13 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from nlp.minutes import Minutes, RecommendationReport
-from server.documents.minutes_markdown import attendance_lines, minutes_parts, numeral, report_parts
+from server.documents.minutes_markdown import (
+    attendance_lines,
+    minutes_parts,
+    numeral,
+    report_parts,
+    report_signature,
+)
 
 # Page geometry of GB/T 9704-2012 §5.2: the text area is 156 × 225 mm, placed 37 mm from the
 # top and 28 mm from the left of an A4 sheet, which leaves 26 mm right and 35 mm bottom.
@@ -119,6 +125,11 @@ def _write_report(doc: Any, report: RecommendationReport) -> None:
             _heading(doc, heading, font=SUBHEADING_FONT)
         for text in paragraphs:
             _plain(doc, text)
+    signature = report_signature(report)
+    if signature:
+        _plain(doc, "", indent=False)
+    for line in signature:
+        _plain(doc, line, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
 
 def _title(doc: Any, text: str) -> None:

@@ -30,6 +30,7 @@ def attendance_lines(minutes: Minutes) -> list[tuple[str, str]]:
             lines.append((label, value))
     present = "；".join(f"{group}：{'、'.join(names)}" for group, names in h.present.items())
     for label, value in (
+        ("出席情况", h.attendance),
         ("出席", present),
         ("列席", "、".join(h.observers)),
         ("缺席", "、".join(h.absent)),
@@ -53,14 +54,30 @@ def minutes_parts(minutes: Minutes) -> list[Part]:
         parts.append(("会议概况", [minutes.summary]))
     for section in minutes.sections:
         paragraphs = [section.summary] if section.summary else []
-        paragraphs += [f"{p.speaker}：{p.text}" for p in section.key_points]
+        rounds = list(dict.fromkeys(p.round for p in section.key_points))
+        for n, round_title in enumerate(rounds, start=1):
+            if round_title:
+                paragraphs.append(f"（{numeral(n)}）{round_title}")
+            paragraphs += [
+                _said(p.speaker, p.text) for p in section.key_points if p.round == round_title
+            ]
         parts.append((section.title or "讨论情况", paragraphs))
     if minutes.polls:
         parts.append(("表决情况", [poll_line(p) for p in minutes.polls]))
     if minutes.decisions:
-        parts.append(("会议议定事项", _numbered(plain_item(f.text) for f in minutes.decisions)))
+        parts.append(
+            (
+                "会议议定事项",
+                _numbered(
+                    f"{plain_item(f.text)}（责任单位：{f.unit}）" if f.unit else plain_item(f.text)
+                    for f in minutes.decisions
+                ),
+            )
+        )
     if minutes.dissent:
-        parts.append(("不同意见", [f"{f.speaker}：{f.text}" for f in minutes.dissent]))
+        parts.append(("不同意见", [_said(f.speaker, f.text) for f in minutes.dissent]))
+    if minutes.themes:
+        parts.append(("意见建议归类", ["、".join(minutes.themes) + "。"]))
     if minutes.actions:
         parts.append(
             (
@@ -87,7 +104,22 @@ def report_parts(report: RecommendationReport) -> list[tuple[str, list[str]]]:
     return parts
 
 
+def report_signature(report: RecommendationReport) -> list[str]:
+    """The office that reports and the date, below the text (落款)."""
+    return [x for x in (report.signatory, report.date) if x]
+
+
+def _said(speaker: str, text: str) -> str:
+    """A key point or a dissent: the drafter names the speaker in the text itself ("王海燕委员
+    提出，……"); an older or edited text that does not is prefixed with the name."""
+    if not speaker or speaker in text[: len(speaker) + 8]:
+        return text
+    return f"{speaker}：{text}"
+
+
 def poll_line(poll: Poll) -> str:
+    if poll.detail:
+        return f"{poll.question}：{poll.detail}"
     counts = "，".join(f"{label}{n}票" for label, n in poll.counts.items())
     outcome = {True: "通过", False: "未通过", None: ""}[poll.passed]
     detail = "，".join(x for x in (counts, f"共{poll.votes}票" if poll.votes else "", outcome) if x)
@@ -122,4 +154,6 @@ def render_report_markdown(report: RecommendationReport) -> str:
             lines += [f"### {heading}", ""]
         for text in paragraphs:
             lines += [text, ""]
+    for line in report_signature(report):
+        lines += [line, ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -119,7 +119,9 @@ def minutes_from_json(data: Mapping[str, Any]) -> Minutes:
     def index(segment_id: Any) -> int:
         return order.get(segment_id, -1)
 
-    header = Header(**{k: data["header"][k] for k in Header.__dataclass_fields__})
+    header = Header(
+        **{k: data["header"][k] for k in Header.__dataclass_fields__ if k in data["header"]}
+    )
     sections = [
         Section(
             title=s["title"],
@@ -134,6 +136,7 @@ def minutes_from_json(data: Mapping[str, Any]) -> Minutes:
                     participant_id=_opt_str(p.get("participant_id")),
                     text=p["text"],
                     segments=[index(i) for i in p.get("segment_ids") or []],
+                    round=p.get("round") or "",
                 )
                 for p in s["key_points"]
             ],
@@ -148,6 +151,9 @@ def minutes_from_json(data: Mapping[str, Any]) -> Minutes:
             passed=p["passed"],
             segment=None if p.get("segment_id") is None else index(p["segment_id"]),
             source=p["source"],
+            kind=p.get("kind") or "",
+            detail=p.get("detail") or "",
+            winner=p.get("winner"),
         )
         for p in data["polls"]
     ]
@@ -179,6 +185,7 @@ def minutes_from_json(data: Mapping[str, Any]) -> Minutes:
         speakers=speakers,
         unmatched_speakers=list(data["unmatched_speakers"]),
         source=dict(data.get("source") or {}),
+        themes=list(data.get("themes") or []),
     )
 
 
@@ -212,4 +219,6 @@ def report_from_json(data: Mapping[str, Any]) -> RecommendationReport:
             for n, item in enumerate(data["items"], start=1)
         ],
         closing=data["closing"],
+        signatory=data.get("signatory") or "",
+        date=data.get("date") or "",
     )

@@ -135,11 +135,15 @@ async def create_meeting(
     _check_times(fields["starts_at"], fields.get("ends_at"))
     agenda = fields.pop("agenda", None) or []
     rules = fields.pop("speaking_rules", None)
+    report = fields.pop("report", None)
     if source is not None and rules is None:
         rules = speaking_rules_of(source) or None
     if check is not None:
         check(agenda, [])
-    meeting = Meeting(**fields, status="scheduled", settings={"live": rules} if rules else {})
+    settings: dict[str, Any] = {"live": rules} if rules else {}
+    if report:
+        settings["report"] = dict(report)
+    meeting = Meeting(**fields, status="scheduled", settings=settings)
     meeting.agenda = []  # loaded (empty), so setting it after the flush below needs no query
     session.add(meeting)
     if source is not None:
@@ -227,6 +231,9 @@ async def update_meeting(
         meeting.agenda = _build_agenda(agenda)
     if rules is not None:
         meeting.settings = {**meeting.settings, "live": rules}
+    report = changes.pop("report", None)
+    if report is not None:
+        meeting.settings = {**meeting.settings, "report": dict(report)}
     for field, value in changes.items():
         setattr(meeting, field, value)
     _check_times(meeting.starts_at, meeting.ends_at)
@@ -250,6 +257,14 @@ def refuse_after_end(meeting: Meeting, what: str) -> None:
     transcript and minutes, stays open to its staff)."""
     if meeting.status == "ended":
         raise Conflict(f"会议已结束，{what}")
+
+
+def report_settings_of(meeting: Meeting) -> dict[str, str]:
+    """How the written outcome is addressed and signed: `recipient` (主送), `organ` (落款) and
+    the minutes' `number` (期号), each "" when not set."""
+    stored = meeting.settings.get("report") if isinstance(meeting.settings, dict) else None
+    stored = stored if isinstance(stored, dict) else {}
+    return {key: str(stored.get(key) or "") for key in ("recipient", "organ", "number")}
 
 
 def speaking_rules_of(meeting: Meeting) -> dict[str, Any]:

@@ -4,7 +4,7 @@ sign-off and export. Staff and the moderator draft and edit; only the moderator 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -13,18 +13,26 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from nlp.minutes import Attendee, MeetingInfo, draft_minutes, draft_recommendations
+from nlp.minutes import (
+    Attendee,
+    MeetingInfo,
+    Placement,
+    draft_minutes,
+    draft_recommendations,
+)
 from nlp.transcript import Segment, SpeakerMatch, Transcript
 from server import policy
 from server.auth import Principal
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
+from server.db.models_roster import Invitation
+from server.db.models_suggestions import Suggestion, SuggestionTheme
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.documents.pdf import PdfConverter
 from server.domain import audit, drafts
 from server.domain.errors import Conflict, Forbidden, NotFound
-from server.domain.meetings import get_meeting, list_roster
+from server.domain.meetings import get_meeting, list_roster, report_settings_of
 from server.domain.session_record import SessionRecord, load_record
 from server.domain.transcripts import editable_meeting, segments_of
 from server.policy import MEETING_EDITORS, Target, meeting_role
@@ -158,7 +166,13 @@ async def draft_minutes_version(
         raise Conflict("发言记录还是空的：请先录入或导入发言记录，再起草会议纪要。")
     roster = await list_roster(session, meeting_id)
     record = await load_record(session, meeting_id)
-    info = meeting_info(meeting, roster, record, segments, who.name)
+    info = meeting_info(meeting, roster, record, who.name, await _on_leave(session, meeting_id))
+    info = replace(
+        info,
+        placements=placements(meeting, record, segments),
+        speeches=len(record.speeches),
+        themes=await suggestion_themes(session, meeting_id),
+    )
     transcript = transcript_of(segments, {p.id: p.category for p in roster})
     ids = [s.id for s in segments]
     sources = {
@@ -172,6 +186,63 @@ async def draft_minutes_version(
 
     draft = await anyio.to_thread.run_sync(work)
     return await _save(session, meeting_id, "minutes", who, draft, note or "自动起草")
+
+
+def placements(
+    meeting: Meeting, record: SessionRecord, segments: Sequence[TranscriptSegment]
+) -> tuple[Placement | None, ...]:
+    """Where each segment was spoken: the item and round of its speech in the record (None for
+    a segment linked to no speech, or when the meeting never ran live)."""
+    if not record.held:
+        return ()
+    items = {item.id: item for item in meeting.agenda}
+    rounds = {r.id: r for item in meeting.agenda for r in item.rounds}
+    out: list[Placement | None] = []
+    for segment in segments:
+        speech = record.speech(segment.speech_id)
+        item = items.get(speech.agenda_item_id) if speech and speech.agenda_item_id else None
+        if speech is None or item is None:
+            out.append(None)
+            continue
+        spoken_in = rounds.get(speech.round_id) if speech.round_id is not None else None
+        out.append(
+            Placement(
+                item=item.title,
+                round=spoken_in.title if spoken_in is not None else "",
+                round_kind=spoken_in.kind if spoken_in is not None else "",
+            )
+        )
+    return tuple(out) if any(p is not None for p in out) else ()
+
+
+async def suggestion_themes(session: AsyncSession, meeting_id: int) -> tuple[tuple[str, int], ...]:
+    """The meeting's suggestion themes as staff see them on the board (name, else label), with
+    how many suggestions each holds, largest first; suggestions in no theme are 待归类."""
+    rows = await session.execute(
+        select(SuggestionTheme.name, SuggestionTheme.label, func.count(Suggestion.id))
+        .join(Suggestion, Suggestion.theme_id == SuggestionTheme.id)
+        .where(SuggestionTheme.meeting_id == meeting_id)
+        .group_by(SuggestionTheme.id, SuggestionTheme.name, SuggestionTheme.label)
+    )
+    themes = [((name or label), int(n)) for name, label, n in rows if n]
+    loose = await session.scalar(
+        select(func.count(Suggestion.id)).where(
+            Suggestion.meeting_id == meeting_id, Suggestion.theme_id.is_(None)
+        )
+    )
+    if loose:
+        themes.append(("待归类", int(loose)))
+    return tuple(sorted(themes, key=lambda t: -t[1]))
+
+
+async def _on_leave(session: AsyncSession, meeting_id: int) -> dict[int, str]:
+    """Roster id → reason, for those who declined the invitation (请假)."""
+    rows = await session.execute(
+        select(Invitation.participant_id, Invitation.reason).where(
+            Invitation.meeting_id == meeting_id, Invitation.status == "declined"
+        )
+    )
+    return {pid: reason or "请假" for pid, reason in rows}
 
 
 def transcript_of(
@@ -208,44 +279,81 @@ def meeting_info(
     meeting: Meeting,
     roster: Sequence[MeetingParticipant],
     record: SessionRecord,
-    segments: Sequence[TranscriptSegment],
     drafter: str,
+    on_leave: Mapping[int, str] | None = None,
 ) -> MeetingInfo:
     """The header facts the server knows: when, where, who chaired, who attended by category.
 
-    Attendance comes from the record (check-ins, connections, speeches); a meeting that never
-    ran live lists its whole roster as present, and the draft says so (`source.attendance`)."""
-    spoke = {s.participant_id for s in segments if s.participant_id is not None}
-    spoke |= {s.participant_id for s in record.speeches if s.participant_id is not None}
+    For a meeting that ran live, the date and times are when it opened and closed, and
+    attendance is the check-ins (in the room or remote): nobody who never checked in is
+    present; those who declined the invitation are absent with leave (`on_leave`: roster id
+    → reason). A meeting that never ran live shows its schedule and its whole roster as
+    present, and the draft says so (`source.attendance`)."""
+    on_leave = on_leave or {}
     people = [p for p in roster if p.role != "staff"]
-    attendees = tuple(
-        Attendee(
-            name=p.display_name,
-            category=p.category,
-            status="present"
-            if not record.held or p.id in record.attendance or p.id in spoke
-            else "absent",
+
+    def status(p: MeetingParticipant) -> tuple[str, str]:
+        if not record.held:
+            return "present", ""
+        mode = record.attendance.get(p.id)
+        if mode is not None:
+            return "present", mode
+        return ("leave", on_leave[p.id]) if p.id in on_leave else ("absent", "")
+
+    attendees = []
+    for p in people:
+        state, detail = status(p)
+        attendees.append(
+            Attendee(
+                name=p.display_name,
+                category=p.category,
+                status=state,
+                mode=detail if state == "present" else "",
+                reason=detail if state == "leave" else "",
+                is_moderator=p.role == "moderator",
+            )
         )
-        for p in people
-    )
     recorders = [p.display_name for p in roster if p.role == "staff"]
     chairs = [p.display_name for p in roster if p.role == "moderator"]
-    local = meeting.starts_at.astimezone(BEIJING)
+    opened = _moment(record.opened_at) if record.held else meeting.starts_at
+    closed = _moment(record.closed_at) if record.held else meeting.ends_at
+    local = (opened or meeting.starts_at).astimezone(BEIJING)
     time = f"{local:%H:%M}"
-    if meeting.ends_at is not None:
-        time += f"—{meeting.ends_at.astimezone(BEIJING):%H:%M}"
+    if closed is not None:
+        time += f"—{closed.astimezone(BEIJING):%H:%M}"
+    report = report_settings_of(meeting)
     return MeetingInfo(
         title=f"{meeting.title}纪要",
+        number=str(report.get("number") or ""),
         date=f"{local.year}年{local.month}月{local.day}日",
         time=time,
         place=meeting.place,
         moderator="、".join(chairs),
         recorder="、".join(recorders) or drafter,
         topic=meeting.topic_title,
-        organiser=meeting.room.name,
+        organiser=str(report.get("organ") or meeting.room.name),
+        recipient=str(report.get("recipient") or ""),
         agenda=tuple(item.title for item in meeting.agenda),
-        attendees=attendees,
+        attendees=tuple(attendees),
     )
+
+
+def _moment(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def recipient_of(meeting: Meeting) -> str:
+    """主送 when the meeting's settings name none: the party committee and government of the
+    room's own level (a township's, a street's, a village's or community's)."""
+    unit = meeting.room.org_unit
+    name = unit.name if unit is not None else ""
+    if not name:
+        return "党委、政府"
+    if meeting.room.level == "village" or unit.level == "village":
+        return f"{name}党组织、{name}村（居）民委员会"
+    if name.endswith("街道"):
+        return f"中共{name}工作委员会、{name}办事处"
+    return f"中共{name}委员会、{name}人民政府"
 
 
 async def draft_report_version(
@@ -263,7 +371,11 @@ async def draft_report_version(
         else await _latest(session, meeting_id, "minutes")
     )
     stored = minutes_version.draft
-    info = MeetingInfo(organiser=meeting.room.name)
+    report = report_settings_of(meeting)
+    info = MeetingInfo(
+        organiser=report["organ"] or meeting.room.name,
+        recipient=report["recipient"] or recipient_of(meeting),
+    )
 
     def work() -> dict[str, Any]:
         report = draft_recommendations(drafts.minutes_from_json(stored), info)

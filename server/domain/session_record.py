@@ -1,5 +1,12 @@
-"""The session record read back for the written record: speeches, attendance and closed polls.
-Reads the stored live events (`meeting_events`) by type; the live layer itself is never imported."""
+"""The session record read back for the written record: speeches, rounds, attendance and polls.
+
+There is one interpreter of the live events: the machine's own appliers. The stored events
+(`meeting_events`) are replayed from the setup the meeting went live with (`live_meetings`)
+through `realtime.meeting.replay`, exactly as a worker rebuilds a meeting, and the record is
+read off the resulting `MeetingState`. Nothing here decides what an event means.
+(The pure machine is the one part of the live layer the domain may import; see the
+import-linter contract in pyproject.toml.)
+"""
 
 from __future__ import annotations
 
@@ -7,25 +14,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import MeetingEvent
-
-# The event types the written record is made from (docs/protocol.md describes their data).
-RECORD_TYPES = (
-    "floor.granted",
-    "floor.ended",
-    "attendance.checked_in",
-    "presence.connected",
-    "poll.opened",
-    "poll.closed",
-)
+from realtime.machine.poll_types import KIND_NAMES
+from realtime.machine.state import Floor
+from realtime.meeting import Event, MeetingSetup, MeetingState, replay
+from server.db.models import LiveMeeting, MeetingEvent
 
 
 @dataclass(frozen=True)
 class Speech:
-    """Who had the floor, from when to when (epoch seconds); `ended_at` is None while it runs."""
+    """Who had the floor, on which item and in which round, from when to when (epoch
+    seconds); `ended_at` is None while it runs."""
 
     speech_id: str
     participant_id: int | None
@@ -33,17 +34,35 @@ class Speech:
     agenda_item_id: int | None
     started_at: float
     ended_at: float | None
+    round_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RoundRun:
+    """A round as it ran: its item, its kind and title from the setup, its times."""
+
+    item_id: int | None
+    round_id: int | None
+    kind: str
+    title: str
+    started_at: float
+    ended_at: float | None
 
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """What the stored events say; `started_at` is the time of the meeting's first event."""
+    """What the replayed events say. `started_at` is the time of the meeting's first event
+    (transcripts count from it); `opened_at` the first move onto the agenda, `closed_at` the
+    close; `attendance` maps a participant to how they checked in (`in_room`, `remote`)."""
 
     started_at: float | None = None
+    opened_at: float | None = None
+    closed_at: float | None = None
     speeches: list[Speech] = field(default_factory=list)
-    # Participant id → how they attended: "in_room", "remote", or "online" (joined, no check-in).
+    rounds: list[RoundRun] = field(default_factory=list)
     attendance: dict[int, str] = field(default_factory=dict)
     polls: list[dict[str, Any]] = field(default_factory=list)
+    items_run: list[int] = field(default_factory=list)
 
     @property
     def held(self) -> bool:
@@ -62,88 +81,110 @@ class SessionRecord:
 
 async def load_record(session: AsyncSession, meeting_id: int) -> SessionRecord:
     """The meeting's session record as stored so far (empty when it never went live)."""
-    first = await session.scalar(
-        select(func.min(MeetingEvent.at)).where(MeetingEvent.meeting_id == meeting_id)
-    )
+    live = await session.get(LiveMeeting, meeting_id)
+    if live is None:
+        return SessionRecord()
     rows = await session.execute(
-        select(MeetingEvent.type, MeetingEvent.data)
-        .where(MeetingEvent.meeting_id == meeting_id, MeetingEvent.type.in_(RECORD_TYPES))
+        select(MeetingEvent.type, MeetingEvent.data, MeetingEvent.at)
+        .where(MeetingEvent.meeting_id == meeting_id)
         .order_by(MeetingEvent.seq)
     )
-    return read_record(((t, d) for t, d in rows), started_at=first)
+    return read_record(live.setup, [(t, d, at) for t, d, at in rows])
 
 
 def read_record(
-    events: Iterable[tuple[str, Mapping[str, Any]]], *, started_at: float | None
+    setup: Mapping[str, Any], events: Iterable[tuple[str, Mapping[str, Any], float]]
 ) -> SessionRecord:
-    """Folds events, in seq order, into speeches, attendance and closed polls."""
-    speeches: dict[str, Speech] = {}
-    attendance: dict[int, str] = {}
-    opened: dict[str, Mapping[str, Any]] = {}
-    polls: list[dict[str, Any]] = []
-    for kind, data in events:
-        if kind == "floor.granted":
-            speech = _speech(data)
-            speeches[speech.speech_id] = speech
-        elif kind == "floor.ended" and str(data.get("speech_id")) in speeches:
-            ended = speeches[str(data["speech_id"])]
-            speeches[ended.speech_id] = Speech(
-                ended.speech_id,
-                ended.participant_id,
-                ended.kind,
-                ended.agenda_item_id,
-                ended.started_at,
-                _number(data.get("ended_at")),
+    """Replays `(type, data, at)` events, in seq order, from `setup` and reads the record."""
+    stored = list(events)
+    if not stored:
+        return SessionRecord()
+    state = replay(MeetingSetup.from_dict(setup), [Event(t, dict(d)) for t, d, _ in stored])
+    moved = [at for t, _, at in stored if t == "agenda.moved"]
+    return record_of(state, started_at=stored[0][2], opened_at=moved[0] if moved else None)
+
+
+def record_of(
+    state: MeetingState, *, started_at: float | None, opened_at: float | None
+) -> SessionRecord:
+    """The written record's view of a replayed meeting."""
+    floors: list[tuple[Floor, float | None]] = [(s.floor, s.ended_at) for s in state.speeches]
+    if state.floor is not None:
+        floors.append((state.floor, None))
+    speeches = [
+        Speech(
+            speech_id=f.speech_id,
+            participant_id=roster_id(f.participant_id),
+            kind=f.kind,
+            agenda_item_id=roster_id(f.item_id),
+            started_at=f.started_at,
+            ended_at=ended,
+            round_id=roster_id(f.round_id),
+        )
+        for f, ended in floors
+    ]
+    runs: list[tuple[str, str, float, float | None]] = [
+        (r.item_id, r.round_id, r.started_at, r.ended_at) for r in state.rounds_run
+    ]
+    if state.round is not None:
+        current = state.round
+        runs.append((current.item_id, current.round_id, current.started_at, None))
+    rounds = []
+    for item_id, round_id, started, ended in runs:
+        item = state.setup.item(item_id)
+        spec = item.round(round_id) if item is not None else None
+        rounds.append(
+            RoundRun(
+                item_id=roster_id(item_id),
+                round_id=roster_id(round_id),
+                kind=spec.kind if spec is not None else "",
+                title=spec.title if spec is not None else "",
+                started_at=started,
+                ended_at=ended,
             )
-        elif kind == "attendance.checked_in":
-            who = roster_id(data.get("participant_id"))
-            if who is not None:
-                attendance[who] = str(data.get("mode") or "in_room")
-        elif kind == "presence.connected":
-            who = roster_id(data.get("participant_id"))
-            if who is not None:
-                attendance.setdefault(who, "online")
-        elif kind == "poll.opened":
-            opened[str(data.get("poll_id"))] = data
-        elif kind == "poll.closed":
-            polls.append(closed_poll(opened.get(str(data.get("poll_id")), {}), data))
-    ordered = sorted(speeches.values(), key=lambda s: s.started_at)
-    return SessionRecord(started_at, ordered, attendance, polls)
-
-
-def _speech(data: Mapping[str, Any]) -> Speech:
-    return Speech(
-        speech_id=str(data.get("speech_id")),
-        participant_id=roster_id(data.get("participant_id")),
-        kind=str(data.get("kind") or "speech"),
-        agenda_item_id=roster_id(data.get("item_id")),
-        started_at=_number(data.get("started_at")) or 0.0,
-        ended_at=None,
+        )
+    attendance: dict[int, str] = {
+        who: str(p.mode)
+        for p in state.participants.values()
+        if p.mode is not None and (who := roster_id(p.participant_id)) is not None
+    }
+    items: list[int] = []
+    for ident in [*(s.agenda_item_id for s in speeches), *(r.item_id for r in rounds)]:
+        if ident is not None and ident not in items:
+            items.append(ident)
+    polls = [closed_poll(p) for p in state.polls if p.status == "closed"]
+    return SessionRecord(
+        started_at=started_at,
+        opened_at=opened_at if opened_at is not None else started_at,
+        closed_at=state.closed_at,
+        speeches=sorted(speeches, key=lambda s: s.started_at),
+        rounds=sorted(rounds, key=lambda r: r.started_at),
+        attendance=attendance,
+        polls=polls,
+        items_run=items,
     )
 
 
 def roster_id(value: Any) -> int | None:
-    """The live layer names roster rows and agenda items by their database id as a string."""
+    """The live layer names roster rows, items and rounds by their database id as a string."""
     text = str(value) if value is not None else ""
     return int(text) if text.isdigit() else None
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def closed_poll(opened: Mapping[str, Any], closed: Mapping[str, Any]) -> dict[str, Any]:
-    """A closed poll in the snapshot shape of CONTRACT.md: the question and options from its
-    `poll.opened` event, the result (`counts` by option id, `votes`, `passed`) from its close."""
-    result = closed.get("result")
+def closed_poll(poll: Any) -> dict[str, Any]:
+    """A closed poll in the snapshot shape of CONTRACT.md (`result`: counts by option id,
+    votes, passed, and the close's own figures: eligible, present, needed, borda, irv…),
+    with the agenda item it was opened on, its rules and its kind's Chinese name."""
     return {
-        "poll_id": str(closed.get("poll_id") or ""),
-        "question": str(opened.get("question") or "表决事项"),
-        "kind": opened.get("kind"),
-        "secret": bool(opened.get("secret", False)),
-        "status": "closed",
-        "options": list(opened.get("options") or []),
-        "result": dict(result) if isinstance(result, Mapping) else {},
+        "poll_id": poll.poll_id,
+        "question": poll.question,
+        "kind": poll.kind,
+        "kind_name": KIND_NAMES.get(poll.kind, "表决"),
+        "secret": poll.secret,
+        "status": poll.status,
+        "options": [o.to_dict() for o in poll.options],
+        "result": dict(poll.result or {}),
+        "rules": poll.rules.to_dict(),
+        "item_id": roster_id(poll.item_id),
+        "closed_at": poll.closed_at,
     }

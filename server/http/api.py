@@ -74,6 +74,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
         status=meeting.status,
         agenda=[s.AgendaItemOut.model_validate(i, from_attributes=True) for i in meeting.agenda],
         speaking_rules=speaking_rules(meetings.speaking_rules_of(meeting)),
+        report=s.ReportSettings(**meetings.report_settings_of(meeting)),
     )
 
 

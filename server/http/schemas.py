@@ -214,6 +214,20 @@ RULES_DOC = (
 )
 
 
+class ReportSettings(Input):
+    """How the meeting's written outcome is addressed and signed (协商建议的主送、落款、期号)."""
+
+    recipient: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="主送: the party committee and government the report goes to"
+    )
+    organ: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
+        default="", description="落款: the office that signs (default: the room's name)"
+    )
+    number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = Field(
+        default="", description="期号 of the minutes, e.g. 第5期"
+    )
+
+
 class MeetingIn(Input):
     room_id: Id
     title: Title
@@ -224,6 +238,7 @@ class MeetingIn(Input):
     mode: Mode
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
+    report: ReportSettings | None = None
     copy_from: int | None = Field(
         default=None, description="Copy agenda, speaking rules and roster from this meeting"
     )
@@ -239,6 +254,7 @@ class MeetingPatch(Input):
     mode: Annotated[Mode | None, *NotNull] = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
     speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
+    report: ReportSettings | None = None
 
 
 class RoundOut(BaseModel):
@@ -273,6 +289,7 @@ class MeetingOut(BaseModel):
     status: Status
     agenda: list[AgendaItemOut]
     speaking_rules: dict[str, Any] = Field(description="Every speaking rule, defaults included")
+    report: ReportSettings = Field(default_factory=lambda: ReportSettings())
 
 
 class MeetingList(BaseModel):

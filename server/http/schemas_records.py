@@ -110,6 +110,7 @@ class HeaderDraft(Input):
     present: dict[str, list[Line]] = Field(default_factory=dict)
     observers: list[Line] = Field(default_factory=list, max_length=500)
     absent: list[Line] = Field(default_factory=list, max_length=500)
+    attendance: Line = ""
 
 
 class KeyPointDraft(Input):
@@ -118,6 +119,7 @@ class KeyPointDraft(Input):
     text: Text
     segment_ids: list[Id | None] = Field(default_factory=list, max_length=500)
     sentences: list[Sentence] = Field(default_factory=list, max_length=500)
+    round: Line = ""
 
 
 class SectionDraft(Input):
@@ -138,6 +140,9 @@ class PollDraft(Input):
     passed: bool | None = None
     segment_id: Id | None = None
     source: Literal["live", "transcript", "edited"] = "edited"
+    kind: Line = ""
+    detail: Text = ""
+    winner: Line | None = None
 
 
 class FindingDraft(Input):
@@ -173,6 +178,7 @@ class MinutesDraft(Input):
     unmatched_speakers: list[Line] = Field(default_factory=list, max_length=1000)
     source: dict[str, Any] = Field(default_factory=dict)
     segment_ids: list[Id] = Field(default_factory=list, max_length=100_000)
+    themes: list[Line] = Field(default_factory=list, max_length=500)
 
 
 class RecommendationDraft(Input):
@@ -191,6 +197,8 @@ class ReportDraft(Input):
     intro: Text = ""
     items: list[RecommendationDraft] = Field(default_factory=list, max_length=200)
     closing: Text = ""
+    signatory: Line = ""
+    date: Line = ""
 
 
 # --- versions -------------------------------------------------------------------------------

@@ -35,8 +35,9 @@ TRANSCRIPT = """\
 """
 SPEAKERS = {"刘建国", "王海燕", "周桂英", "赵明德", "孙丽华"}
 DECISIONS = ["费用分摊指导意见", "二十万元的补贴", "低层住户补偿机制", "日常维保"]
-DISSENTING = "我不同意一楼住户也要分摊费用"
-EDITED = "我不同意一楼住户分摊加装电梯费用，一楼的采光、通风和噪音都会受影响。"
+# 周桂英's dissent is filed under 不同意见 (once); her key point keeps her request.
+KEPT = "希望对低层住户给予适当补偿"
+EDITED = "希望对低层住户给予适当补偿，补偿标准由全体业主协商确定。"
 REPORT_ITEM = "由五星街道办事处牵头，会同区住建局制定加装电梯费用分摊指导意见，下月底前印发。"
 
 # Drafting runs Jieba over the whole transcript: a second or two, longer on a busy machine.
@@ -141,13 +142,13 @@ async def test_staff_draft_edit_and_save_the_moderator_signs_a_participant_reads
     # Focusing one of 周桂英's points highlights, and brings into view, the turn it came from.
     point = staff.get_by_role("textbox", name="周桂英的发言要点第 2 句", exact=True)
     original = await point.input_value()
-    assert DISSENTING in original
+    assert KEPT in original
     highlighted = staff.locator("[data-testid=transcript-segment][aria-current=true]")
     await expect(highlighted).to_have_count(0)
     await point.focus()
     await expect(highlighted).to_have_count(1)
     await expect(highlighted.locator(".speaker")).to_have_text("周桂英")
-    await expect(highlighted).to_contain_text(DISSENTING)
+    await expect(highlighted).to_contain_text(KEPT)
     await expect(highlighted).to_be_in_viewport()
     await expect(highlighted.get_by_role("button", name="周桂英的发言要点第 2 句")).to_be_visible()
     await staff.screenshot(path=str(artifacts / "minutes-editor.png"))
@@ -198,8 +199,8 @@ async def test_staff_draft_edit_and_save_the_moderator_signs_a_participant_reads
     paragraphs = [p.text for p in docx.Document(str(word)).paragraphs]
     text = "\n".join(paragraphs)
     assert "五星街道老旧小区加装电梯协商议事会纪要" in text
-    # 周桂英's points as one paragraph, the edited sentence in the place of the drafted one.
-    assert f"周桂英：我是幸福小区三号楼的一楼住户。{EDITED}希望对低层住户" in text
+    # 周桂英's points as one paragraph naming her, the edited sentence in place of the drafted.
+    assert f"周桂英提出，是幸福小区三号楼的一楼住户。{EDITED}" in text
 
     # The PDF is made on the server by LibreOffice and saved under the server's name.
     async with moderator.expect_download(timeout=180_000) as downloaded:

@@ -73,7 +73,10 @@ def transcript():  # type: ignore[no-untyped-def]
 
 def test_every_speaker_every_poll_and_every_decision(transcript) -> None:  # type: ignore[no-untyped-def]
     minutes = draft_minutes(transcript, summary_chars=200)
+    # Every speaker is heard in the body: in their key points, or in the decisions and the
+    # dissent their sentences went to (no sentence is filed twice).
     spoke = {p.speaker for s in minutes.sections for p in s.key_points}
+    spoke |= {f.speaker for f in [*minutes.decisions, *minutes.dissent, *minutes.actions]}
     assert spoke == {
         "主持人（张明）",
         "王建国",
@@ -96,7 +99,7 @@ def test_every_speaker_every_poll_and_every_decision(transcript) -> None:  # typ
 def test_sections_follow_the_agenda_announcements(transcript) -> None:  # type: ignore[no-untyped-def]
     minutes = draft_minutes(transcript)
     assert [(s.first_segment, s.last_segment) for s in minutes.sections] == [(0, 4), (5, 11)]
-    assert all(s.headline and s.summary for s in minutes.sections)
+    assert all(s.headline and (s.summary or s.key_points) for s in minutes.sections)
     # key points point back at the turns they were taken from
     for section in minutes.sections:
         for point in section.key_points:
@@ -113,7 +116,8 @@ def test_dissent_names_who_disagreed_and_ignores_negations(transcript) -> None: 
 
 def test_actions_name_the_responsible_unit(transcript) -> None:  # type: ignore[no-untyped-def]
     minutes = draft_minutes(transcript)
-    units = {a.unit for a in minutes.actions}
+    # The agreed items ("议定如下：一是由区住建局牵头……") carry their units too.
+    units = {a.unit for a in [*minutes.decisions, *minutes.actions]}
     assert {"区住建局", "幸福社区居委会"} <= units
 
 
@@ -249,3 +253,41 @@ def test_cli_bad_input_exits_2_without_traceback(
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_cli_takes_the_header_and_the_report_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "记录.txt"
+    src.write_text(MEETING, encoding="utf-8")
+    args = [str(src), "--json", "--title", "幸福小区协商会纪要", "--date", "2026年12月18日"]
+    args += ["--place", "幸福社区协商议事室", "--organ", "幸福街道政协工作委员会"]
+    args += ["--number", "第5期", "--recipient", "中共幸福街道工作委员会"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    header = data["header"]
+    assert (header["title"], header["date"], header["place"], header["number"]) == (
+        "幸福小区协商会纪要",
+        "2026年12月18日",
+        "幸福社区协商议事室",
+        "第5期",
+    )
+    report = data["recommendations"]
+    assert report["recipient"] == "中共幸福街道工作委员会"
+    assert (report["signatory"], report["date"]) == ("幸福街道政协工作委员会", "2026年12月18日")
+    assert report["closing"].endswith("特此报告。")
+    units = {item["unit"] for item in report["items"]} - {None}
+    assert units <= {"区住建局", "幸福社区居委会", "街道办事处", "物业公司"}, units
+
+
+def test_junk_units_are_not_units() -> None:
+    assert find_unit("所以这件事由镇政府负责落实。") == "镇政府"
+    assert find_unit("请卫生院尽快安排家庭医生上门随访。") == "卫生院"
+    for junk in (
+        "所以所有的事情都要做好。",
+        "我个人是对所里的安排有意见。",
+        "这个于咱们公司来说负责不了。",
+        "由街道牵头制定加装电梯补贴与分摊办法。",
+    ):
+        assert find_unit(junk) in (None, "街道"), junk
+    assert find_unit("道牵头制定加装电梯补贴与分摊办") is None

@@ -48,6 +48,8 @@ class Consultation:
             user.participant_id = str(self.ids[name])
             ack = await user.join(self.meeting_id)
             assert "snapshot" in ack
+            # Attendance in the minutes is the check-ins, as at the door.
+            assert (await user.send("attendance.check_in", {"mode": "remote"}))["ok"]
             self.live[name] = user
 
     async def hold_speeches(self, speakers: list[str]) -> None:

@@ -4,11 +4,13 @@ the drafted minutes and report, versions, sign-off by the moderator, DOCX and Ma
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 import docx
 import httpx
 
+from server.domain.records import BEIJING
 from tests.records.conftest import Consultation
 
 TRANSCRIPT = """\
@@ -69,7 +71,11 @@ async def test_an_imported_meeting_becomes_signed_minutes_and_a_report(
     draft = v1["draft"]
     header = draft["header"]
     assert header["title"] == "解放社区停车难协商会纪要"
-    assert (header["date"], header["time"]) == ("2026年12月20日", "09:00—11:00")
+    # The meeting ran live: its date and time are the record's, not the schedule's; it is
+    # still open, so there is no closing time yet.
+    started = datetime.fromtimestamp(imported["transcript"]["record_started_at"], BEIJING)
+    assert header["date"] == f"{started.year}年{started.month}月{started.day}日"
+    assert header["time"] != "09:00—11:00" and "—" not in header["time"]
     assert (header["moderator"], header["recorder"]) == ("周建平", "赵雪梅")
     assert header["agenda"] == ["小区停车位规划与管理"]
     assert header["present"] == {
@@ -191,7 +197,11 @@ async def test_minutes_from_typed_live_segments_and_an_empty_transcript(
     assert draft["segment_ids"] == [first["id"], second["id"]]
     points = {p["speaker"]: p for s in draft["sections"] for p in s["key_points"]}
     assert points["林美玲"]["segment_ids"] == [first["id"]]
-    assert points["何建军"]["participant_id"] == c.ids["何建军"]
+    # His only sentence is a concern: it is filed once, under 不同意见, in the third person.
+    (concern,) = [d for d in draft["dissent"] if d["speaker"] == "何建军"]
+    assert concern["participant_id"] == c.ids["何建军"] and concern["segment_id"] == second["id"]
+    assert concern["text"].startswith("群众代表何建军") and "我" not in concern["text"]
+    assert "何建军" not in points
     assert header_absent(draft) == ["王秀英", "陈立新"]
     live = draft["polls"][0]
     assert (live["question"], live["source"]) == ("是否同意施划临时停车位六十个", "live")

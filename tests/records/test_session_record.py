@@ -7,6 +7,17 @@ from typing import Any
 
 from nlp.minutes import MeetingInfo, draft_minutes, draft_recommendations
 from nlp.transcript import read_transcript
+from realtime.machine.poll_types import StoredVotes
+from realtime.meeting import (
+    SYSTEM,
+    Actor,
+    Command,
+    MeetingSetup,
+    actor_for,
+    decide,
+    evolve,
+    initial_state,
+)
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.domain import drafts
 from server.domain.session_record import Speech, read_record
@@ -14,77 +25,83 @@ from server.domain.transcripts import align
 from server.http.schemas_records import MinutesDraft, ReportDraft
 from tests.records.test_minutes import TRANSCRIPT
 
-EVENTS: list[tuple[str, dict[str, Any]]] = [
-    ("presence.connected", {"participant_id": "11", "connections": 1}),
-    ("attendance.checked_in", {"participant_id": "12", "mode": "in_room", "at": 1000.5}),
-    ("presence.connected", {"participant_id": "12", "connections": 1}),
-    (
-        "floor.granted",
-        {
-            "speech_id": "s1",
-            "participant_id": "11",
-            "kind": "speech",
-            "item_id": "7",
-            "started_at": 1010.0,
-        },
-    ),
-    ("floor.ended", {"speech_id": "s1", "participant_id": "11", "ended_at": 1070.0}),
-    (
-        "floor.granted",
-        {
-            "speech_id": "s2",
-            "participant_id": "guest-x",
-            "kind": "question",
-            "item_id": "7",
-            "started_at": 1080.0,
-        },
-    ),
-    (
-        "poll.opened",
-        {
-            "poll_id": "p1",
-            "question": "是否同意施划临时停车位六十个",
-            "kind": "yes_no_abstain",
-            "secret": False,
-            "options": [
-                {"option_id": "yes", "label": "赞成"},
-                {"option_id": "no", "label": "反对"},
-                {"option_id": "abstain", "label": "弃权"},
-            ],
-        },
-    ),
-    (
-        "poll.closed",
-        {
-            "poll_id": "p1",
-            "at": 1200.0,
-            "reason": "closed",
-            "result": {"counts": {"yes": 9, "no": 1, "abstain": 2}, "votes": 12, "passed": True},
-        },
-    ),
-]
+SETUP: dict[str, Any] = {
+    "meeting_id": "5",
+    "title": "解放社区停车难协商会",
+    "agenda": [
+        {"item_id": "7", "title": "停车难", "template": "typical"},
+        {"item_id": "8", "title": "下一步工作安排", "rounds": []},
+    ],
+    "participants": [
+        {"participant_id": "10", "name": "张明", "category": "member", "is_moderator": True},
+        {"participant_id": "11", "name": "李红", "category": "member"},
+        {"participant_id": "12", "name": "孙伟", "category": "stakeholder"},
+        {"participant_id": "13", "name": "赵强", "category": "official"},
+    ],
+}
 
 
-def test_the_record_gives_speeches_attendance_and_polls() -> None:
-    record = read_record(EVENTS, started_at=1000.0)
-    assert record.held
+def record_events() -> list[tuple[str, dict[str, Any], float]]:
+    """A short meeting decided by the machine itself, as the engine stores it."""
+    setup = MeetingSetup.from_dict(SETUP)
+    state = initial_state(setup)
+    out: list[tuple[str, dict[str, Any], float]] = []
+    now = 1000.0
+
+    def send(who: Actor, type_: str, facts: object = None, **data: Any) -> None:
+        nonlocal state, now
+        now += 10
+        for event in decide(state, Command(type_, data, facts), who, now):
+            state = evolve(state, event)
+            out.append((event.type, dict(event.data), now))
+
+    chair, member = actor_for(state, "10"), actor_for(state, "11")
+    send(SYSTEM, "presence.connect", participant_id="11")
+    send(member, "attendance.check_in", mode="remote")
+    send(actor_for(state, "12"), "attendance.check_in", mode="in_room")
+    send(chair, "agenda.goto", item_id="7")
+    rounds = {r.title: r.round_id for r in setup.agenda[0].rounds}
+    send(chair, "round.start", round_id=rounds["委员发言"])
+    send(chair, "floor.call", participant_id="11")
+    send(chair, "floor.end")
+    send(chair, "round.end")
+    send(chair, "poll.open", question="是否同意施划临时停车位六十个", kind="yes_no_abstain")
+    votes = StoredVotes(("yes", "yes", "no"), ("10", "11", "12"))
+    send(chair, "poll.close", facts=votes, poll_id="p1")
+    send(chair, "floor.call", participant_id="13")
+    send(chair, "meeting.close")
+    return out
+
+
+def test_the_record_is_the_machines_replay_speeches_rounds_attendance_polls() -> None:
+    events = record_events()
+    record = read_record(SETUP, events)
+    assert record.held and record.started_at == events[0][2]
+    assert record.opened_at == next(at for t, _, at in events if t == "agenda.moved")
+    assert record.closed_at == events[-1][2]
     first, second = record.speeches
     assert (first.participant_id, first.agenda_item_id) == (11, 7)
-    assert (record.offset(first.started_at), record.offset(first.ended_at)) == (10.0, 70.0)
-    assert second.participant_id is None and second.ended_at is None
-    assert record.attendance == {11: "online", 12: "in_room"}
+    assert record.rounds[0].title == "委员发言" and first.round_id == record.rounds[0].round_id
+    assert first.ended_at is not None and first.ended_at > first.started_at
+    # Called outside a round, and ended by the close: still on item 7, in no round.
+    assert (second.participant_id, second.round_id) == (13, None)
+    assert second.ended_at == record.closed_at
+    # Only check-ins count: 11 connected and checked in, 12 checked in, nobody else.
+    assert record.attendance == {11: "remote", 12: "in_room"}
+    assert record.items_run == [7]
     (poll,) = record.polls
-    assert poll["question"] == "是否同意施划临时停车位六十个"
-    assert poll["result"]["counts"] == {"yes": 9, "no": 1, "abstain": 2}
+    assert poll["question"] == "是否同意施划临时停车位六十个" and poll["item_id"] == 7
+    assert poll["result"]["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    assert poll["result"]["eligible"] == 4
 
     minutes = draft_minutes(read_transcript(TRANSCRIPT.encode()), MeetingInfo(), record.polls)
     live = minutes.polls[0]
-    assert live.source == "live" and live.counts == {"赞成": 9, "反对": 1, "弃权": 2}
-    assert (live.votes, live.passed) == (12, True)
+    assert live.source == "live" and live.counts == {"赞成": 2, "反对": 1, "弃权": 0}
+    assert (live.votes, live.passed) == (3, True)
 
 
 def test_a_meeting_that_never_went_live_has_an_empty_record() -> None:
-    record = read_record([], started_at=None)
+    record = read_record(SETUP, [])
     assert not record.held and record.speeches == [] and record.offset(5.0) is None
 
 

@@ -221,6 +221,13 @@ const en: Messages = {
       incomplete: "Write the question; single, multiple choice and ranking need at least two options.",
       openPoll: "Open poll",
       closePoll: "Close poll",
+      attendance: "{eligible} entitled to vote, {present} present",
+      borda: "Borda count: {labels} ranked highest ({points} points)",
+      irv: "Instant runoff: {labels} wins ({rounds} rounds)",
+      irvTied: "Instant runoff: {labels} tied, no winner",
+      rule: "Passing needs at least {needed} votes",
+      whyQuorum: "Not passed because fewer than the quorum of {required} voted",
+      whySupport: "Not passed because it needed {needed} votes in favour and got {support}",
     },
     pollKinds: {
       yes_no_abstain: "For / against / abstain",

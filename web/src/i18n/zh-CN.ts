@@ -219,6 +219,13 @@ const zhCN = {
       incomplete: "请填写表决事项；单选、多选和排序至少需要两个选项。",
       openPoll: "开始表决",
       closePoll: "结束表决",
+      attendance: "应到 {eligible} 人，实到 {present} 人",
+      borda: "波达计数：{labels} 得分最高（{points} 分）",
+      irv: "即时决选：{labels} 胜出（{rounds} 轮）",
+      irvTied: "即时决选：{labels} 相持，未决出",
+      rule: "通过须至少 {needed} 票",
+      whyQuorum: "未通过的原因：投票人数未达到法定人数 {required} 人",
+      whySupport: "未通过的原因：需要至少 {needed} 票支持，实得 {support} 票",
     },
     pollKinds: {
       yes_no_abstain: "赞成/反对/弃权",

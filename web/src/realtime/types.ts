@@ -182,6 +182,15 @@ export interface PollResult {
   mean?: number | null;
   satisfaction?: number | null;
   answers?: string[];
+  /** What passing was measured against (deciding kinds): the base, its size, the rule. */
+  base?: "valid" | "cast" | "eligible" | "present";
+  base_votes?: number;
+  threshold?: "simple" | "two_thirds";
+  needed?: number;
+  winner?: string | null;
+  /** Ranking polls: Borda points per option and the instant-runoff count. */
+  borda?: Record<string, number>;
+  irv?: { winner: string | null; tied: string[]; rounds: unknown[] };
 }
 
 /**

@@ -46,3 +46,44 @@ export function pollRows(poll: PollWithTally, figures: PollFigures): PollRow[] |
     return { key: o.option_id, label: o.label, count, share: total > 0 ? count / total : 0 };
   });
 }
+
+/**
+ * The rest of a closed result, shown whole: 应到/实到, for a ranking the Borda and
+ * instant-runoff winners, and why a vote did not pass. All figures are the server's (the
+ * close's result); nothing is decided here.
+ */
+export interface PollOutcome {
+  eligible: number | null;
+  present: number | null;
+  needed: number | null;
+  borda: { labels: string[]; points: number } | null;
+  irv: { labels: string[]; rounds: number; tied: boolean } | null;
+  /** Why it did not pass: too few votes for the quorum, or too little support. */
+  why: { quorum: number } | { needed: number; support: number } | null;
+}
+
+export function pollOutcome(poll: PollWithTally): PollOutcome | null {
+  const r = poll.result;
+  if (poll.status !== "closed" || !r) return null;
+  const label = (id: string): string => poll.options.find((o) => o.option_id === id)?.label ?? id;
+  let borda: PollOutcome["borda"] = null;
+  if (r.borda && Object.keys(r.borda).length > 0) {
+    const points = Math.max(...Object.values(r.borda));
+    borda = { labels: Object.keys(r.borda).filter((k) => r.borda?.[k] === points).map(label), points };
+  }
+  let irv: PollOutcome["irv"] = null;
+  if (r.irv) {
+    const tied = r.irv.winner == null && r.irv.tied.length > 0;
+    const labels = r.irv.winner != null ? [label(r.irv.winner)] : r.irv.tied.map(label);
+    if (labels.length > 0) irv = { labels, rounds: r.irv.rounds.length, tied };
+  }
+  let why: PollOutcome["why"] = null;
+  if (r.passed === false) {
+    if (r.quorum && !r.quorum.met) why = { quorum: r.quorum.required };
+    else if (r.needed != null) {
+      const support = poll.kind === "yes_no_abstain" ? (r.counts.yes ?? 0) : Math.max(0, ...Object.values(r.counts));
+      why = { needed: r.needed, support };
+    }
+  }
+  return { eligible: r.eligible ?? null, present: r.present ?? null, needed: r.needed ?? null, borda, irv, why };
+}
