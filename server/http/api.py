@@ -72,6 +72,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
         place=meeting.place,
         mode=meeting.mode,
         status=meeting.status,
+        topic_id=meeting.topic_id,
         agenda=[s.AgendaItemOut.model_validate(i, from_attributes=True) for i in meeting.agenda],
         speaking_rules=speaking_rules(meetings.speaking_rules_of(meeting)),
     )

@@ -227,6 +227,9 @@ class MeetingIn(Input):
     copy_from: int | None = Field(
         default=None, description="Copy agenda, speaking rules and roster from this meeting"
     )
+    topic_id: Id | None = Field(
+        default=None, description="The approved topic (议题) this meeting consults on"
+    )
 
 
 class MeetingPatch(Input):
@@ -271,6 +274,7 @@ class MeetingOut(BaseModel):
     place: str
     mode: Mode
     status: Status
+    topic_id: int | None = None
     agenda: list[AgendaItemOut]
     speaking_rules: dict[str, Any] = Field(description="Every speaking rule, defaults included")
 
