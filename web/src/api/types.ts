@@ -132,6 +132,8 @@ export interface MeetingNew {
   mode: MeetingMode;
   agenda?: AgendaItemPlan[];
   copy_from?: number;
+  /** The approved topic (议题) the meeting consults on. */
+  topic_id?: number;
 }
 
 export interface MeetingPlanChange {
