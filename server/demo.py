@@ -27,8 +27,8 @@ from server.db.models import (
     Room,
 )
 from server.db.models_grants import RoleGrant
-from server.demo_topics import load_topics
 from server.db.models_roster import Briefing, Invitation
+from server.demo_topics import load_topics
 from server.domain import records, transcripts
 from server.domain.briefings import KINDS, storage_dir
 from server.meeting_templates import agenda_rounds, speaking_rules
