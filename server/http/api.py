@@ -43,6 +43,8 @@ def room_out(room: Room) -> s.RoomOut:
         org_unit_id=room.org_unit_id,
         org_unit_name=room.org_unit.name,
         address=room.address,
+        notice_days=room.notice_days,
+        premoderate=room.premoderate,
     )
 
 

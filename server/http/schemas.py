@@ -133,6 +133,12 @@ class RoomIn(Input):
 class RoomPatch(Input):
     name: Annotated[Name | None, *NotNull] = None
     address: Title | None = None
+    notice_days: Annotated[int | None, Field(ge=0, le=60), *NotNull] = Field(
+        default=None, description="Days a topic's notice stands before its meeting may open"
+    )
+    premoderate: Annotated[bool | None, *NotNull] = Field(
+        default=None, description="Whether every public proposal waits for moderation"
+    )
 
 
 class RoomOut(BaseModel):
@@ -142,6 +148,8 @@ class RoomOut(BaseModel):
     org_unit_id: int
     org_unit_name: str
     address: str | None
+    notice_days: int = 7
+    premoderate: bool = False
 
 
 class RoomList(BaseModel):

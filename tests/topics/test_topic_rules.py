@@ -451,3 +451,54 @@ async def test_a_sensitive_word_holds_a_public_proposal_for_moderation(
         )
     )
     await ok(await http.put("/api/moderation/words", json={"words": []}, headers=cast.county))
+
+
+async def test_article_14_the_notice_period_is_the_rooms_own(
+    server: str, http: httpx.AsyncClient, cast: Cast, admin_token: str
+) -> None:
+    """A village room that notices two days ahead opens after two days; here none at all."""
+    room = f"/api/rooms/{cast.village_room}"
+    assert (await ok(await http.patch(room, json={"notice_days": 0}, headers=cast.admin)))[
+        "notice_days"
+    ] == 0
+    try:
+        topic = await proposed(http, cast.village_staff, cast.village_room, "社区停车棚")
+        await ok(
+            await http.post(
+                f"/api/topics/{topic['topic_id']}/screen",
+                json={"decision": "shortlist"},
+                headers=cast.village_staff,
+            )
+        )
+        await ok(
+            await http.post(
+                f"/api/topics/{topic['topic_id']}/review",
+                json={"decision": "approve"},
+                headers=cast.village_reviewer,
+            )
+        )
+        await ok(
+            await http.post(
+                f"/api/topics/{topic['topic_id']}/notice",
+                json={"meeting_at": _later(1), "place": "社区服务中心", "form": "online"},
+                headers=cast.village_staff,
+            )
+        )
+        await ok(
+            await http.post(
+                f"/api/topics/{topic['topic_id']}/research",
+                json={
+                    "who": "社区网格员",
+                    "place": "各楼栋",
+                    "done_on": _later(0),
+                    "findings": "需要停车棚的住户约四十户",
+                },
+                headers=cast.village_staff,
+            ),
+            201,
+        )
+        meeting = await _meeting(http, cast, topic, cast.admin)
+        ack = await _open(server, admin_token, meeting)
+        assert ack["ok"], ack
+    finally:
+        await ok(await http.patch(room, json={"notice_days": 7}, headers=cast.admin))
