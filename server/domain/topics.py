@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import anyio.to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +31,7 @@ from server.db.models_topics import (
     TopicResearch,
     TopicStep,
 )
+from server.documents.topic_docx import TopicDocument, render_topic_docx
 from server.domain import audit
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.policy import Target
@@ -651,3 +653,50 @@ def days_left(topic: Topic, now: datetime | None = None) -> int:
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Topic.status, func.count()).group_by(Topic.status))
     return {status: n for status, n in rows.all()}
+
+
+# -- the topic's file ---------------------------------------------------------------------
+
+
+async def topic_file_docx(
+    session: AsyncSession, principal: Principal | None, topic_id: int
+) -> tuple[str, bytes]:
+    """The topic's whole record as a DOCX for the file, and its file name (rendered off the
+    event loop)."""
+    topic = await read_topic(session, principal, topic_id)
+
+    def day(moment: datetime) -> str:
+        return f"{local_date(moment):%Y年%m月%d日}"
+
+    facts = [
+        ("协商议事室", topic.room.name),
+        ("议题来源", SOURCE_NOTES.get(topic.source, topic.source)),
+        ("提出人", topic.proposer_name or "—"),
+        ("当前状态", STATUS_WORDS.get(topic.status, topic.status)),
+        ("回执号", topic.receipt),
+    ]
+    timeline = [
+        f"{day(s.at)}  {STEP_WORDS.get(s.step, s.step)}  {s.by_name}"
+        + (f"：{s.note}" if s.note else "")
+        for s in topic.steps
+    ]
+    notice: list[str] = []
+    if topic.noticed_at is not None and topic.meeting_at is not None:
+        when = topic.meeting_at.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+        notice = [
+            f"公示日期：{day(topic.noticed_at)}；会议时间：{when}；地点：{topic.meeting_place}；"
+            f"形式：{MEETING_FORMS.get(topic.meeting_form, topic.meeting_form)}。",
+        ]
+        if topic.how_to_join:
+            notice.append(f"参与方式：{topic.how_to_join}")
+    research = [f"{day(r.done_on)}，{r.who}赴{r.place}调研：{r.findings}" for r in topic.research]
+    document = TopicDocument(
+        title=topic.title,
+        facts=facts,
+        description=topic.description,
+        timeline=timeline,
+        notice=notice,
+        research=research,
+    )
+    data = await anyio.to_thread.run_sync(render_topic_docx, document)
+    return f"议题材料-{topic.title[:40]}.docx", data

@@ -4,9 +4,11 @@ needs no account: open calls, proposals, screening votes and notices."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import anyio.to_thread
 from sqlalchemy import select
+from starlette.responses import Response
 
 from nlp.dedupe import find_duplicates
 from server.db.models import Room
@@ -309,6 +311,16 @@ async def override_opening(ctx: Context) -> t.TopicOut:
     return await topic_out(ctx, topic)
 
 
+async def export_topic_docx(ctx: Context) -> Response:
+    name, data = await topics.topic_file_docx(ctx.session, ctx.principal, ctx.path_int("topic_id"))
+    disposition = "attachment; filename=\"topic.docx\"; filename*=UTF-8''" + quote(name)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": disposition},
+    )
+
+
 async def create_call(ctx: Context) -> t.CallOut:
     body: t.CallIn = ctx.body
     call = await topic_calls.create_call(
@@ -435,6 +447,13 @@ ENDPOINTS: list[Endpoint] = [
     ),
     Endpoint(
         "GET", TOPIC, get_topic, "议题及其全过程记录", response=t.TopicOut, permission="topic.read"
+    ),
+    Endpoint(
+        "GET",
+        TOPIC + "/docx",
+        export_topic_docx,
+        "议题材料（Word，含全过程记录、公示和调研）",
+        permission="topic.read",
     ),
     Endpoint(
         "POST",

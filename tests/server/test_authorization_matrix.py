@@ -493,6 +493,7 @@ BUILDERS.update(
             None,
         ),
         "get_topic": _topic(""),
+        "export_topic_docx": _topic("/docx"),
         "screen_proposal": _topic("/screen", {"decision": "shortlist"}),
         "review_topic": _topic("/review", {"decision": "approve"}),
         "file_topic": _topic("/file", {}),

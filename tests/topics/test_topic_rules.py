@@ -5,10 +5,13 @@ Each test walks a topic as the office would and checks what the rule says must h
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import docx
 import httpx
 
 from tests.live.conftest import connect_user
@@ -502,3 +505,33 @@ async def test_article_14_the_notice_period_is_the_rooms_own(
         assert ack["ok"], ack
     finally:
         await ok(await http.patch(room, json={"notice_days": 7}, headers=cast.admin))
+
+
+async def test_a_topics_file_exports_as_a_word_document_that_libreoffice_reads(
+    http: httpx.AsyncClient, cast: Cast, tmp_path: Path
+) -> None:
+    topic = await proposed(http, cast.staff, cast.township_room, "小巷路面修补")
+    await approved(http, cast, topic["topic_id"])
+    r = await http.get(f"/api/topics/{topic['topic_id']}/docx", headers=cast.staff)
+    assert r.status_code == 200, r.text
+    path = tmp_path / "topic.docx"
+    path.write_bytes(r.content)
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "小巷路面修补" in text and "审定" in text and "尚无调研记录" in text
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "txt:Text",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "小巷路面修补" in (tmp_path / "topic.txt").read_text(encoding="utf-8")
+    assert (await http.get(f"/api/topics/{topic['topic_id']}/docx")).status_code == 401
