@@ -168,6 +168,8 @@ export interface Meeting {
   place: string;
   mode: MeetingMode;
   status: MeetingStatus;
+  /** The topic (议题) the meeting consults on, if it was created from one. */
+  topic_id?: number | null;
   agenda: AgendaItem[];
   speaking_rules?: SpeakingRules;
 }
