@@ -53,11 +53,12 @@ async def admit(
     key: str,
     token: str | None,
     answer: str | None,
+    challenge: bool = True,
     now: datetime | None = None,
 ) -> None:
     """Count this submission for the address and refuse it past `limit` an hour, or when the
-    address sent something already and the challenge is missing or wrong. Commits the count,
-    so a refused try counts too."""
+    address sent something already and the challenge (when asked) is missing or wrong.
+    Commits the count, so a refused try counts too."""
     now = now or datetime.now(UTC)
     since = now - WINDOW
     counted = f"{form}:{client}"
@@ -71,5 +72,9 @@ async def admit(
     await session.commit()
     if (earlier or 0) >= limit:
         raise RateLimited(f"提交过于频繁：同一网络一小时内最多提交 {limit} 次，请稍后再试")
-    if earlier and not (token and answer is not None and _answered(key, token, answer)):
+    if (
+        challenge
+        and earlier
+        and not (token and answer is not None and _answered(key, token, answer))
+    ):
         raise Invalid("请先正确回答页面上的验证问题（算术题）再提交", field="challenge")

@@ -13,9 +13,11 @@ from starlette.responses import Response
 from nlp.dedupe import find_duplicates
 from server.db.models import Room
 from server.db.models_topics import Topic, TopicCall
-from server.domain import public_guard, topic_calls, topics
+from server.domain import public_guard, topic_calls, topic_files, topics
+from server.domain.errors import Invalid
 from server.http import schemas_topics as t
 from server.http.framework import Context, Endpoint
+from server.http.uploads import read_upload
 
 TOPIC = "/api/topics/{topic_id:int}"
 
@@ -61,7 +63,9 @@ async def public_challenge(ctx: Context) -> t.ChallengeOut:
     return t.ChallengeOut(token=challenge.token, question=challenge.question)
 
 
-async def _admit(ctx: Context, form: str, challenge: t.ChallengeIn | None) -> None:
+async def _admit(
+    ctx: Context, form: str, challenge: t.ChallengeIn | None, *, ask: bool = True
+) -> None:
     await public_guard.admit(
         ctx.session,
         form=form,
@@ -70,6 +74,7 @@ async def _admit(ctx: Context, form: str, challenge: t.ChallengeIn | None) -> No
         key=ctx.settings.signing_key(),
         token=challenge.token if challenge else None,
         answer=challenge.answer if challenge else None,
+        challenge=ask,
     )
 
 
@@ -177,6 +182,17 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
         meetings=[
             t.TopicMeeting(id=m.id, title=m.title, starts_at=m.starts_at, status=m.status)
             for m in meetings
+        ],
+        attachments=[
+            t.AttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                research_id=a.research_id,
+                url=f"/api/topics/{topic.id}/attachments/{a.id}",
+            )
+            for a in await topic_files.attachments_of(ctx.session, topic.id)
         ],
         hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
         timeline=[
@@ -321,6 +337,71 @@ async def export_topic_docx(ctx: Context) -> Response:
     )
 
 
+class TooLarge(Invalid):
+    status = 413
+
+
+def _filename(ctx: Context) -> str:
+    return ctx.request.query_params.get("filename", "")[:300]
+
+
+async def upload_attachment(ctx: Context) -> t.TopicOut:
+    topic_id = ctx.path_int("topic_id")
+    # Who asks is checked before a byte of the file is read.
+    await topic_files.editable_topic(ctx.session, ctx.principal, topic_id)
+    mb = ctx.settings.briefing_max_mb
+    too_big = TooLarge(f"文件过大：每个议题附件不能超过 {mb} MB，请压缩后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
+    await topic_files.attach(
+        ctx.session,
+        ctx.principal,
+        topic_id,
+        filename=_filename(ctx),
+        data=data,
+        data_dir=ctx.settings.data_dir,
+        research_id=ctx.query_id("research_id"),
+    )
+    return await topic_out(ctx, await topics.read_topic(ctx.session, ctx.principal, topic_id))
+
+
+async def public_attachment(ctx: Context) -> t.AttachmentOut:
+    # The receipt proves the sender made the proposal: a rate limit, no question.
+    await _admit(ctx, "attachment", None, ask=False)
+    topic = await topic_files.proposal_by_receipt(
+        ctx.session, ctx.path_int("proposal_id"), ctx.request.query_params.get("receipt", "")[:40]
+    )
+    mb = topic_files.PUBLIC_MAX_MB
+    too_big = TooLarge(f"文件过大：每个附件不能超过 {mb} MB，请压缩照片后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
+    row = await topic_files.attach_publicly(
+        ctx.session, topic, filename=_filename(ctx), data=data, data_dir=ctx.settings.data_dir
+    )
+    return t.AttachmentOut(
+        id=row.id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        research_id=None,
+        url=f"/api/topics/{topic.id}/attachments/{row.id}",
+    )
+
+
+async def download_attachment(ctx: Context) -> Response:
+    got = await topic_files.read_attachment(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        ctx.path_int("attachment_id"),
+        data_dir=ctx.settings.data_dir,
+    )
+    disposition = "attachment; filename=\"attachment\"; filename*=UTF-8''" + quote(got.filename)
+    return Response(
+        got.data,
+        media_type=got.content_type,
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
+
+
 async def create_call(ctx: Context) -> t.CallOut:
     body: t.CallIn = ctx.body
     call = await topic_calls.create_call(
@@ -410,6 +491,15 @@ ENDPOINTS: list[Endpoint] = [
         permission="public.propose",
     ),
     Endpoint(
+        "POST",
+        "/api/public/proposals/{proposal_id:int}/attachments",
+        public_attachment,
+        "为议题建议补充照片或文件（凭回执号 ?receipt=，文件名 ?filename=，每个不超过 5 MB）",
+        response=t.AttachmentOut,
+        status=201,
+        permission="public.propose",
+    ),
+    Endpoint(
         "GET",
         "/api/public/notices",
         public_notices,
@@ -453,6 +543,23 @@ ENDPOINTS: list[Endpoint] = [
         TOPIC + "/docx",
         export_topic_docx,
         "议题材料（Word，含全过程记录、公示和调研）",
+        permission="topic.read",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/attachments",
+        upload_attachment,
+        "上传议题或调研附件（图片、PDF、Word；?filename=，可选 ?research_id=）",
+        query={"filename": "string", "research_id": "integer"},
+        response=t.TopicOut,
+        status=201,
+        permission="topic.research",
+    ),
+    Endpoint(
+        "GET",
+        TOPIC + "/attachments/{attachment_id:int}",
+        download_attachment,
+        "下载议题附件",
         permission="topic.read",
     ),
     Endpoint(

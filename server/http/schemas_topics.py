@@ -153,6 +153,15 @@ class ResearchOut(BaseModel):
     findings: str
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    research_id: int | None
+    url: str
+
+
 class TopicNotice(BaseModel):
     noticed_at: datetime
     meeting_at: datetime
@@ -191,6 +200,7 @@ class TopicOut(BaseModel):
     notice: TopicNotice | None
     research: list[ResearchOut]
     meetings: list[TopicMeeting]
+    attachments: list[AttachmentOut] = Field(default_factory=list)
     hints: list[HintOut]
     timeline: list[StepOut]
     opening: str | None = Field(

@@ -494,6 +494,17 @@ BUILDERS.update(
         ),
         "get_topic": _topic(""),
         "export_topic_docx": _topic("/docx"),
+        "upload_attachment": lambda w, s: (
+            f"/api/topics/{w.topics[s]}/attachments?filename=现场.png",
+            None,
+            b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+        ),
+        "download_attachment": _topic("/attachments/999999"),
+        "public_attachment": lambda w, s: (
+            f"/api/public/proposals/{w.topics[s]}/attachments?receipt=wrong&filename=a.png",
+            None,
+            b"\x89PNG\r\n\x1a\n",
+        ),
         "screen_proposal": _topic("/screen", {"decision": "shortlist"}),
         "review_topic": _topic("/review", {"decision": "approve"}),
         "file_topic": _topic("/file", {}),

@@ -71,6 +71,7 @@ export interface Topic {
   notice: TopicNotice | null;
   research: Research[];
   meetings: { id: number; title: string; starts_at: string; status: string }[];
+  attachments: { id: number; filename: string; size: number; research_id: number | null; url: string }[];
   hints: Hint[];
   timeline: Step[];
   opening: string | null;
@@ -160,3 +161,12 @@ export const moderationQueue = (signal?: AbortSignal) =>
 export const getWords = (signal?: AbortSignal) => request<{ words: string[] }>("/api/moderation/words", { signal });
 export const setWords = (words: string[]) =>
   request<{ words: string[] }>("/api/moderation/words", { method: "PUT", body: { words } });
+
+export const attachPublicly = (proposalId: number, receipt: string, file: File) =>
+  request<{ id: number; filename: string }>(`/api/public/proposals/${proposalId}/attachments`, {
+    method: "POST",
+    body: file,
+    query: { receipt, filename: file.name },
+  });
+export const attachToTopic = (topicId: number, file: File) =>
+  request<Topic>(`/api/topics/${topicId}/attachments`, { method: "POST", body: file, query: { filename: file.name } });

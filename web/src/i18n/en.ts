@@ -1100,6 +1100,8 @@ const en: Messages = {
     meetings: "Meetings",
     receipt: "Receipt",
     done: "Done",
+    attachments: "Attachments",
+    attach: "Upload a file (image, PDF or Word)",
     exportDocx: "Export Word",
     sources: {
       public: "Public call",
@@ -1178,6 +1180,8 @@ const en: Messages = {
     meetingAt: "Meeting: {when}",
     where: "Place: {place}",
     how: "How to take part: {how}",
+    attach: "Add a photo or document (5 MB each at most)",
+    attached: "Uploaded: {name}",
     privacy: "Your contact details are for staff only and never shown publicly.",
   },
   notFound: {

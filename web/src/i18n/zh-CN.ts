@@ -1098,6 +1098,8 @@ const zhCN = {
     meetings: "相关会议",
     receipt: "回执号",
     done: "已办理",
+    attachments: "附件",
+    attach: "上传附件（图片、PDF 或 Word）",
     exportDocx: "导出 Word",
     sources: {
       public: "面向社会征题",
@@ -1176,6 +1178,8 @@ const zhCN = {
     meetingAt: "会议时间：{when}",
     where: "地点：{place}",
     how: "参与方式：{how}",
+    attach: "补充照片或文件（每个不超过 5 MB）",
+    attached: "已上传：{name}",
     privacy: "您的联系方式只用于工作人员联系您，不会公开。",
   },
   notFound: {

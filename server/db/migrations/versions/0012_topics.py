@@ -131,6 +131,33 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_topic_research_topic_id"), "topic_research", ["topic_id"])
     op.create_table(
+        "topic_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.Column("research_id", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        *_person("uploaded_by", "topic_attachments"),
+        _when("uploaded_at"),
+        sa.ForeignKeyConstraint(
+            ["topic_id"],
+            ["topics.id"],
+            name=op.f("fk_topic_attachments_topic_id_topics"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["research_id"],
+            ["topic_research.id"],
+            name=op.f("fk_topic_attachments_research_id_topic_research"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_topic_attachments")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_topic_attachments_stored_name")),
+    )
+    op.create_index(op.f("ix_topic_attachments_topic_id"), "topic_attachments", ["topic_id"])
+    op.create_table(
         "public_submissions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -185,6 +212,7 @@ def downgrade() -> None:
         "screening_votes",
         "sensitive_words",
         "public_submissions",
+        "topic_attachments",
         "topic_research",
         "topic_steps",
         "topics",
