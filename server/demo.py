@@ -28,6 +28,7 @@ from server.db.models import (
 )
 from server.db.models_grants import RoleGrant
 from server.db.models_roster import Briefing, Invitation
+from server.demo_topics import load_topics
 from server.domain import records, transcripts
 from server.domain.briefings import KINDS, storage_dir
 from server.meeting_templates import agenda_rounds, speaking_rules
@@ -48,6 +49,9 @@ PEOPLE: list[tuple[str, str, str, str | None, str | None, str]] = [
     ("xuliping", "徐丽萍", "official", None, "participant", "demo-member-8"),
     ("maqiang", "马强", "guest", None, "participant", "demo-member-9"),
     ("admin", "系统管理员", "official", None, None, "demo-admin"),
+    # Who approves the township's topics (party_reviewer) and files them for the county.
+    ("zhangshenpi", "张审定", "official", None, None, "demo-reviewer"),
+    ("lihuben", "李备案", "official", None, None, "demo-county"),
 ]
 
 DEMO_BUDGETS_S = {"member": 1800, "stakeholder": 1800, "official": 1200, "guest": 600}
@@ -78,6 +82,8 @@ def _accounts() -> dict[str, Any]:
         "staff": account(PEOPLE[1]),
         "members": [account(row) for row in PEOPLE[2:11]],
         "admin": account(PEOPLE[11]),
+        "reviewer": account(PEOPLE[12]),
+        "county": account(PEOPLE[13]),
     }
 
 
@@ -150,6 +156,8 @@ async def _build(session: AsyncSession, data_dir: Path) -> int:
             RoleGrant(person_id=people[0].id, role="moderator", room_id=rooms[0].id),
             RoleGrant(person_id=people[1].id, role="staff", room_id=rooms[0].id),
             RoleGrant(person_id=people[11].id, role="admin"),
+            RoleGrant(person_id=people[12].id, role="party_reviewer", org_unit_id=wuxing.id),
+            RoleGrant(person_id=people[13].id, role="cppcc_staff", org_unit_id=tinghu.id),
         ]
     )
     start = (datetime.now(UTC) + timedelta(days=8)).replace(
@@ -196,6 +204,7 @@ async def _build(session: AsyncSession, data_dir: Path) -> int:
             )
         )
     await _lived_in(session, rooms, people, data_dir)
+    await load_topics(session, rooms, staff=people[1], reviewer=people[12], county=people[13])
     await session.commit()
     return meeting.id
 

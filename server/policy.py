@@ -41,6 +41,7 @@ GRANTABLE: dict[str, frozenset[str]] = {
 ORGANISERS = frozenset({"cppcc_staff", "staff", "moderator"})
 MEETING_EDITORS: frozenset[MeetingRole] = frozenset({"moderator", "staff"})
 EVERYONE_IN_MEETING: frozenset[MeetingRole] = frozenset({"moderator", "staff", "participant"})
+TOPIC_READERS = ORGANISERS | {"party_reviewer"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,23 @@ _ALL: list[Permission] = [
     _p("vocabulary.read", "查看自定义词库", signed_in=True),
     _p("vocabulary.edit", "添加自定义词语", "any", grants=ORGANISERS),
     _p("audit.read", "查看操作日志", grants=frozenset({"admin"})),
+    # Topics (议题, 第十一条–第十五条): the room's team and reviewers, the CPPCC office above.
+    _p("topic.list", "查看议题列表", "any", grants=TOPIC_READERS),
+    _p("topic.read", "查看议题", "room", grants=TOPIC_READERS),
+    _p("topic.propose", "提出议题", "room", signed_in=True),
+    _p("topic.screen", "筛选和审核议题", "room", grants=ORGANISERS),
+    _p("topic.call", "发布征题和网络投票", "room", grants=ORGANISERS),
+    _p("topic.approve", "审定议题", "room", grants=frozenset({"party_reviewer"})),
+    # Filing is the county's: checked over the county above the room (server.domain.topics).
+    _p("topic.file", "备案议题", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("topic.comment", "评注备案议题", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("topic.notice", "公示议题", "room", grants=ORGANISERS),
+    _p("topic.research", "记录调研情况", "room", grants=ORGANISERS),
+    _p("topic.override", "记录提前开会的书面理由", "room", grants=ORGANISERS),
+    _p("moderation.words", "编辑敏感词", "any", grants=frozenset({"cppcc_staff"})),
+    _p("public.read", "查看公开的征题和公示", anyone=True),
+    _p("public.propose", "提交议题建议", anyone=True),
+    _p("public.vote", "参加议题网络投票", anyone=True),
     # Live meetings: joining, and sending commands whose per-role rules are the machine's.
     _p("live.join", "进入会议", "meeting", meeting_roles=EVERYONE_IN_MEETING),
     _p("live.command", "发送会议指令", "meeting", meeting_roles=EVERYONE_IN_MEETING),

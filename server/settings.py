@@ -158,6 +158,12 @@ class Settings(BaseSettings):
     briefing_max_mb: int = Field(
         default=20, ge=1, le=200, description="Largest briefing document one may attach, in MB."
     )
+    public_proposals_per_hour: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Public proposals (and screening votes) one client address may send an hour.",
+    )
     smtp_host: str = Field(
         default="", description="SMTP server for invitation e-mails; empty: no e-mail is sent."
     )

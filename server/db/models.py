@@ -102,6 +102,10 @@ class Room(Base):
     level: Mapped[str] = mapped_column(String(16))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
+    # Days a topic's public notice must stand before its meeting may open (第十四条: a week).
+    notice_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Whether every public proposal waits for moderation, not only those with a listed word.
+    premoderate: Mapped[bool] = mapped_column(default=False)
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
 
@@ -180,6 +184,9 @@ class Meeting(Base):
     mode: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     settings: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
+    # The topic (议题) this meeting consults on; its approval, notice and research gate the
+    # opening (server.domain.topics.opening_refusal).
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
 
     room: Mapped[Room] = relationship(lazy="joined")
     agenda: Mapped[list[AgendaItem]] = relationship(
@@ -311,4 +318,5 @@ class MeetingCommand(Base):
 
 # Role grants are read only by server/policy.py; the model sits apart so that an import
 # contract can hold that. Imported here so that every mapper is known once models loads.
-import server.db.models_grants  # noqa: E402, F401
+import server.db.models_grants  # noqa: E402
+import server.db.models_topics  # noqa: E402, F401

@@ -68,15 +68,16 @@ def clean_filename(raw: str) -> str:
     return name[-120:] or "情况通报"
 
 
-def check_file(filename: str, data: bytes) -> tuple[str, str]:
-    """The cleaned name and media type of an upload, or a refusal saying what is wrong."""
+def check_file(filename: str, data: bytes, what: str = "情况通报材料") -> tuple[str, str]:
+    """The cleaned name and media type of an upload, or a refusal saying what is wrong;
+    `what` names the kind of material in the refusal."""
     name = clean_filename(filename)
     if not data:
         raise Invalid("文件是空的，请重新选择文件")
     suffix = Path(name).suffix.lower()
     named = next((kind for kind, (_, suffixes, _) in KINDS.items() if suffix in suffixes), None)
     if named is None:
-        raise Invalid(f"不支持「{name}」这种文件，情况通报材料请上传 {ACCEPTED}")
+        raise Invalid(f"不支持「{name}」这种文件，{what}请上传 {ACCEPTED}")
     actual = sniff(data)
     if actual != named:
         raise Invalid(

@@ -116,7 +116,7 @@ async def update_room(
 ) -> Room:
     room = await get_room(session, room_id)
     await policy.authorize(session, principal, "room.update", Target(room_id=room.id))
-    for field in ("name", "address"):
+    for field in ("name", "address", "notice_days", "premoderate"):
         if field in changes:
             setattr(room, field, changes[field])
     await session.commit()

@@ -24,6 +24,7 @@ from server.db.models import (
     Person,
     Room,
 )
+from server.domain import topics
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.policy import Target, meeting_participant, meeting_role
 
@@ -125,6 +126,7 @@ async def create_meeting(
     rules and the roster are copied from that earlier meeting (lineups follow their people)."""
     await policy.authorize(session, principal, "meeting.create", Target(room_id=fields["room_id"]))
     source_id = fields.pop("copy_from", None)
+    topic_id = fields.pop("topic_id", None)
     source = None
     if source_id is not None:
         source = await get_meeting(session, source_id)
@@ -150,6 +152,9 @@ async def create_meeting(
         await session.flush()
         agenda = await _copy_roster_and_agenda(session, source, meeting)
     meeting.agenda = _build_agenda(agenda)
+    if topic_id is not None:
+        await session.flush()
+        await topics.link_meeting(session, principal, topic_id, meeting)
     await session.commit()
     await session.refresh(meeting, ["room", "agenda"])
     return meeting

@@ -43,6 +43,8 @@ def room_out(room: Room) -> s.RoomOut:
         org_unit_id=room.org_unit_id,
         org_unit_name=room.org_unit.name,
         address=room.address,
+        notice_days=room.notice_days,
+        premoderate=room.premoderate,
     )
 
 
@@ -72,6 +74,7 @@ def meeting_out(meeting: Meeting) -> s.MeetingOut:
         place=meeting.place,
         mode=meeting.mode,
         status=meeting.status,
+        topic_id=meeting.topic_id,
         agenda=[s.AgendaItemOut.model_validate(i, from_attributes=True) for i in meeting.agenda],
         speaking_rules=speaking_rules(meetings.speaking_rules_of(meeting)),
         report=s.ReportSettings(**meetings.report_settings_of(meeting)),

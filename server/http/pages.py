@@ -22,6 +22,9 @@ PAGE_PATHS = (
     "/join/{rest:path}",
     "/office",
     "/reset/{rest:path}",
+    "/public",
+    "/topics",
+    "/topics/{rest:path}",
 )
 
 

@@ -133,6 +133,12 @@ class RoomIn(Input):
 class RoomPatch(Input):
     name: Annotated[Name | None, *NotNull] = None
     address: Title | None = None
+    notice_days: Annotated[int | None, Field(ge=0, le=60), *NotNull] = Field(
+        default=None, description="Days a topic's notice stands before its meeting may open"
+    )
+    premoderate: Annotated[bool | None, *NotNull] = Field(
+        default=None, description="Whether every public proposal waits for moderation"
+    )
 
 
 class RoomOut(BaseModel):
@@ -142,6 +148,8 @@ class RoomOut(BaseModel):
     org_unit_id: int
     org_unit_name: str
     address: str | None
+    notice_days: int = 7
+    premoderate: bool = False
 
 
 class RoomList(BaseModel):
@@ -242,6 +250,9 @@ class MeetingIn(Input):
     copy_from: int | None = Field(
         default=None, description="Copy agenda, speaking rules and roster from this meeting"
     )
+    topic_id: Id | None = Field(
+        default=None, description="The approved topic (议题) this meeting consults on"
+    )
 
 
 class MeetingPatch(Input):
@@ -287,6 +298,7 @@ class MeetingOut(BaseModel):
     place: str
     mode: Mode
     status: Status
+    topic_id: int | None = None
     agenda: list[AgendaItemOut]
     speaking_rules: dict[str, Any] = Field(description="Every speaking rule, defaults included")
     report: ReportSettings = Field(default_factory=lambda: ReportSettings())

@@ -74,6 +74,7 @@ class World:
     guests: dict[str, int]  # a guest participant of each meeting
     invite: str
     personas: list[Persona]
+    topics: dict[str, int]  # a topic proposed by the admin in each scope's room
     # where each scope sits: its room, its township, its county
     place: dict[str, tuple[str, str, str]] = field(
         default_factory=lambda: {
@@ -216,7 +217,18 @@ async def world(server: str, admin_token: str) -> World:
             token = await login_token(server, persona.credentials)
             persona.headers = bearer(token)
             persona.auth = {"token": token}
-        return World(units, rooms, meetings, targets, guests, invite, cast)
+        topics: dict[str, int] = {}
+        for scope in SCOPES:
+            topic = await _ok(
+                await http.post(
+                    "/api/topics",
+                    json={"room_id": rooms[scope], "title": f"矩阵议题（{scope}）"},
+                    headers=admin,
+                ),
+                201,
+            )
+            topics[scope] = topic["topic_id"]
+        return World(units, rooms, meetings, targets, guests, invite, cast, topics)
 
 
 # -- the oracle: facts from the declared world ---------------------------------------------
@@ -270,7 +282,8 @@ def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
         "meeting": "room",
         "person": "unit",
     }[p.scope]
-    if name == "org_unit.update":
+    if name in ("org_unit.update", "topic.file", "topic.comment"):
+        # An org unit, and a township's topic filing, are looked after from the unit above.
         where = "parent"
     if name in ("person.grant", "person.revoke"):
         # Handing out (or taking back) `staff` over the scope's room needs a grantor's role
@@ -447,6 +460,80 @@ BUILDERS: dict[str, Builder] = {
     "open_invitation": _meeting_path("/invitation"),
     "answer_invitation": _meeting_body("/invitation", {"status": "remote"}),
 }
+
+
+def _topic(suffix: str, body: dict[str, Any] | None = None) -> Builder:
+    return lambda w, s: (f"/api/topics/{w.topics[s]}{suffix}", body, None)
+
+
+PUBLIC_PROPOSAL = {
+    "title": "矩阵公众议题",
+    "description": "路灯不亮",
+    "contact": {"name": "钱居民", "phone": "13800009999"},
+}
+BUILDERS.update(
+    {
+        "public_portal": lambda w, s: ("/api/public/portal", None, None),
+        "public_challenge": lambda w, s: ("/api/public/challenge", None, None),
+        "public_propose": lambda w, s: (
+            "/api/public/proposals",
+            {**PUBLIC_PROPOSAL, "room_id": w.rooms[s]},
+            None,
+        ),
+        "public_notices": lambda w, s: ("/api/public/notices", None, None),
+        "public_vote": lambda w, s: (
+            "/api/public/votes/999999",
+            {"topic_id": w.topics[s], "phone": "13800008888"},
+            None,
+        ),
+        "list_topics": lambda w, s: ("/api/topics", None, None),
+        "create_topic": lambda w, s: (
+            "/api/topics",
+            {"room_id": w.rooms[s], "title": "矩阵新议题"},
+            None,
+        ),
+        "get_topic": _topic(""),
+        "export_topic_docx": _topic("/docx"),
+        "upload_attachment": lambda w, s: (
+            f"/api/topics/{w.topics[s]}/attachments?filename=现场.png",
+            None,
+            b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+        ),
+        "download_attachment": _topic("/attachments/999999"),
+        "public_attachment": lambda w, s: (
+            f"/api/public/proposals/{w.topics[s]}/attachments?receipt=wrong&filename=a.png",
+            None,
+            b"\x89PNG\r\n\x1a\n",
+        ),
+        "screen_proposal": _topic("/screen", {"decision": "shortlist"}),
+        "review_topic": _topic("/review", {"decision": "approve"}),
+        "file_topic": _topic("/file", {}),
+        "comment_topic": _topic("/comments", {"note": "请听取商户意见"}),
+        "notice_topic": _topic(
+            "/notice",
+            {"meeting_at": "2027-03-01T09:00:00+08:00", "place": "会议室", "form": "in_room"},
+        ),
+        "add_research": _topic(
+            "/research",
+            {
+                "who": "委员",
+                "place": "小区",
+                "done_on": "2026-12-01T09:00:00+08:00",
+                "findings": "走访十户",
+            },
+        ),
+        "override_opening": _topic("/override", {"rules": ["notice"], "reason": "汛期前必须定"}),
+        "moderate_topic": _topic("/moderate", {"decision": "release"}),
+        "create_call": lambda w, s: (
+            "/api/topic-calls",
+            {"room_id": w.rooms[s], "title": "矩阵征题", "deadline": "2027-03-01T09:00:00+08:00"},
+            None,
+        ),
+        "moderation_queue": lambda w, s: ("/api/moderation", None, None),
+        "list_sensitive_words": lambda w, s: ("/api/moderation/words", None, None),
+        "set_sensitive_words": lambda w, s: ("/api/moderation/words", {"words": []}, None),
+    }
+)
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}
     BUILDERS[f"list_{kind}"] = _meeting_path(f"/{kind}")

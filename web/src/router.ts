@@ -142,6 +142,25 @@ export const router = createRouter({
       meta: { requiresAuth: true, titleKey: "office.title" },
     },
     {
+      path: "/public",
+      name: "public",
+      component: () => import("@/pages/PublicPage.vue"),
+      meta: { titleKey: "publicPortal.title" },
+    },
+    {
+      path: "/topics",
+      name: "topics",
+      component: () => import("@/pages/TopicsPage.vue"),
+      meta: { requiresAuth: true, titleKey: "topics.title" },
+    },
+    {
+      path: "/topics/:topicId(\\d+)",
+      name: "topic",
+      component: () => import("@/pages/TopicPage.vue"),
+      props: numberParam("topicId"),
+      meta: { requiresAuth: true, titleKey: "topics.title" },
+    },
+    {
       path: "/reset/:token",
       name: "reset",
       component: () => import("@/pages/ResetPage.vue"),

@@ -11,7 +11,8 @@ import server.db.models_audit
 import server.db.models_polls
 import server.db.models_records
 import server.db.models_roster
-import server.db.models_suggestions  # noqa: F401
+import server.db.models_suggestions
+import server.db.models_topics  # noqa: F401
 from server.db.engine import create_engine
 from server.db.models import Base
 

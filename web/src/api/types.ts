@@ -132,6 +132,8 @@ export interface MeetingNew {
   mode: MeetingMode;
   agenda?: AgendaItemPlan[];
   copy_from?: number;
+  /** The approved topic (议题) the meeting consults on. */
+  topic_id?: number;
 }
 
 export interface MeetingPlanChange {
@@ -166,6 +168,8 @@ export interface Meeting {
   place: string;
   mode: MeetingMode;
   status: MeetingStatus;
+  /** The topic (议题) the meeting consults on, if it was created from one. */
+  topic_id?: number | null;
   agenda: AgendaItem[];
   speaking_rules?: SpeakingRules;
 }

@@ -1,0 +1,152 @@
+"""Attachments of topics: images and documents with a proposal (from staff, or from the resident
+who holds its receipt) or with a research record; checked by their bytes as briefings are
+(server.domain.briefings.check_file) and stored under the data dir.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import policy
+from server.auth import Principal
+from server.db.models_topics import Topic, TopicAttachment, TopicResearch
+from server.domain.briefings import Download, check_file
+from server.domain.errors import Conflict, Invalid, NotFound
+from server.policy import Target
+
+PUBLIC_MAX_MB = 5  # a resident's photo or document, per file
+PUBLIC_MAX_FILES = 5  # per proposal
+
+
+def storage_dir(data_dir: Path) -> Path:
+    return data_dir / "topics"
+
+
+async def _store(
+    session: AsyncSession,
+    topic: Topic,
+    *,
+    filename: str,
+    data: bytes,
+    data_dir: Path,
+    by: int | None,
+    research_id: int | None = None,
+) -> TopicAttachment:
+    name, content_type = check_file(filename, data, "议题附件")
+    stored = f"{secrets.token_hex(16)}.bin"
+    folder = storage_dir(data_dir)
+    await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True, exist_ok=True))
+    await anyio.Path(folder / stored).write_bytes(data)
+    row = TopicAttachment(
+        topic_id=topic.id,
+        research_id=research_id,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        stored_name=stored,
+        uploaded_by=by,
+        uploaded_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def editable_topic(
+    session: AsyncSession, principal: Principal | None, topic_id: int
+) -> Topic:
+    """The topic, if the principal may attach files to it (checked before any upload)."""
+    topic = await session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound("议题不存在，请检查编号")
+    await policy.authorize(session, principal, "topic.research", Target(room_id=topic.room_id))
+    return topic
+
+
+async def attach(
+    session: AsyncSession,
+    principal: Principal | None,
+    topic_id: int,
+    *,
+    filename: str,
+    data: bytes,
+    data_dir: Path,
+    research_id: int | None = None,
+) -> TopicAttachment:
+    """Staff attach a file to a topic, or to one of its research records."""
+    topic = await editable_topic(session, principal, topic_id)
+    if research_id is not None:
+        record = await session.get(TopicResearch, research_id)
+        if record is None or record.topic_id != topic.id:
+            raise Invalid("这条调研记录不属于本议题", field="research_id")
+    assert principal is not None and principal.person is not None
+    return await _store(
+        session,
+        topic,
+        filename=filename,
+        data=data,
+        data_dir=data_dir,
+        by=principal.person.id,
+        research_id=research_id,
+    )
+
+
+async def proposal_by_receipt(session: AsyncSession, topic_id: int, receipt: str) -> Topic:
+    """A public proposal, for whoever holds its receipt (checked before any upload)."""
+    topic = await session.get(Topic, topic_id)
+    if topic is None or not receipt or not secrets.compare_digest(topic.receipt, receipt):
+        raise NotFound("找不到这条议题建议，请核对回执号")
+    if topic.status != "proposed":
+        raise Conflict("议题建议已进入办理，不能再补充附件")
+    count = await session.scalar(
+        select(func.count())
+        .select_from(TopicAttachment)
+        .where(TopicAttachment.topic_id == topic.id)
+    )
+    if (count or 0) >= PUBLIC_MAX_FILES:
+        raise Conflict(f"每条议题建议最多附 {PUBLIC_MAX_FILES} 个文件")
+    return topic
+
+
+async def attach_publicly(
+    session: AsyncSession, topic: Topic, *, filename: str, data: bytes, data_dir: Path
+) -> TopicAttachment:
+    return await _store(session, topic, filename=filename, data=data, data_dir=data_dir, by=None)
+
+
+async def attachments_of(session: AsyncSession, topic_id: int) -> list[TopicAttachment]:
+    rows = await session.scalars(
+        select(TopicAttachment)
+        .where(TopicAttachment.topic_id == topic_id)
+        .order_by(TopicAttachment.id)
+    )
+    return list(rows)
+
+
+async def read_attachment(
+    session: AsyncSession,
+    principal: Principal | None,
+    topic_id: int,
+    attachment_id: int,
+    *,
+    data_dir: Path,
+) -> Download:
+    topic = await session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound("议题不存在，请检查编号")
+    await policy.authorize(session, principal, "topic.read", Target(room_id=topic.room_id))
+    row = await session.get(TopicAttachment, attachment_id)
+    if row is None or row.topic_id != topic.id:
+        raise NotFound("找不到这个附件")
+    try:
+        data = await anyio.Path(storage_dir(data_dir) / row.stored_name).read_bytes()
+    except FileNotFoundError:
+        raise NotFound("附件文件已不在服务器上，请重新上传") from None
+    return Download(row.filename, row.content_type, data)

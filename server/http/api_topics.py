@@ -1,0 +1,673 @@
+"""The JSON API of topics (议题) before the meeting, and of the public portal (/public) that
+needs no account: open calls, proposals, screening votes and notices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import anyio.to_thread
+from sqlalchemy import select
+from starlette.responses import Response
+
+from nlp.dedupe import find_duplicates
+from server.db.models import Room
+from server.db.models_topics import Topic, TopicCall
+from server.domain import public_guard, topic_calls, topic_files, topics
+from server.domain.errors import Invalid
+from server.http import schemas_topics as t
+from server.http.framework import Context, Endpoint
+from server.http.uploads import read_upload
+
+TOPIC = "/api/topics/{topic_id:int}"
+
+
+def _client(ctx: Context) -> str:
+    return ctx.request.client.host if ctx.request.client else "unknown"
+
+
+# -- the public portal ---------------------------------------------------------------------
+
+
+async def _call_out(ctx: Context, call: TopicCall) -> t.CallOut:
+    shortlist: list[t.ShortlistItem] = []
+    if call.kind == "vote":
+        counts = await topic_calls.tally(ctx.session, call.id)
+        shortlist = [
+            t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
+            for row in await topic_calls.shortlist_titles(ctx.session, call)
+        ]
+    return t.CallOut(
+        call_id=call.id,
+        room_id=call.room_id,
+        room=call.room.name,
+        kind=call.kind,
+        title=call.title,
+        description=call.description,
+        deadline=call.deadline,
+        shortlist=shortlist,
+    )
+
+
+async def public_portal(ctx: Context) -> t.PublicPortal:
+    calls = [await _call_out(ctx, c) for c in await topic_calls.open_calls(ctx.session)]
+    rooms = await ctx.session.scalars(select(Room).order_by(Room.id))
+    return t.PublicPortal(
+        calls=calls,
+        rooms=[t.PublicRoom(room_id=r.id, name=r.name, level=r.level) for r in rooms],
+    )
+
+
+async def public_challenge(ctx: Context) -> t.ChallengeOut:
+    challenge = public_guard.make_challenge(ctx.settings.signing_key())
+    return t.ChallengeOut(token=challenge.token, question=challenge.question)
+
+
+async def _admit(
+    ctx: Context, form: str, challenge: t.ChallengeIn | None, *, ask: bool = True
+) -> None:
+    await public_guard.admit(
+        ctx.session,
+        form=form,
+        client=_client(ctx),
+        limit=ctx.settings.public_proposals_per_hour,
+        key=ctx.settings.signing_key(),
+        token=challenge.token if challenge else None,
+        answer=challenge.answer if challenge else None,
+        challenge=ask,
+    )
+
+
+async def public_propose(ctx: Context) -> t.PublicProposalOut:
+    body: t.PublicProposalIn = ctx.body
+    await _admit(ctx, "proposal", body.challenge)
+    held = await topic_calls.held_words(ctx.session, body.title, body.description, body.place)
+    topic = await topics.propose_publicly(
+        ctx.session,
+        topics.PublicProposal(
+            room_id=body.room_id,
+            title=body.title,
+            description=body.description,
+            contact_name=body.contact.name,
+            contact_phone=body.contact.phone,
+            place=body.place,
+            call_id=body.call_id,
+        ),
+        held_words=held,
+    )
+    return t.PublicProposalOut(proposal_id=topic.id, receipt=topic.receipt)
+
+
+async def public_notices(ctx: Context) -> t.NoticeList:
+    now = datetime.now(UTC)
+    rows = await topics.public_notices(ctx.session, now)
+    return t.NoticeList(
+        notices=[
+            t.NoticeOut(
+                topic_id=row.id,
+                title=row.title,
+                room=row.room.name,
+                noticed_at=row.noticed_at,
+                meeting_at=row.meeting_at,
+                days_left=topics.days_left(row, now),
+                place=row.meeting_place,
+                form=row.meeting_form,
+                how_to_join=row.how_to_join,
+            )
+            for row in rows
+        ]
+    )
+
+
+async def public_vote(ctx: Context) -> t.VoteOut:
+    body: t.VoteIn = ctx.body
+    call_id = ctx.path_int("call_id")
+    voter = topic_calls.phone_voter(body.phone)
+    if ctx.principal is not None and ctx.principal.person is not None:
+        voter = f"person:{ctx.principal.person.id}"
+    await _admit(ctx, "vote", body.challenge)
+    counted, counts = await topic_calls.vote(ctx.session, call_id, body.topic_id, voter)
+    call = await topic_calls.open_call(ctx.session, call_id, "vote")
+    return t.VoteOut(
+        counted=counted,
+        shortlist=[
+            t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
+            for row in await topic_calls.shortlist_titles(ctx.session, call)
+        ],
+    )
+
+
+# -- topics for staff ----------------------------------------------------------------------
+
+
+async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
+    await ctx.session.refresh(topic, ["room"])
+    now = datetime.now(UTC)
+    notice = None
+    if topic.noticed_at is not None and topic.meeting_at is not None:
+        notice = t.TopicNotice(
+            noticed_at=topic.noticed_at,
+            meeting_at=topic.meeting_at,
+            place=topic.meeting_place,
+            form=topic.meeting_form,
+            how_to_join=topic.how_to_join,
+            days_left=topics.days_left(topic, now),
+        )
+    meetings = await topics.meetings_of(ctx.session, topic.id)
+    opening = await topics.opening_refusal(ctx.session, meetings[0].id) if meetings else None
+    return t.TopicOut(
+        topic_id=topic.id,
+        id=topic.id,
+        room_id=topic.room_id,
+        room=topic.room.name,
+        room_level=topic.room.level,
+        title=topic.title,
+        description=topic.description,
+        place=topic.place,
+        source=topic.source,
+        status=topic.status,
+        moderation=topic.moderation,
+        proposer_name=topic.proposer_name,
+        contact={"name": topic.contact_name, "phone": topic.contact_phone},
+        receipt=topic.receipt,
+        created_at=topic.created_at,
+        exclusion=topic.exclusion,
+        filing_required=topic.room.level == "township",
+        notice_days=topic.room.notice_days,
+        notice=notice,
+        research=[
+            t.ResearchOut(id=r.id, who=r.who, place=r.place, done_on=r.done_on, findings=r.findings)
+            for r in topic.research
+        ],
+        meetings=[
+            t.TopicMeeting(id=m.id, title=m.title, starts_at=m.starts_at, status=m.status)
+            for m in meetings
+        ],
+        attachments=[
+            t.AttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                research_id=a.research_id,
+                url=f"/api/topics/{topic.id}/attachments/{a.id}",
+            )
+            for a in await topic_files.attachments_of(ctx.session, topic.id)
+        ],
+        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
+        timeline=[
+            t.StepOut(step=step.step, at=step.at, by=step.by_name, note=step.note)
+            for step in topic.steps
+        ],
+        opening=opening,
+    )
+
+
+async def _duplicates(rows: list[Topic]) -> dict[int, list[int]]:
+    texts = [f"{row.title}。{row.description}" for row in rows]
+    groups = await anyio.to_thread.run_sync(find_duplicates, texts)
+    found: dict[int, list[int]] = {}
+    for group in groups:
+        ids = [rows[i].id for i in group.members]
+        for topic_id in ids:
+            found[topic_id] = [other for other in ids if other != topic_id]
+    return found
+
+
+async def list_topics(ctx: Context) -> t.TopicList:
+    status = ctx.request.query_params.get("status") or None
+    rows = await topics.list_topics(
+        ctx.session, ctx.principal, room_id=ctx.query_id("room_id"), status=status
+    )
+    duplicates = await _duplicates(rows)
+    return t.TopicList(
+        items=[
+            t.TopicSummary(
+                topic_id=row.id,
+                room_id=row.room_id,
+                room=row.room.name,
+                title=row.title,
+                source=row.source,
+                status=row.status,
+                moderation=row.moderation,
+                created_at=row.created_at,
+                last_step=row.steps[-1].step if row.steps else "proposed",
+                last_note=row.steps[-1].note if row.steps else "",
+                hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
+                duplicates=duplicates.get(row.id, []),
+            )
+            for row in rows
+        ]
+    )
+
+
+async def create_topic(ctx: Context) -> t.TopicOut:
+    body: t.TopicIn = ctx.body
+    topic = await topics.propose(ctx.session, ctx.principal, body.model_dump())
+    return await topic_out(ctx, topic)
+
+
+async def get_topic(ctx: Context) -> t.TopicOut:
+    topic = await topics.read_topic(ctx.session, ctx.principal, ctx.path_int("topic_id"))
+    return await topic_out(ctx, topic)
+
+
+async def screen_proposal(ctx: Context) -> t.TopicOut:
+    body: t.ScreenIn = ctx.body
+    topic = await topics.screen(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        decision=body.decision,
+        reason=body.reason,
+        exclusion=body.exclusion,
+        method=body.method,
+    )
+    return await topic_out(ctx, topic)
+
+
+async def review_topic(ctx: Context) -> t.TopicOut:
+    body: t.ReviewIn = ctx.body
+    topic = await topics.review(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        decision=body.decision,
+        reason=body.reason,
+    )
+    return await topic_out(ctx, topic)
+
+
+async def file_topic(ctx: Context) -> t.TopicOut:
+    body: t.NoteIn = ctx.body
+    topic = await topics.file(ctx.session, ctx.principal, ctx.path_int("topic_id"), body.note)
+    return await topic_out(ctx, topic)
+
+
+async def comment_topic(ctx: Context) -> t.TopicOut:
+    body: t.NoteIn = ctx.body
+    topic = await topics.comment(ctx.session, ctx.principal, ctx.path_int("topic_id"), body.note)
+    return await topic_out(ctx, topic)
+
+
+async def notice_topic(ctx: Context) -> t.TopicOut:
+    body: t.NoticeIn = ctx.body
+    topic = await topics.notice(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        meeting_at=body.meeting_at,
+        place=body.place,
+        form=body.form,
+        how_to_join=body.how_to_join,
+    )
+    return await topic_out(ctx, topic)
+
+
+async def add_research(ctx: Context) -> t.TopicOut:
+    body: t.ResearchIn = ctx.body
+    topic_id = ctx.path_int("topic_id")
+    await topics.add_research(
+        ctx.session,
+        ctx.principal,
+        topic_id,
+        who_went=body.who,
+        place=body.place,
+        done_on=body.done_on,
+        findings=body.findings,
+    )
+    return await topic_out(ctx, await topics.read_topic(ctx.session, ctx.principal, topic_id))
+
+
+async def override_opening(ctx: Context) -> t.TopicOut:
+    body: t.OverrideIn = ctx.body
+    topic = await topics.override(
+        ctx.session, ctx.principal, ctx.path_int("topic_id"), rules=body.rules, reason=body.reason
+    )
+    return await topic_out(ctx, topic)
+
+
+async def export_topic_docx(ctx: Context) -> Response:
+    name, data = await topics.topic_file_docx(ctx.session, ctx.principal, ctx.path_int("topic_id"))
+    disposition = "attachment; filename=\"topic.docx\"; filename*=UTF-8''" + quote(name)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+class TooLarge(Invalid):
+    status = 413
+
+
+def _filename(ctx: Context) -> str:
+    return ctx.request.query_params.get("filename", "")[:300]
+
+
+async def upload_attachment(ctx: Context) -> t.TopicOut:
+    topic_id = ctx.path_int("topic_id")
+    # Who asks is checked before a byte of the file is read.
+    await topic_files.editable_topic(ctx.session, ctx.principal, topic_id)
+    mb = ctx.settings.briefing_max_mb
+    too_big = TooLarge(f"文件过大：每个议题附件不能超过 {mb} MB，请压缩后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
+    await topic_files.attach(
+        ctx.session,
+        ctx.principal,
+        topic_id,
+        filename=_filename(ctx),
+        data=data,
+        data_dir=ctx.settings.data_dir,
+        research_id=ctx.query_id("research_id"),
+    )
+    return await topic_out(ctx, await topics.read_topic(ctx.session, ctx.principal, topic_id))
+
+
+async def public_attachment(ctx: Context) -> t.AttachmentOut:
+    # The receipt proves the sender made the proposal: a rate limit, no question.
+    await _admit(ctx, "attachment", None, ask=False)
+    topic = await topic_files.proposal_by_receipt(
+        ctx.session, ctx.path_int("proposal_id"), ctx.request.query_params.get("receipt", "")[:40]
+    )
+    mb = topic_files.PUBLIC_MAX_MB
+    too_big = TooLarge(f"文件过大：每个附件不能超过 {mb} MB，请压缩照片后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
+    row = await topic_files.attach_publicly(
+        ctx.session, topic, filename=_filename(ctx), data=data, data_dir=ctx.settings.data_dir
+    )
+    return t.AttachmentOut(
+        id=row.id,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        research_id=None,
+        url=f"/api/topics/{topic.id}/attachments/{row.id}",
+    )
+
+
+async def download_attachment(ctx: Context) -> Response:
+    got = await topic_files.read_attachment(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        ctx.path_int("attachment_id"),
+        data_dir=ctx.settings.data_dir,
+    )
+    disposition = "attachment; filename=\"attachment\"; filename*=UTF-8''" + quote(got.filename)
+    return Response(
+        got.data,
+        media_type=got.content_type,
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+async def create_call(ctx: Context) -> t.CallOut:
+    body: t.CallIn = ctx.body
+    call = await topic_calls.create_call(
+        ctx.session,
+        ctx.principal,
+        room_id=body.room_id,
+        kind=body.kind,
+        title=body.title,
+        description=body.description,
+        deadline=body.deadline,
+        topic_ids=body.topic_ids,
+    )
+    return await _call_out(ctx, call)
+
+
+async def moderation_queue(ctx: Context) -> t.TopicList:
+    rows = await topic_calls.moderation_queue(ctx.session, ctx.principal)
+    return t.TopicList(
+        items=[
+            t.TopicSummary(
+                topic_id=row.id,
+                room_id=row.room_id,
+                room=row.room.name,
+                title=row.title,
+                source=row.source,
+                status=row.status,
+                moderation=row.moderation,
+                created_at=row.created_at,
+                last_step=row.steps[-1].step if row.steps else "proposed",
+                last_note=row.steps[-1].note if row.steps else "",
+                hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
+                duplicates=[],
+            )
+            for row in rows
+        ]
+    )
+
+
+async def moderate_topic(ctx: Context) -> t.TopicOut:
+    body: t.ModerateIn = ctx.body
+    topic = await topic_calls.moderate(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("topic_id"),
+        decision=body.decision,
+        reason=body.reason,
+    )
+    return await topic_out(ctx, topic)
+
+
+async def list_sensitive_words(ctx: Context) -> t.WordsOut:
+    rows = await topic_calls.list_words(ctx.session, ctx.principal)
+    return t.WordsOut(words=[r.word for r in rows])
+
+
+async def set_sensitive_words(ctx: Context) -> t.WordsOut:
+    body: t.WordsIn = ctx.body
+    rows = await topic_calls.set_words(ctx.session, ctx.principal, body.words)
+    return t.WordsOut(words=[r.word for r in rows])
+
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        "GET",
+        "/api/public/portal",
+        public_portal,
+        "公开页面：正在征题和投票的议事室（无需登录）",
+        response=t.PublicPortal,
+        permission="public.read",
+    ),
+    Endpoint(
+        "GET",
+        "/api/public/challenge",
+        public_challenge,
+        "公开表单的验证问题（无需登录）",
+        response=t.ChallengeOut,
+        permission="public.read",
+    ),
+    Endpoint(
+        "POST",
+        "/api/public/proposals",
+        public_propose,
+        "居民提交议题建议（无需登录；按网络地址限频，联系方式不公开）",
+        body=t.PublicProposalIn,
+        response=t.PublicProposalOut,
+        status=201,
+        permission="public.propose",
+    ),
+    Endpoint(
+        "POST",
+        "/api/public/proposals/{proposal_id:int}/attachments",
+        public_attachment,
+        "为议题建议补充照片或文件（凭回执号 ?receipt=，文件名 ?filename=，每个不超过 5 MB）",
+        response=t.AttachmentOut,
+        status=201,
+        permission="public.propose",
+    ),
+    Endpoint(
+        "GET",
+        "/api/public/notices",
+        public_notices,
+        "正在公示的议题（无需登录）",
+        response=t.NoticeList,
+        permission="public.read",
+    ),
+    Endpoint(
+        "POST",
+        "/api/public/votes/{call_id:int}",
+        public_vote,
+        "议题网络投票：每个手机号或账号只计一票（无需登录）",
+        body=t.VoteIn,
+        response=t.VoteOut,
+        permission="public.vote",
+    ),
+    Endpoint(
+        "GET",
+        "/api/topics",
+        list_topics,
+        "议题列表（附第十一条筛选提示和疑似重复）",
+        query={"room_id": "integer", "status": "string"},
+        response=t.TopicList,
+        permission="topic.list",
+    ),
+    Endpoint(
+        "POST",
+        "/api/topics",
+        create_topic,
+        "提出议题（群众出题、委员荐题、党政领导点题，或工作人员代为录入）",
+        body=t.TopicIn,
+        response=t.TopicOut,
+        status=201,
+        permission="topic.propose",
+    ),
+    Endpoint(
+        "GET", TOPIC, get_topic, "议题及其全过程记录", response=t.TopicOut, permission="topic.read"
+    ),
+    Endpoint(
+        "GET",
+        TOPIC + "/docx",
+        export_topic_docx,
+        "议题材料（Word，含全过程记录、公示和调研）",
+        permission="topic.read",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/attachments",
+        upload_attachment,
+        "上传议题或调研附件（图片、PDF、Word；?filename=，可选 ?research_id=）",
+        query={"filename": "string", "research_id": "integer"},
+        response=t.TopicOut,
+        status=201,
+        permission="topic.research",
+    ),
+    Endpoint(
+        "GET",
+        TOPIC + "/attachments/{attachment_id:int}",
+        download_attachment,
+        "下载议题附件",
+        permission="topic.read",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/screen",
+        screen_proposal,
+        "议题筛选：列入拟上会议题，或依第十一条不列入并写明理由",
+        body=t.ScreenIn,
+        response=t.TopicOut,
+        permission="topic.screen",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/review",
+        review_topic,
+        "同级党组织审定：同意、退回（写明理由）或不予采用",
+        body=t.ReviewIn,
+        response=t.TopicOut,
+        permission="topic.approve",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/file",
+        file_topic,
+        "县（市、区）政协备案（镇、街道议事室的议题）",
+        body=t.NoteIn,
+        response=t.TopicOut,
+        permission="topic.file",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/comments",
+        comment_topic,
+        "县（市、区）政协评注备案议题",
+        body=t.NoteIn,
+        response=t.TopicOut,
+        permission="topic.comment",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/notice",
+        notice_topic,
+        "公示议题：会议时间、地点、形式和参与方式",
+        body=t.NoticeIn,
+        response=t.TopicOut,
+        permission="topic.notice",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/research",
+        add_research,
+        "记录调研情况（第十五条）",
+        body=t.ResearchIn,
+        response=t.TopicOut,
+        status=201,
+        permission="topic.research",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/override",
+        override_opening,
+        "记录公示未满期限或尚无调研仍开会的书面理由",
+        body=t.OverrideIn,
+        response=t.TopicOut,
+        permission="topic.override",
+    ),
+    Endpoint(
+        "POST",
+        TOPIC + "/moderate",
+        moderate_topic,
+        "审核公众提交：通过或不予展示",
+        body=t.ModerateIn,
+        response=t.TopicOut,
+        permission="topic.screen",
+    ),
+    Endpoint(
+        "POST",
+        "/api/topic-calls",
+        create_call,
+        "发布面向社会征题或议题网络投票（带截止时间）",
+        body=t.CallIn,
+        response=t.CallOut,
+        status=201,
+        permission="topic.call",
+    ),
+    Endpoint(
+        "GET",
+        "/api/moderation",
+        moderation_queue,
+        "待审核的公众提交",
+        response=t.TopicList,
+        permission="topic.list",
+    ),
+    Endpoint(
+        "GET",
+        "/api/moderation/words",
+        list_sensitive_words,
+        "敏感词表",
+        response=t.WordsOut,
+        permission="moderation.words",
+    ),
+    Endpoint(
+        "PUT",
+        "/api/moderation/words",
+        set_sensitive_words,
+        "替换敏感词表",
+        body=t.WordsIn,
+        response=t.WordsOut,
+        permission="moderation.words",
+    ),
+]

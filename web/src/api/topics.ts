@@ -1,0 +1,172 @@
+/**
+ * Topics (议题) before the meeting and the public portal (/public, no account).
+ * Shapes mirror server/http/schemas_topics.py.
+ */
+
+import { request } from "./client";
+
+export type TopicSource = "public" | "resident" | "member" | "leader";
+export type TopicStatus =
+  | "proposed"
+  | "screened"
+  | "approved"
+  | "filed"
+  | "noticed"
+  | "researched"
+  | "held"
+  | "submitted"
+  | "closed"
+  | "rejected";
+export type Exclusion = "settled_by_policy" | "individual_dispute" | "litigation" | "already_agreed";
+export type MeetingForm = "in_room" | "online" | "hybrid";
+
+export interface Hint {
+  kind: string;
+  message: string;
+  triggers: string[];
+}
+
+export interface Step {
+  step: string;
+  at: string;
+  by: string;
+  note: string;
+}
+
+export interface Research {
+  id: number;
+  who: string;
+  place: string;
+  done_on: string;
+  findings: string;
+}
+
+export interface TopicNotice {
+  noticed_at: string;
+  meeting_at: string;
+  place: string;
+  form: string;
+  how_to_join: string;
+  days_left: number;
+}
+
+export interface Topic {
+  topic_id: number;
+  room_id: number;
+  room: string;
+  room_level: string;
+  title: string;
+  description: string;
+  place: string;
+  source: TopicSource;
+  status: TopicStatus;
+  moderation: string;
+  proposer_name: string;
+  contact: { name: string; phone: string };
+  receipt: string;
+  created_at: string;
+  exclusion: Exclusion | null;
+  filing_required: boolean;
+  notice_days: number;
+  notice: TopicNotice | null;
+  research: Research[];
+  meetings: { id: number; title: string; starts_at: string; status: string }[];
+  attachments: { id: number; filename: string; size: number; research_id: number | null; url: string }[];
+  hints: Hint[];
+  timeline: Step[];
+  opening: string | null;
+}
+
+export interface TopicSummary {
+  topic_id: number;
+  room_id: number;
+  room: string;
+  title: string;
+  source: TopicSource;
+  status: TopicStatus;
+  moderation: string;
+  created_at: string;
+  last_step: string;
+  last_note: string;
+  hints: Hint[];
+  duplicates: number[];
+}
+
+export interface Notice {
+  topic_id: number;
+  title: string;
+  room: string;
+  noticed_at: string;
+  meeting_at: string;
+  days_left: number;
+  place: string;
+  form: string;
+  how_to_join: string;
+}
+
+export interface Call {
+  call_id: number;
+  room_id: number;
+  room: string;
+  kind: "proposals" | "vote";
+  title: string;
+  description: string;
+  deadline: string;
+  shortlist: { topic_id: number; title: string; votes: number }[];
+}
+
+export interface Portal {
+  calls: Call[];
+  rooms: { room_id: number; name: string; level: string }[];
+}
+
+export interface Challenge {
+  token: string;
+  question: string;
+}
+
+export interface PublicProposal {
+  title: string;
+  description: string;
+  room_id: number;
+  contact: { name: string; phone: string };
+  place?: string;
+  call_id?: number;
+  challenge?: { token: string; answer: string };
+}
+
+export const getPortal = (signal?: AbortSignal) => request<Portal>("/api/public/portal", { signal });
+export const getNotices = (signal?: AbortSignal) =>
+  request<{ notices: Notice[] }>("/api/public/notices", { signal });
+export const getChallenge = () => request<Challenge>("/api/public/challenge");
+export const sendProposal = (body: PublicProposal) =>
+  request<{ proposal_id: number; receipt: string }>("/api/public/proposals", { method: "POST", body });
+export const sendVote = (callId: number, body: { topic_id: number; phone: string; challenge?: { token: string; answer: string } }) =>
+  request<{ counted: boolean; shortlist: Call["shortlist"] }>(`/api/public/votes/${callId}`, { method: "POST", body });
+
+export const listTopics = (query: { room_id?: number; status?: string }, signal?: AbortSignal) =>
+  request<{ items: TopicSummary[] }>("/api/topics", { query, signal });
+export const getTopic = (id: number, signal?: AbortSignal) => request<Topic>(`/api/topics/${id}`, { signal });
+export const createTopic = (body: Record<string, unknown>) =>
+  request<Topic>("/api/topics", { method: "POST", body });
+
+/** One action on a topic's page: screen, review, file, comments, notice, research, override, moderate. */
+export const topicAction = (id: number, action: string, body: Record<string, unknown>) =>
+  request<Topic>(`/api/topics/${id}/${action}`, { method: "POST", body });
+
+export const createCall = (body: Record<string, unknown>) =>
+  request<Call>("/api/topic-calls", { method: "POST", body });
+export const moderationQueue = (signal?: AbortSignal) =>
+  request<{ items: TopicSummary[] }>("/api/moderation", { signal });
+export const getWords = (signal?: AbortSignal) => request<{ words: string[] }>("/api/moderation/words", { signal });
+export const setWords = (words: string[]) =>
+  request<{ words: string[] }>("/api/moderation/words", { method: "PUT", body: { words } });
+
+export const attachPublicly = (proposalId: number, receipt: string, file: File) =>
+  request<{ id: number; filename: string }>(`/api/public/proposals/${proposalId}/attachments`, {
+    method: "POST",
+    body: file,
+    query: { receipt, filename: file.name },
+  });
+export const attachToTopic = (topicId: number, file: File) =>
+  request<Topic>(`/api/topics/${topicId}/attachments`, { method: "POST", body: file, query: { filename: file.name } });
