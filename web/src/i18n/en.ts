@@ -5,6 +5,14 @@
 
 import type { Messages } from "./zh-CN";
 
+/** The four kinds of participant, one name each wherever they are shown. */
+const CATEGORIES = {
+  member: "CPPCC member",
+  stakeholder: "Stakeholder",
+  official: "Official",
+  guest: "Other",
+};
+
 const en: Messages = {
   app: {
     name: "Haoshangliang",
@@ -118,12 +126,7 @@ const en: Messages = {
       round: "Round running",
       closed: "Ended",
     },
-    categories: {
-      member: "Member",
-      stakeholder: "Stakeholder",
-      official: "Official",
-      guest: "Guest",
-    },
+    categories: CATEGORIES,
     speechKinds: {
       speech: "Speech",
       point_of_order: "Point of order",
@@ -797,12 +800,7 @@ const en: Messages = {
       copied: "Copied",
       copyFailed: "Could not copy; select the link and copy it by hand",
     },
-    categories: {
-      member: "CPPCC member",
-      stakeholder: "Stakeholder",
-      official: "Official",
-      guest: "Other",
-    },
+    categories: CATEGORIES,
     cppccLevels: {
       city: "City level",
       county: "County level",
@@ -960,12 +958,7 @@ const en: Messages = {
   roster: {
     heading: "Roster",
     hint: "Build the roster from the four kinds of participant; nobody is removed once the meeting is live.",
-    categories: {
-      member: "CPPCC members",
-      stakeholder: "Stakeholders",
-      official: "Officials",
-      guest: "Others",
-    },
+    categories: CATEGORIES,
     categoryCount: "{count}",
     budget: "speaking time {minutes} min",
     empty: "Nobody of this kind yet",

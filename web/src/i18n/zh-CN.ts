@@ -3,6 +3,14 @@
  * en.ts must have the same keys; vue-i18n syntax: {name} is a placeholder, and @ $ | { } need care.
  */
 
+/** The four kinds of participant (第十条), one name each wherever they are shown. */
+const CATEGORIES = {
+  member: "委员",
+  stakeholder: "利益相关方代表",
+  official: "部门/村居负责人",
+  guest: "其他人员",
+};
+
 const zhCN = {
   app: {
     name: "好商量",
@@ -116,12 +124,7 @@ const zhCN = {
       round: "环节进行中",
       closed: "已结束",
     },
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门负责人",
-      guest: "来宾",
-    },
+    categories: CATEGORIES,
     speechKinds: {
       speech: "发言",
       point_of_order: "程序性发言",
@@ -795,12 +798,7 @@ const zhCN = {
       copied: "已复制",
       copyFailed: "无法自动复制，请手动选中链接复制",
     },
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门负责人",
-      guest: "其他",
-    },
+    categories: CATEGORIES,
     cppccLevels: {
       city: "市级",
       county: "县级",
@@ -958,12 +956,7 @@ const zhCN = {
   roster: {
     heading: "参会名单",
     hint: "按第十条的四类人员组织参会名单；会议开始后不能再移除人员。",
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门/村居负责人",
-      guest: "其他人员",
-    },
+    categories: CATEGORIES,
     categoryCount: "{count} 人",
     budget: "发言时间 {minutes} 分钟",
     empty: "暂无此类人员",
