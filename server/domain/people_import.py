@@ -46,6 +46,8 @@ CATEGORY_WORDS = {
     "利益相关方": "stakeholder",
     "stakeholder": "stakeholder",
     "部门负责人": "official",
+    "部门/村居负责人": "official",  # the name the interface shows
+    "村居负责人": "official",
     "负责人": "official",
     "official": "official",
     "其他": "guest",

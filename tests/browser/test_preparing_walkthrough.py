@@ -98,10 +98,19 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
             await roster.get_by_role("button", name="搜索", exact=True).click()
             await roster.get_by_role("button", name=f"将{person['name']}加入名单").click()
             await expect(staff.get_by_test_id(f"roster-{key}")).to_contain_text(person["name"])
+        # The guest is added with their invite link in one act; its QR code decodes to it.
         await roster.get_by_label("来宾姓名").fill(guest_name)
         await roster.get_by_label("来宾电话").fill("13800002222")
-        await roster.get_by_role("button", name="添加来宾").click()
-        await expect(staff.get_by_test_id("roster-guest")).to_contain_text(guest_name)
+        await roster.get_by_role("button", name="生成邀请链接").click()
+        link = roster.get_by_role("link", name="/join/")
+        await expect(link).to_be_visible()
+        url = await link.inner_text()
+        await expect(roster.get_by_role("img", name=re.compile("二维码"))).to_be_visible()
+        assert await decode_qr(staff, f"{guest_name}的邀请链接二维码") == url
+        guests = staff.get_by_test_id("roster-guest")
+        await expect(guests).to_contain_text(guest_name)
+        await expect(guests).to_contain_text("已发送，未读")
+        await expect(guests).to_contain_text("链接有效期至")
         for key in ("member", "stakeholder", "official", "guest"):
             await expect(staff.get_by_test_id(f"roster-{key}")).not_to_contain_text("还没有")
 
@@ -114,7 +123,7 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
             staff.get_by_test_id("briefings").get_by_role("link", name=upload.name)
         ).to_be_visible()
         await staff.get_by_role("button", name="发送参会通知").click()
-        await expect(staff.get_by_text("已向 4 人发送参会通知")).to_be_visible()
+        await expect(staff.get_by_text("已向 3 人发送参会通知")).to_be_visible()
         summary = staff.get_by_test_id("attendance-summary")
         await expect(summary).to_contain_text(
             "应到 4 人，回复将现场 0 人、线上 0 人、请假 0 人、未回复 4 人"
@@ -146,15 +155,6 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
         await expect(staff.get_by_test_id("roster-member")).to_contain_text("将现场参会")
         await expect(staff.get_by_label(f"{member['name']}的参会方式")).to_have_value("in_room")
 
-        # The guest's invite link, whose QR code decodes to exactly the link shown.
-        invites = staff.get_by_role("region", name="来宾邀请链接")
-        await invites.get_by_label("来宾", exact=True).select_option(label=guest_name)
-        await invites.get_by_role("button", name="生成邀请链接").click()
-        link = invites.get_by_role("link", name="/join/")
-        await expect(link).to_be_visible()
-        url = await link.inner_text()
-        await expect(invites.get_by_role("img", name=re.compile("二维码"))).to_be_visible()
-        assert await decode_qr(staff, f"{guest_name}的邀请链接二维码") == url
         if phone:
             await no_sideways_scroll(staff)
         await staff.screenshot(
@@ -169,6 +169,8 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
         await guest.goto(url)
         await expect(guest.get_by_text(f"{guest_name}，欢迎参加会议。")).to_be_visible()
         await expect(guest.get_by_role("button", name="举手")).to_be_visible(timeout=15_000)
+        await staff.reload()
+        await expect(guests).to_contain_text("已读")
         phase = guest.locator("p.phase")  # the live header's badge
         await expect(phase).to_have_text("未开始")
 
