@@ -245,9 +245,9 @@ def _check_row(
     category = CATEGORY_WORDS.get(raw_category.lower())
     if category is None:
         errors.append(
-            f"类别“{raw_category}”不正确，应为 委员、利益相关方代表、部门负责人 或 其他"
+            f"类别“{raw_category}”不正确，应为 委员、利益相关方代表、部门/村居负责人 或 其他人员"
             if raw_category
-            else "类别必填（委员、利益相关方代表、部门负责人 或 其他）"
+            else "类别必填（委员、利益相关方代表、部门/村居负责人 或 其他人员）"
         )
     raw_level = v.get("cppcc_level", "")
     level = LEVEL_WORDS.get(raw_level.lower()) if raw_level else None
