@@ -218,6 +218,13 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         await expect(guests).to_contain_text("已读")
         await guests.get_by_role("button", name="撤销链接：周来宾").click()
         await expect(guests).to_contain_text("链接已撤销")
+        # Sent again, after the live meeting opened too: a new link, shown with its QR code.
+        await guests.get_by_role("button", name="重新发送给周来宾").click()
+        await expect(invites.get_by_text("已重新发送给周来宾")).to_be_visible()
+        fresh = await invites.get_by_role("link", name="/join/").inner_text()
+        assert fresh != url and "/join/" in fresh
+        assert await decode_qr(page, "周来宾的邀请链接二维码") == fresh
+        await expect(guests).to_contain_text("链接有效期至")
         late = await browser.new_context(locale="zh-CN")
         try:
             late_page = await late.new_page()
