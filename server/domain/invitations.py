@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
 from server.auth import Principal
-from server.db.models import Meeting, MeetingParticipant
+from server.db.models import Invite, Meeting, MeetingParticipant
 from server.db.models_roster import Invitation
 from server.domain.errors import Conflict, Invalid, NotFound
-from server.domain.meetings import get_meeting, list_roster
+from server.domain.meetings import get_meeting, issue_link, list_roster, refuse_after_end
 from server.notify import Notice
 from server.policy import Target, meeting_participant
 
@@ -51,9 +51,17 @@ def notice_for(meeting: Meeting, participant: MeetingParticipant, link: str) -> 
 
 
 async def send(
-    session: AsyncSession, principal: Principal | None, meeting_id: int, *, base_url: str
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    *,
+    base_url: str,
+    key: str,
+    ttl_s: int,
 ) -> Sent:
-    """Invite everyone on the roster who has not been invited yet."""
+    """Invite everyone on the roster who has not been invited yet. A guest (no account) is
+    invited with an invite link, made now if they have none (a roster copied from an earlier
+    meeting); their notice carries it."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "invitation.send", Target(meeting=meeting))
     if meeting.status == "ended":
@@ -67,23 +75,113 @@ async def send(
         )
     )
     now = datetime.now(UTC)
-    created = [
-        Invitation(meeting_id=meeting.id, participant_id=p.id, status="unread", sent_at=now)
-        for p in roster
-        if p.id not in invited
-    ]
-    session.add_all(created)
+    created: list[Invitation] = []
+    notices: list[tuple[Invitation, Notice]] = []
+    for p in roster:
+        if p.id in invited:
+            continue
+        invitation = Invitation(
+            meeting_id=meeting.id,
+            participant_id=p.id,
+            status="unread",
+            sent_at=now,
+            delivered="link" if p.person_id is None else "",
+        )
+        session.add(invitation)
+        created.append(invitation)
+        link = f"{base_url}/meetings/{meeting.id}"
+        if p.person_id is None:
+            token, _invite = await issue_link(session, key, p, principal, ttl_s=ttl_s)
+            link = f"{base_url}/join/{token}"
+        notices.append((invitation, notice_for(meeting, p, link)))
     await session.commit()
-    by_id = {p.id: p for p in roster}
-    link = f"{base_url}/meetings/{meeting.id}"
-    notices = [(i, notice_for(meeting, by_id[i.participant_id], link)) for i in created]
     return Sent(created, notices)
+
+
+@dataclass(frozen=True)
+class Resent:
+    """One participant's invitation sent again: for a guest a fresh link (the old ones no
+    longer open), and the notice to deliver once committed."""
+
+    participant: MeetingParticipant
+    invitation: Invitation
+    link: tuple[str, Invite] | None
+    notice: Notice
+
+
+async def resend(
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    participant_id: int,
+    *,
+    base_url: str,
+    key: str,
+    ttl_s: int,
+) -> Resent:
+    """Send one participant's invitation again, or for the first time."""
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "invitation.send", Target(meeting=meeting))
+    refuse_after_end(meeting, "不能再发送参会通知")
+    participant = await session.get(MeetingParticipant, participant_id)
+    if participant is None or participant.meeting_id != meeting.id:
+        raise NotFound("该人员不在本次会议的参会名单中")
+    link = None
+    target = f"{base_url}/meetings/{meeting.id}"
+    if participant.person_id is None:
+        await session.execute(
+            update(Invite)
+            .where(Invite.participant_id == participant.id, Invite.revoked.is_(False))
+            .values(revoked=True)
+        )
+        link = await issue_link(session, key, participant, principal, ttl_s=ttl_s)
+        target = f"{base_url}/join/{link[0]}"
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.participant_id == participant.id)
+    )
+    now = datetime.now(UTC)
+    if invitation is None:
+        invitation = Invitation(
+            meeting_id=meeting.id, participant_id=participant.id, status="unread", sent_at=now
+        )
+        session.add(invitation)
+    invitation.sent_at = now
+    await session.commit()
+    return Resent(participant, invitation, link, notice_for(meeting, participant, target))
+
+
+async def guest_opened(session: AsyncSession, participant_id: int) -> None:
+    """A guest opened their invite link: their invitation is read (已读) from now on."""
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.participant_id == participant_id)
+    )
+    if invitation is not None and invitation.status == "unread":
+        invitation.status = "read"
+        await session.commit()
+
+
+async def guest_notice(
+    session: AsyncSession, participant: MeetingParticipant, url: str
+) -> tuple[Invitation, Notice] | None:
+    """A guest just added with a phone number: their link, to text them once committed."""
+    if participant.person_id is not None or not participant.guest_phone:
+        return None
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.participant_id == participant.id)
+    )
+    if invitation is None:
+        return None
+    meeting = await get_meeting(session, participant.meeting_id)
+    return invitation, notice_for(meeting, participant, url)
 
 
 async def record_delivery(
     session: AsyncSession, invitation: Invitation, channels: list[str]
 ) -> None:
-    invitation.delivered = ",".join(["site", *channels])
+    """Which channels took the invitation: the site (or, for a guest, their link) and any
+    e-mail or SMS sent."""
+    first = "link" if invitation.delivered.startswith("link") else "site"
+    invitation.delivered = ",".join([first, *channels])
     await session.commit()
 
 

@@ -24,6 +24,7 @@ from server.db.models import (
     Person,
     Room,
 )
+from server.db.models_roster import Invitation
 from server.domain import topics
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from server.policy import Target, meeting_participant, meeting_role
@@ -294,9 +295,17 @@ async def list_participants(
 
 
 async def add_participant(
-    session: AsyncSession, principal: Principal | None, meeting_id: int, fields: dict[str, Any]
-) -> MeetingParticipant:
-    """Put a person with an account, or a named guest, on the meeting's roster."""
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    fields: dict[str, Any],
+    *,
+    key: str,
+    ttl_s: int,
+) -> tuple[MeetingParticipant, tuple[str, Invite] | None]:
+    """Put a person with an account, or a named guest, on the meeting's roster. A guest has
+    no account, so adding one also makes their invite link (their invitation), in the same
+    transaction: there is no guest without a link."""
     meeting = await get_meeting(session, meeting_id)
     await policy.authorize(session, principal, "roster.update", Target(meeting=meeting))
     refuse_after_end(meeting, "不能再添加参会人员")
@@ -327,9 +336,41 @@ async def add_participant(
         attendance_mode=fields.get("attendance_mode"),
     )
     session.add(participant)
+    await session.flush()
+    link = None
+    if person_id is None:
+        link = await issue_link(session, key, participant, principal, ttl_s=ttl_s)
     await session.commit()
     await session.refresh(participant, ["person"])
-    return participant
+    return participant, link
+
+
+async def issue_link(
+    session: AsyncSession,
+    key: str,
+    participant: MeetingParticipant,
+    principal: Principal | None,
+    *,
+    ttl_s: int,
+) -> tuple[str, Invite]:
+    """A new invite link for a participant (not committed). For a guest the link is their
+    invitation: the first one counts as sent (未读) until the guest opens it."""
+    made_by = principal.person.id if principal is not None and principal.person else None
+    token, invite = await create_invite(session, key, participant, created_by=made_by, ttl_s=ttl_s)
+    invited = await session.scalar(
+        select(Invitation.id).where(Invitation.participant_id == participant.id)
+    )
+    if invited is None and participant.person_id is None:
+        session.add(
+            Invitation(
+                meeting_id=participant.meeting_id,
+                participant_id=participant.id,
+                status="unread",
+                sent_at=datetime.now(UTC),
+                delivered="link",
+            )
+        )
+    return token, invite
 
 
 async def invite_guest(
@@ -348,10 +389,7 @@ async def invite_guest(
     participant = await session.get(MeetingParticipant, participant_id)
     if participant is None or participant.meeting_id != meeting.id:
         raise NotFound("该参会人员不在本次会议名单中")
-    assert principal is not None and principal.person is not None
-    token, invite = await create_invite(
-        session, key, participant, created_by=principal.person.id, ttl_s=ttl_s
-    )
+    token, invite = await issue_link(session, key, participant, principal, ttl_s=ttl_s)
     await session.commit()
     return token, invite
 

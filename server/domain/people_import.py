@@ -46,6 +46,8 @@ CATEGORY_WORDS = {
     "利益相关方": "stakeholder",
     "stakeholder": "stakeholder",
     "部门负责人": "official",
+    "部门/村居负责人": "official",  # the name the interface shows
+    "村居负责人": "official",
     "负责人": "official",
     "official": "official",
     "其他": "guest",
@@ -243,9 +245,9 @@ def _check_row(
     category = CATEGORY_WORDS.get(raw_category.lower())
     if category is None:
         errors.append(
-            f"类别“{raw_category}”不正确，应为 委员、利益相关方代表、部门负责人 或 其他"
+            f"类别“{raw_category}”不正确，应为 委员、利益相关方代表、部门/村居负责人 或 其他人员"
             if raw_category
-            else "类别必填（委员、利益相关方代表、部门负责人 或 其他）"
+            else "类别必填（委员、利益相关方代表、部门/村居负责人 或 其他人员）"
         )
     raw_level = v.get("cppcc_level", "")
     level = LEVEL_WORDS.get(raw_level.lower()) if raw_level else None

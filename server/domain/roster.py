@@ -103,6 +103,7 @@ class Overview:
     categories: list[dict[str, Any]]
     summary: dict[str, int]
     locked: bool  # the meeting has gone live: nobody is removed any more
+    links: dict[int, Invite]  # each guest's newest invite link, by participant id
 
 
 def _category_checks(
@@ -151,12 +152,18 @@ async def overview(session: AsyncSession, principal: Principal | None, meeting_i
         )
     }
     entries = [(p, invitations.get(p.id)) for p in roster]
+    links: dict[int, Invite] = {}
+    for invite in await session.scalars(
+        select(Invite).where(Invite.meeting_id == meeting.id).order_by(Invite.id)
+    ):
+        links[invite.participant_id] = invite  # the newest one wins
     return Overview(
         meeting,
         entries,
         _category_checks(speaking_rules_of(meeting), roster),
         _summary(entries),
         await has_gone_live(session, meeting),
+        links,
     )
 
 

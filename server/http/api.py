@@ -11,12 +11,13 @@ from starlette.responses import JSONResponse, Response
 
 from server import auth, policy
 from server.auth import SESSION_COOKIE
-from server.db.models import Meeting, MeetingParticipant, OrgUnit, Person, Room
-from server.domain import directory, meetings
+from server.db.models import Invite, Meeting, MeetingParticipant, OrgUnit, Person, Room
+from server.domain import directory, invitations, meetings
 from server.domain.errors import Unauthorized
 from server.http import schemas as s
 from server.http.framework import CSRF_COOKIE, Context, Endpoint
 from server.meeting_templates import agenda_rounds, check_agenda, speaking_rules
+from server.notify import deliver
 
 
 def me_out(person: Person) -> s.Me:
@@ -306,12 +307,36 @@ async def list_participants(ctx: Context) -> s.ParticipantList:
     return s.ParticipantList(items=[participant_out(p, contacts=contacts) for p in rows])
 
 
+def invite_out(ctx: Context, token: str, invite: Invite) -> s.InviteOut:
+    base = ctx.public_base()
+    return s.InviteOut(
+        invite_id=invite.id,
+        invite=token,
+        url=f"{base}/join/{token}",
+        expires_at=invite.expires_at,
+        revoked=invite.revoked,
+    )
+
+
 async def add_participant(ctx: Context) -> s.ParticipantOut:
     body: s.ParticipantIn = ctx.body
-    row = await meetings.add_participant(
-        ctx.session, ctx.principal, ctx.path_int("meeting_id"), body.model_dump()
+    row, link = await meetings.add_participant(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        body.model_dump(),
+        key=ctx.settings.signing_key(),
+        ttl_s=ctx.settings.invite_ttl_s,
     )
-    return participant_out(row)
+    out = participant_out(row)
+    if link is not None:
+        out.invite = invite_out(ctx, *link)
+        # A guest with a phone number is texted their link where SMS is configured.
+        to_text = await invitations.guest_notice(ctx.session, row, out.invite.url)
+        if to_text is not None:
+            channels = await deliver(ctx.settings, to_text[1])
+            await invitations.record_delivery(ctx.session, to_text[0], channels)
+    return out
 
 
 async def create_invite(ctx: Context) -> s.InviteOut:
@@ -324,13 +349,7 @@ async def create_invite(ctx: Context) -> s.InviteOut:
         key=ctx.settings.signing_key(),
         ttl_s=body.ttl_s or ctx.settings.invite_ttl_s,
     )
-    base = ctx.settings.public_url.rstrip("/") or str(ctx.request.base_url).rstrip("/")
-    return s.InviteOut(
-        invite_id=invite.id,
-        invite=token,
-        url=f"{base}/join/{token}",
-        expires_at=invite.expires_at,
-    )
+    return invite_out(ctx, token, invite)
 
 
 async def revoke_invite(ctx: Context) -> s.InviteRevoked:
@@ -347,6 +366,7 @@ async def read_invite(ctx: Context) -> s.InviteInfo:
     participant = await policy.meeting_participant(ctx.session, principal, meeting)
     if participant is None:
         raise Unauthorized("邀请链接无效")
+    await invitations.guest_opened(ctx.session, participant.id)
     # Whoever holds the link learns the meeting and the name, never the phone number.
     return s.InviteInfo(
         meeting=meeting_out(meeting), participant=participant_out(participant, contacts=False)

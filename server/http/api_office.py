@@ -96,7 +96,7 @@ async def create_reset_link(ctx: Context) -> o.ResetLinkOut:
         ctx.path_int("person_id"),
         ttl_s=ctx.settings.reset_link_ttl_s,
     )
-    base = ctx.settings.public_url.rstrip("/") or str(ctx.request.base_url).rstrip("/")
+    base = ctx.public_base()
     return o.ResetLinkOut(
         person_id=link.person.id,
         name=link.person.name,

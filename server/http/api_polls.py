@@ -37,7 +37,7 @@ THRESHOLD_NAMES = {"simple": "过半数", "two_thirds": "三分之二以上"}
 CATEGORY_NAMES = {
     "member": "委员",
     "stakeholder": "利益相关方代表",
-    "official": "部门负责人",
+    "official": "部门/村居负责人",
     "guest": "其他人员",
 }
 

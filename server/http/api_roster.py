@@ -3,17 +3,18 @@ documents (情况通报) and invitations with their answers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from starlette.responses import Response
 
-from server.db.models import Meeting
+from server.db.models import Invite, Meeting
 from server.db.models_roster import Briefing, Invitation
 from server.domain import briefings, invitations, roster
 from server.domain.errors import Invalid
 from server.http import schemas as s
 from server.http import schemas_roster as r
-from server.http.api import meeting_out, participant_out
+from server.http.api import invite_out, meeting_out, participant_out
 from server.http.framework import Context, Endpoint
 from server.http.uploads import read_upload
 from server.notify import deliver
@@ -82,6 +83,7 @@ async def get_roster(ctx: Context) -> r.RosterOut:
             org_unit_name=None,
             guest_phone=p.guest_phone if p.person_id is None else None,
             invitation=invitation_out(i) if i is not None else None,
+            link=_link(view.links.get(p.id)),
         )
         for p, i in view.entries
     ]
@@ -91,6 +93,17 @@ async def get_roster(ctx: Context) -> r.RosterOut:
         entries=entries,
         categories=[r.CategoryCheck.model_validate(c) for c in view.categories],
         summary=r.AttendanceSummary.model_validate(view.summary),
+    )
+
+
+def _link(invite: Invite | None) -> r.GuestLink | None:
+    if invite is None:
+        return None
+    return r.GuestLink(
+        invite_id=invite.id,
+        expires_at=invite.expires_at,
+        revoked=invite.revoked,
+        expired=invite.expires_at <= datetime.now(UTC),
     )
 
 
@@ -169,9 +182,14 @@ async def delete_briefing(ctx: Context) -> s.Ok:
 
 
 async def send_invitations(ctx: Context) -> r.InvitationsSent:
-    base = ctx.settings.public_url.rstrip("/") or str(ctx.request.base_url).rstrip("/")
+    base = ctx.public_base()
     sent = await invitations.send(
-        ctx.session, ctx.principal, ctx.path_int("meeting_id"), base_url=base
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        base_url=base,
+        key=ctx.settings.signing_key(),
+        ttl_s=ctx.settings.invite_ttl_s,
     )
     emailed = texted = 0
     for invitation, notice in sent.notices:
@@ -180,6 +198,26 @@ async def send_invitations(ctx: Context) -> r.InvitationsSent:
         texted += "sms" in channels
         await invitations.record_delivery(ctx.session, invitation, channels)
     return r.InvitationsSent(sent=len(sent.created), emailed=emailed, texted=texted)
+
+
+async def resend_invitation(ctx: Context) -> r.Resent:
+    base = ctx.public_base()
+    resent = await invitations.resend(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        ctx.path_int("participant_id"),
+        base_url=base,
+        key=ctx.settings.signing_key(),
+        ttl_s=ctx.settings.invite_ttl_s,
+    )
+    channels = await deliver(ctx.settings, resent.notice)
+    await invitations.record_delivery(ctx.session, resent.invitation, channels)
+    return r.Resent(
+        invitation=invitation_out(resent.invitation),
+        delivered=channels,
+        invite=invite_out(ctx, *resent.link) if resent.link is not None else None,
+    )
 
 
 async def my_invitations(ctx: Context) -> r.MyInvitationList:
@@ -305,6 +343,15 @@ ENDPOINTS: list[Endpoint] = [
         "向名单中尚未通知的人员发送参会通知",
         None,
         r.InvitationsSent,
+        permission="invitation.send",
+    ),
+    Endpoint(
+        "POST",
+        f"{PARTICIPANT}/invitation",
+        resend_invitation,
+        "再次发送一位参会人员的参会通知（来宾：换一个新的邀请链接，旧链接随即失效）",
+        None,
+        r.Resent,
         permission="invitation.send",
     ),
     Endpoint(

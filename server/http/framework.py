@@ -57,6 +57,10 @@ class Context:
         """An id from the query string (None when absent), range-checked like the path's."""
         return query_id(self.request.query_params.get(name), name)
 
+    def public_base(self) -> str:
+        """Where links the server hands out start: HSL_PUBLIC_URL, or the request's own base."""
+        return self.settings.public_url.rstrip("/") or str(self.request.base_url).rstrip("/")
+
 
 Handler = Callable[[Context], Awaitable[Any]]
 

@@ -317,6 +317,14 @@ class ParticipantIn(Input):
     attendance_mode: Literal["in_room", "remote"] | None = None
 
 
+class InviteOut(BaseModel):
+    invite_id: int
+    invite: str
+    url: str
+    expires_at: datetime
+    revoked: bool = False
+
+
 class ParticipantOut(BaseModel):
     id: int
     meeting_id: int
@@ -326,6 +334,9 @@ class ParticipantOut(BaseModel):
     role: MeetingRole
     attendance_mode: Literal["in_room", "remote"] | None
     guest_phone: str | None = None
+    invite: InviteOut | None = Field(
+        default=None, description="A guest just added: their invite link, made in the same act"
+    )
 
 
 class ParticipantList(BaseModel):
@@ -342,14 +353,6 @@ class MyPlaceOut(BaseModel):
 class InviteIn(Input):
     participant_id: Id
     ttl_s: int | None = Field(default=None, ge=1, le=90 * 24 * 3600)
-
-
-class InviteOut(BaseModel):
-    invite_id: int
-    invite: str
-    url: str
-    expires_at: datetime
-    revoked: bool = False
 
 
 class InviteRevoked(BaseModel):

@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from server.http.schemas import Category, CppccLevel, Input, MeetingOut, MeetingRole, Phone
+from server.http.schemas import (
+    Category,
+    CppccLevel,
+    Input,
+    InviteOut,
+    MeetingOut,
+    MeetingRole,
+    Phone,
+)
 
 InvitationStatus = Literal["unread", "read", "in_room", "remote", "declined"]
 AttendanceMode = Literal["in_room", "remote"]
@@ -44,6 +52,15 @@ class InvitationOut(BaseModel):
     delivered: str = Field(description="Channels that took it: site, email, sms")
 
 
+class GuestLink(BaseModel):
+    """A guest's newest invite link as staff see it (the link itself is shown only when made)."""
+
+    invite_id: int
+    expires_at: datetime
+    revoked: bool
+    expired: bool
+
+
 class RosterEntry(BaseModel):
     id: int
     person_id: int | None
@@ -54,6 +71,7 @@ class RosterEntry(BaseModel):
     org_unit_name: str | None
     guest_phone: str | None = Field(description="Only for guests without an account")
     invitation: InvitationOut | None
+    link: GuestLink | None = Field(default=None, description="A guest's newest invite link")
 
 
 class CategoryCheck(BaseModel):
@@ -97,6 +115,12 @@ class InvitationsSent(BaseModel):
     sent: int
     emailed: int
     texted: int
+
+
+class Resent(BaseModel):
+    invitation: InvitationOut
+    delivered: list[str] = Field(description="Channels that took it now: email, sms")
+    invite: InviteOut | None = Field(description="A guest's new link; the old ones are revoked")
 
 
 class AnswerIn(Input):

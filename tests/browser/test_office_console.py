@@ -1,6 +1,7 @@
 """A county CPPCC staff member runs the office from the browser: creates a person, grants
 them `staff` over a room, imports a list (fixing the row the server refused), and hands out
 a password reset link that the person uses in their own browser; on a desktop and a phone.
+The forms keep what was typed across a refusal and a reload.
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     await expect(form.get_by_text("格式不正确")).to_be_visible()
     await expect(form.get_by_label("手机")).to_have_attribute("aria-invalid", "true")
     await expect(form.get_by_label("姓名")).to_have_value(name)
+    # A reload (or a dropped connection) loses nothing: the form is open with what was typed.
+    await page.reload()
+    await expect(form.get_by_label("姓名")).to_have_value(name)
+    await expect(form.get_by_label("用户名")).to_have_value(username)
+    await expect(form.get_by_label("手机")).to_have_value("一三八")
+    await expect(form.get_by_label("委员级别")).to_have_value("county")
     await form.get_by_label("手机").fill("13800138000")
     await form.get_by_role("button", name="新建").click()
     await expect(page.get_by_text(f"已新建人员：{name}")).to_be_visible()
@@ -202,3 +209,59 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     await mine.goto(link)
     await expect(mine.get_by_role("alert")).to_contain_text("已经使用过")
     await own.close()
+
+
+async def test_office_forms_keep_what_was_typed_across_a_refusal_and_a_reload(
+    browser: Browser, server: str, admin_token: str
+) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        staff = await _county_staff(http, admin_token)
+    context = await browser.new_context(viewport=LAPTOP, locale="zh-CN")  # type: ignore[arg-type]
+    page = await context.new_page()
+    try:
+        await _sign_in(page, server, staff["username"], staff["password"])
+        await page.get_by_role("link", name="打开办公台").click()
+
+        # A new room: typed, reloaded, still there (on the same tab); refused without its
+        # unit, the sentence beside that field and the text kept.
+        await page.get_by_role("tab", name="协商议事室").click()
+        form = page.get_by_role("form", name="新建协商议事室")
+        room = f"盐东镇议事室{suffix}"
+        await form.get_by_label("议事室名称").fill(room)
+        await form.get_by_label("地址").fill("盐东镇人民路 8 号")
+        await page.reload()
+        await expect(page.get_by_role("tab", name="协商议事室")).to_have_attribute(
+            "aria-selected", "true"
+        )
+        await expect(form.get_by_label("议事室名称")).to_have_value(room)
+        await expect(form.get_by_label("地址")).to_have_value("盐东镇人民路 8 号")
+        await form.get_by_role("button", name="新建协商议事室").click()
+        unit = form.get_by_label("所在组织")
+        await expect(unit).to_have_attribute("aria-invalid", "true")
+        described = await unit.get_attribute("aria-describedby")
+        assert described, "the refusal is tied to the field"
+        refusal = await page.locator(f"[id='{described.split()[-1]}']").inner_text()
+        assert re.search(r"[\u4e00-\u9fff]", refusal), f"not said in Chinese: {refusal!r}"
+        await expect(form.get_by_label("议事室名称")).to_have_value(room)
+        await expect(form.get_by_label("地址")).to_have_value("盐东镇人民路 8 号")
+
+        # Renaming an org unit: an empty name is refused beside the field; the rename typed
+        # before the reload comes back with its form open.
+        await page.get_by_role("tab", name="组织").click()
+        await page.get_by_role("button", name="改名 五星街道").click()
+        rename = page.get_by_label("五星街道 的新名称")
+        await rename.fill("")
+        await page.get_by_role("button", name="保存").click()
+        await expect(rename).to_have_attribute("aria-invalid", "true")
+        await rename.fill(f"五星街道（试）{suffix}")
+        await page.reload()
+        await expect(page.get_by_label("五星街道 的新名称")).to_have_value(
+            f"五星街道（试）{suffix}"
+        )
+        await page.get_by_role("button", name="取消").click()
+        await expect(page.get_by_label("五星街道 的新名称")).to_have_count(0)
+        await page.reload()
+        await expect(page.get_by_label("五星街道 的新名称")).to_have_count(0)
+    finally:
+        await context.close()

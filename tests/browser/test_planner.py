@@ -166,10 +166,11 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
             ]
         ]
 
-        # A guest invite link, with its QR code decoding to exactly the link shown.
-        invites = page.get_by_role("region", name="来宾邀请链接")
+        # A guest added to the roster gets their invite link in the same act, with its QR
+        # code decoding to exactly the link shown.
+        invites = page.get_by_role("region", name="参会名单")
         await invites.get_by_label("来宾姓名").fill("周来宾")
-        await invites.get_by_label("手机号（可不填）").fill("13800001111")
+        await invites.get_by_label("来宾电话").fill("13800001111")
         await invites.get_by_role("button", name="生成邀请链接").click()
         link = invites.get_by_role("link", name="/join/")
         await expect(link).to_be_visible()
@@ -177,7 +178,8 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         assert "/join/" in url
         await expect(invites.get_by_role("img", name=re.compile("二维码"))).to_be_visible()
         assert await decode_qr(page, "周来宾的邀请链接二维码") == url
-        await expect(invites.get_by_text("有效期至")).to_be_visible()
+        await expect(invites.get_by_text("有效期至").first).to_be_visible()
+        await expect(page.get_by_test_id("roster-guest")).to_contain_text("已发送，未读")
         await invites.get_by_role("button", name="复制链接").click()
         await expect(invites.get_by_text("已复制")).to_be_visible()
         assert await page.evaluate("navigator.clipboard.readText()") == url
@@ -210,9 +212,19 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
         await editor.get_by_role("button", name="保存议程").click()
         await expect(editor.get_by_text("会议已开始，不能再修改议程和发言规则")).to_be_visible()
 
-        # Revoked, the link opens nothing any more.
-        await invites.get_by_role("button", name="撤销此链接").click()
-        await expect(invites.get_by_text("此链接已撤销")).to_be_visible()
+        # Opened, the invitation reads 已读; revoked, the link opens nothing any more.
+        await page.reload()
+        guests = page.get_by_test_id("roster-guest")
+        await expect(guests).to_contain_text("已读")
+        await guests.get_by_role("button", name="撤销链接：周来宾").click()
+        await expect(guests).to_contain_text("链接已撤销")
+        # Sent again, after the live meeting opened too: a new link, shown with its QR code.
+        await guests.get_by_role("button", name="重新发送给周来宾").click()
+        await expect(invites.get_by_text("已重新发送给周来宾")).to_be_visible()
+        fresh = await invites.get_by_role("link", name="/join/").inner_text()
+        assert fresh != url and "/join/" in fresh
+        assert await decode_qr(page, "周来宾的邀请链接二维码") == fresh
+        await expect(guests).to_contain_text("链接有效期至")
         late = await browser.new_context(locale="zh-CN")
         try:
             late_page = await late.new_page()

@@ -109,7 +109,8 @@ async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
         await staff.reload()
         await expect(roster.get_by_label("来宾姓名")).to_have_value(XSS_GUEST)
         await expect(roster.get_by_label("来宾电话")).to_have_value("13800001234")
-        await staff.get_by_role("button", name="添加来宾").click()
+        await roster.get_by_role("button", name="生成邀请链接").click()
+        await expect(roster.get_by_test_id("guest-link")).to_contain_text("/join/")
         guests = staff.get_by_test_id("roster-guest")
         await expect(guests).to_contain_text(XSS_GUEST)  # shown as text, never as markup
         await expect(guests).to_contain_text("电话 13800001234")
@@ -130,7 +131,8 @@ async def test_staff_prepare_the_roster_and_a_member_accepts_on_a_phone(
         await expect(briefings.get_by_role("link", name="停车难情况通报.docx")).to_be_visible()
 
         await staff.get_by_role("button", name="发送参会通知").click()
-        await expect(staff.get_by_text("已向 4 人发送参会通知")).to_be_visible()
+        # The guest's link was their invitation; the three others are sent one now.
+        await expect(staff.get_by_text("已向 3 人发送参会通知")).to_be_visible()
         summary = staff.get_by_test_id("attendance-summary")
         await expect(summary).to_contain_text(
             "应到 4 人，回复将现场 0 人、线上 0 人、请假 0 人、未回复 4 人"

@@ -247,11 +247,13 @@ async def test_invitations_are_mailed_and_their_answers_feed_the_attendance_summ
         ]
         for person in people:
             await _add(http, p, {"person_id": person["id"]})
-        await _add(http, p, {"guest_name": "沈来宾", "guest_phone": "13800003333"})
+        # A guest's link is their invitation, texted to them as they are added.
+        guest = await _add(http, p, {"guest_name": "沈来宾", "guest_phone": "13800003333"})
+        assert "/join/" in guest["invite"]["url"]
         before = len(box.messages)
         r = await http.post(f"/api/meetings/{p.meeting_id}/invitations", headers=p.staff)
         assert r.status_code == 200, r.text
-        assert r.json() == {"sent": 4, "emailed": 1, "texted": 1}
+        assert r.json() == {"sent": 3, "emailed": 1, "texted": 0}
         assert len(box.messages) == before + 1
         mail = box.messages[-1]
         assert mail["To"] == "weiyuan@example.org"
@@ -304,5 +306,76 @@ async def test_invitations_are_mailed_and_their_answers_feed_the_attendance_summ
         assert modes["线下代表"] == ("in_room", "in_room")
         assert modes["请假负责人"] == (None, "declined")
         assert modes["沈来宾"] == (None, "unread")
+        texted = next(e for e in roster["entries"] if e["name"] == "沈来宾")
+        assert texted["invitation"]["delivered"] == "link,sms"
         declined = next(e for e in roster["entries"] if e["name"] == "请假负责人")
         assert declined["invitation"]["reason"] == "当天在市里开会"
+
+
+async def test_a_guest_is_added_with_their_link_which_is_tracked_sent_again_and_revoked(
+    mail_server: str, demo: dict[str, Any], inbox: tuple[Inbox, int]
+) -> None:
+    box = inbox[0]
+    p = await plan_meeting(mail_server, demo, "停车难协商会（来宾链接）")
+    async with httpx.AsyncClient(base_url=mail_server, timeout=30) as http:
+        guest = await _add(http, p, {"guest_name": "韩来宾", "category": "stakeholder"})
+        first = guest["invite"]
+        token = first["invite"]
+
+        def entry_of(roster: dict[str, Any], name: str) -> dict[str, Any]:
+            found: dict[str, Any] = next(e for e in roster["entries"] if e["name"] == name)
+            return found
+
+        listed = entry_of(await _roster(http, p), "韩来宾")
+        assert listed["invitation"]["status"] == "unread"
+        assert listed["link"] == {
+            "invite_id": first["invite_id"],
+            "expires_at": first["expires_at"],
+            "revoked": False,
+            "expired": False,
+        }
+        # The guest opens the link: the invitation reads 已读.
+        opened = await http.get(f"/api/invites/{token}")
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["participant"]["name"] == "韩来宾"
+        assert entry_of(await _roster(http, p), "韩来宾")["invitation"]["status"] == "read"
+
+        # Sent again: a new link, the old one refused from now on.
+        url = f"/api/meetings/{p.meeting_id}/participants/{guest['id']}/invitation"
+        again = await http.post(url, headers=p.staff)
+        assert again.status_code == 200, again.text
+        second = again.json()["invite"]
+        assert second["invite_id"] != first["invite_id"] and "/join/" in second["url"]
+        old = await http.get(f"/api/invites/{token}")
+        assert old.status_code == 401
+        assert old.json()["error"]["message"] == "邀请链接无效或已被撤销"
+        assert (await http.get(f"/api/invites/{second['invite']}")).status_code == 200
+        listed = entry_of(await _roster(http, p), "韩来宾")
+        assert listed["link"]["invite_id"] == second["invite_id"]
+        assert listed["invitation"]["status"] == "read"  # what the guest did stays
+
+        # Revoked: the roster says so and the link opens nothing.
+        revoke = f"/api/meetings/{p.meeting_id}/invites/{second['invite_id']}/revoke"
+        assert (await http.post(revoke, headers=p.staff)).status_code == 200
+        assert entry_of(await _roster(http, p), "韩来宾")["link"]["revoked"] is True
+        assert (await http.get(f"/api/invites/{second['invite']}")).status_code == 401
+
+        # A member's invitation sent again is mailed again, to them only.
+        member = await _person(http, p, "补发委员", "member", email="bufa@example.org")
+        entry = await _add(http, p, {"person_id": member["id"]})
+        assert "invite" not in entry or entry["invite"] is None
+        before = len(box.messages)
+        url = f"/api/meetings/{p.meeting_id}/participants/{entry['id']}/invitation"
+        resent = await http.post(url, headers=p.staff)
+        assert resent.status_code == 200, resent.text
+        assert resent.json()["delivered"] == ["email"] and resent.json()["invite"] is None
+        assert [m["To"] for m in box.messages[before:]] == ["bufa@example.org"]
+        assert entry_of(await _roster(http, p), "补发委员")["invitation"]["status"] == "unread"
+
+        # Nobody else may send it, and an unknown entry is not found.
+        member_token = bearer(
+            await login_token(mail_server, {"username": member["username"], "password": PASSWORD})
+        )
+        assert (await http.post(url, headers=member_token)).status_code == 403
+        missing = f"/api/meetings/{p.meeting_id}/participants/999999/invitation"
+        assert (await http.post(missing, headers=p.staff)).status_code == 404

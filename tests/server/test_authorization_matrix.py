@@ -456,6 +456,8 @@ BUILDERS: dict[str, Builder] = {
     "download_briefing": _meeting_path("/briefings/999999"),
     "delete_briefing": _meeting_path("/briefings/999999"),
     "send_invitations": _meeting_path("/invitations"),
+    # No such participant: resending would revoke the matrix's own guest links.
+    "resend_invitation": _meeting_path("/participants/999999/invitation"),
     "my_invitations": lambda w, s: ("/api/me/invitations", None, None),
     "open_invitation": _meeting_path("/invitation"),
     "answer_invitation": _meeting_body("/invitation", {"status": "remote"}),

@@ -187,7 +187,7 @@ async def test_an_xlsx_with_three_broken_rows_of_ten_imports_nothing_then_all_on
     broken = {r["line"]: r["errors"] for r in preview.json()["rows"] if r["errors"]}
     assert broken == {
         4: ["姓名必填"],
-        7: ["类别“居民”不正确，应为 委员、利益相关方代表、部门负责人 或 其他"],
+        7: ["类别“居民”不正确，应为 委员、利益相关方代表、部门/村居负责人 或 其他人员"],
         10: ["没有名为“火星街道”的组织"],
     }
     refused = await http.post(

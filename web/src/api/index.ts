@@ -5,10 +5,8 @@
 
 import { request } from "./client";
 import type {
-  Category,
   DraftOf,
   InviteInfo,
-  InviteLink,
   MeetingNew,
   MeetingPlanChange,
   ItemList,
@@ -260,20 +258,6 @@ export function createMeeting(body: MeetingNew): Promise<Meeting> {
 /** Save the agenda and speaking rules; refused with 409 once the meeting has gone live. */
 export function updateMeetingPlan(meetingId: number, body: MeetingPlanChange): Promise<Meeting> {
   return request(`/api/meetings/${meetingId}`, { method: "PATCH", body });
-}
-
-export function addGuest(
-  meetingId: number,
-  guest: { guest_name: string; guest_phone: string | null; category: Category },
-): Promise<Participant> {
-  return request(`/api/meetings/${meetingId}/participants`, { method: "POST", body: guest });
-}
-
-export function createInvite(meetingId: number, participantId: number): Promise<InviteLink> {
-  return request(`/api/meetings/${meetingId}/invites`, {
-    method: "POST",
-    body: { participant_id: participantId },
-  });
 }
 
 export function revokeInvite(meetingId: number, inviteId: number): Promise<{ invite_id: number; revoked: boolean }> {

@@ -4,7 +4,7 @@
  */
 
 import { request } from "./client";
-import type { Category, Meeting, Ok, Participant } from "./types";
+import type { Category, InviteLink, Meeting, Ok, Participant } from "./types";
 
 export type AttendanceMode = "in_room" | "remote";
 export type MeetingRoleName = "moderator" | "staff" | "participant";
@@ -38,6 +38,15 @@ export interface RosterEntry {
   org_unit_name: string | null;
   guest_phone: string | null;
   invitation: Invitation | null;
+  /** A guest's newest invite link (the link itself is shown only when made). */
+  link?: GuestLinkState | null;
+}
+
+export interface GuestLinkState {
+  invite_id: number;
+  expires_at: string;
+  revoked: boolean;
+  expired: boolean;
 }
 
 export interface CategoryCheck {
@@ -130,6 +139,14 @@ export function deleteBriefing(meetingId: number, briefingId: number): Promise<O
 
 export function sendInvitations(meetingId: number): Promise<{ sent: number; emailed: number; texted: number }> {
   return request(`${base(meetingId)}/invitations`, { method: "POST" });
+}
+
+/** Send one participant's invitation again; a guest gets a new link and the old ones stop working. */
+export function resendInvitation(
+  meetingId: number,
+  entryId: number,
+): Promise<{ invitation: Invitation; delivered: string[]; invite: InviteLink | null }> {
+  return request(`${base(meetingId)}/participants/${entryId}/invitation`, { method: "POST" });
 }
 
 export async function myInvitations(signal?: AbortSignal): Promise<MyInvitation[]> {

@@ -186,6 +186,8 @@ export interface Participant {
   role: MeetingRole;
   attendance_mode: "in_room" | "remote" | null;
   guest_phone?: string | null;
+  /** A guest just added: their invite link, made in the same act. */
+  invite?: InviteLink | null;
 }
 
 /** What the signed-in person is in one meeting, as the server checks every action. */

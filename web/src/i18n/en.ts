@@ -5,6 +5,14 @@
 
 import type { Messages } from "./zh-CN";
 
+/** The four kinds of participant, one name each wherever they are shown. */
+const CATEGORIES = {
+  member: "CPPCC member",
+  stakeholder: "Stakeholder",
+  official: "Official",
+  guest: "Other",
+};
+
 const en: Messages = {
   app: {
     name: "Haoshangliang",
@@ -118,12 +126,7 @@ const en: Messages = {
       round: "Round running",
       closed: "Ended",
     },
-    categories: {
-      member: "Member",
-      stakeholder: "Stakeholder",
-      official: "Official",
-      guest: "Guest",
-    },
+    categories: CATEGORIES,
     speechKinds: {
       speech: "Speech",
       point_of_order: "Point of order",
@@ -811,12 +814,7 @@ const en: Messages = {
       copied: "Copied",
       copyFailed: "Could not copy; select the link and copy it by hand",
     },
-    categories: {
-      member: "CPPCC member",
-      stakeholder: "Stakeholder",
-      official: "Official",
-      guest: "Other",
-    },
+    categories: CATEGORIES,
     cppccLevels: {
       city: "City level",
       county: "County level",
@@ -943,26 +941,6 @@ const en: Messages = {
       budgetFor: "{category} speaking time (minutes)",
       noItems: "No agenda items yet.",
     },
-    invite: {
-      heading: "Guest invite links",
-      intro: "Make a personal link for a guest, to send to a WeChat group or scan in the room; no account needed.",
-      guest: "Guest",
-      newGuest: "New guest",
-      guestName: "Guest's name",
-      guestPhone: "Mobile number (optional)",
-      category: "Category",
-      defaultGuest: "Guest",
-      create: "Make invite link",
-      creating: "Making…",
-      linkFor: "Invite link for {name}",
-      copy: "Copy link",
-      copied: "Copied; paste it into the WeChat group",
-      copyFailed: "Could not copy; select the link and copy it by hand",
-      qrAlt: "QR code (二维码) of the invite link for {name}",
-      expires: "Valid until {time}",
-      revoke: "Revoke this link",
-      revoked: "This link is revoked; opening it is refused.",
-    },
   },
   common: {
     loading: "Loading…",
@@ -977,12 +955,7 @@ const en: Messages = {
   roster: {
     heading: "Roster",
     hint: "Build the roster from the four kinds of participant; nobody is removed once the meeting is live.",
-    categories: {
-      member: "CPPCC members",
-      stakeholder: "Stakeholders",
-      official: "Officials",
-      guest: "Others",
-    },
+    categories: CATEGORIES,
     categoryCount: "{count}",
     budget: "speaking time {minutes} min",
     empty: "Nobody of this kind yet",
@@ -991,7 +964,7 @@ const en: Messages = {
     modeLabel: "How {name} attends",
     roleLabel: "{name}'s role",
     remove: "Remove",
-    removeLabel: "Remove {name} from the roster",
+    removeLabel: "Remove {name}",
     locked: "The meeting is live: the roster is in the record and nobody can be removed.",
     searchLabel: "Search people",
     searchPlaceholder: "Name",
@@ -1004,11 +977,11 @@ const en: Messages = {
     guestName: "Guest's name",
     guestPhone: "Guest's phone",
     guestCategory: "Guest's kind",
-    addGuest: "Add guest",
+    guestHint: "Guests need no account: their personal link is their invitation; copy it to a WeChat group or let them scan it. It shows as read once opened.",
     guestPhoneShown: "phone {phone}",
     invitation: {
       none: "Not invited",
-      unread: "Unread",
+      unread: "Sent, unread",
       read: "Read",
       in_room: "Will attend in the room",
       remote: "Will attend online",
@@ -1019,6 +992,25 @@ const en: Messages = {
     sent: "Invited {sent} people ({emailed} e-mails, {texted} text messages).",
     summaryHeading: "Attendance",
     summary: "Expected {expected}; in the room {in_room}, online {remote}, excused {declined}, no reply {no_reply}",
+    resend: "Send again",
+    resendLabel: "Send again to {name}",
+    resent: "Sent again to {name}.",
+    link: {
+      create: "Make invite link",
+      creating: "Making…",
+      linkFor: "Invite link for {name}",
+      copy: "Copy link",
+      copied: "Copied; paste it into the WeChat group",
+      copyFailed: "Could not copy; select the link and copy it by hand",
+      qrAlt: "QR code (二维码) of the invite link for {name}",
+      expires: "Valid until {time}",
+      revoke: "Revoke link",
+      revokeLabel: "Revoke link: {name}",
+      revoked: "This link is revoked; opening it is refused.",
+      stateValid: "Link valid until {time}",
+      stateExpired: "Link expired",
+      stateRevoked: "Link revoked",
+    },
   },
   briefing: {
     heading: "Briefing material",

@@ -3,6 +3,14 @@
  * en.ts must have the same keys; vue-i18n syntax: {name} is a placeholder, and @ $ | { } need care.
  */
 
+/** The four kinds of participant (第十条), one name each wherever they are shown. */
+const CATEGORIES = {
+  member: "委员",
+  stakeholder: "利益相关方代表",
+  official: "部门/村居负责人",
+  guest: "其他人员",
+};
+
 const zhCN = {
   app: {
     name: "好商量",
@@ -116,12 +124,7 @@ const zhCN = {
       round: "环节进行中",
       closed: "已结束",
     },
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门负责人",
-      guest: "来宾",
-    },
+    categories: CATEGORIES,
     speechKinds: {
       speech: "发言",
       point_of_order: "程序性发言",
@@ -809,12 +812,7 @@ const zhCN = {
       copied: "已复制",
       copyFailed: "无法自动复制，请手动选中链接复制",
     },
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门负责人",
-      guest: "其他",
-    },
+    categories: CATEGORIES,
     cppccLevels: {
       city: "市级",
       county: "县级",
@@ -941,26 +939,6 @@ const zhCN = {
       budgetFor: "{category}发言时间（分钟）",
       noItems: "还没有议程项。",
     },
-    invite: {
-      heading: "来宾邀请链接",
-      intro: "为来宾生成一个专属链接，发到微信群或当面扫码，来宾不用账号就能参会。",
-      guest: "来宾",
-      newGuest: "新来宾",
-      guestName: "来宾姓名",
-      guestPhone: "手机号（可不填）",
-      category: "类别",
-      defaultGuest: "来宾",
-      create: "生成邀请链接",
-      creating: "正在生成…",
-      linkFor: "{name}的邀请链接",
-      copy: "复制链接",
-      copied: "已复制，可以粘贴到微信群",
-      copyFailed: "无法自动复制，请长按或选中链接手动复制",
-      qrAlt: "{name}的邀请链接二维码",
-      expires: "有效期至 {time}",
-      revoke: "撤销此链接",
-      revoked: "此链接已撤销，再打开会被拒绝。",
-    },
   },
   common: {
     loading: "正在加载…",
@@ -975,12 +953,7 @@ const zhCN = {
   roster: {
     heading: "参会名单",
     hint: "按第十条的四类人员组织参会名单；会议开始后不能再移除人员。",
-    categories: {
-      member: "委员",
-      stakeholder: "利益相关方代表",
-      official: "部门/村居负责人",
-      guest: "其他人员",
-    },
+    categories: CATEGORIES,
     categoryCount: "{count} 人",
     budget: "发言时间 {minutes} 分钟",
     empty: "暂无此类人员",
@@ -989,7 +962,7 @@ const zhCN = {
     modeLabel: "{name}的参会方式",
     roleLabel: "{name}的身份",
     remove: "移除",
-    removeLabel: "将{name}移出名单",
+    removeLabel: "移除{name}",
     locked: "会议已开始，名单已用于签到和会议记录，不能再移除人员。",
     searchLabel: "搜索人员",
     searchPlaceholder: "输入姓名",
@@ -1002,11 +975,11 @@ const zhCN = {
     guestName: "来宾姓名",
     guestPhone: "来宾电话",
     guestCategory: "来宾类别",
-    addGuest: "添加来宾",
+    guestHint: "来宾不用账号：生成的专属链接就是来宾的参会通知，可复制到微信群或当面扫码，来宾打开后显示为已读。",
     guestPhoneShown: "电话 {phone}",
     invitation: {
       none: "未通知",
-      unread: "未读",
+      unread: "已发送，未读",
       read: "已读",
       in_room: "将现场参会",
       remote: "将线上参会",
@@ -1017,6 +990,25 @@ const zhCN = {
     sent: "已向 {sent} 人发送参会通知（电子邮件 {emailed} 封，短信 {texted} 条）。",
     summaryHeading: "出席情况",
     summary: "应到 {expected} 人，回复将现场 {in_room} 人、线上 {remote} 人、请假 {declined} 人、未回复 {no_reply} 人",
+    resend: "重新发送",
+    resendLabel: "重新发送给{name}",
+    resent: "已重新发送给{name}。",
+    link: {
+      create: "生成邀请链接",
+      creating: "正在生成…",
+      linkFor: "{name}的邀请链接",
+      copy: "复制链接",
+      copied: "已复制，可以粘贴到微信群",
+      copyFailed: "无法自动复制，请长按或选中链接手动复制",
+      qrAlt: "{name}的邀请链接二维码",
+      expires: "有效期至 {time}",
+      revoke: "撤销链接",
+      revokeLabel: "撤销链接：{name}",
+      revoked: "此链接已撤销，再打开会被拒绝。",
+      stateValid: "链接有效期至 {time}",
+      stateExpired: "链接已过期",
+      stateRevoked: "链接已撤销",
+    },
   },
   briefing: {
     heading: "情况通报材料",
