@@ -379,3 +379,33 @@ async def test_a_guest_is_added_with_their_link_which_is_tracked_sent_again_and_
         assert (await http.post(url, headers=member_token)).status_code == 403
         missing = f"/api/meetings/{p.meeting_id}/participants/999999/invitation"
         assert (await http.post(missing, headers=p.staff)).status_code == 404
+
+
+async def test_a_guest_copied_from_an_earlier_meeting_is_sent_their_own_link(
+    server: str, demo: dict[str, Any]
+) -> None:
+    p = await plan_meeting(server, demo, "停车难协商会（上次）")
+    async with httpx.AsyncClient(base_url=server, timeout=30) as http:
+        await _add(http, p, {"guest_name": "钱来宾"})
+        earlier = (await http.get(f"/api/meetings/{p.meeting_id}", headers=p.staff)).json()
+        body = {
+            "room_id": earlier["room_id"],
+            "title": "停车难协商会（复议）",
+            "topic_title": "农贸市场周边停车难",
+            "starts_at": "2027-02-12T09:00:00+08:00",
+            "place": "五星街道党群服务中心二楼",
+            "mode": "in_room",
+            "copy_from": p.meeting_id,
+        }
+        made = await http.post("/api/meetings", json=body, headers=p.staff)
+        assert made.status_code == 201, made.text
+        copy = Prepared(p.url, made.json()["id"], p.staff, p.admin)
+        before = next(e for e in (await _roster(http, copy))["entries"] if e["name"] == "钱来宾")
+        assert before["invitation"] is None and before["link"] is None
+        sent = await http.post(f"/api/meetings/{copy.meeting_id}/invitations", headers=p.staff)
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["sent"] == 1
+        after = next(e for e in (await _roster(http, copy))["entries"] if e["name"] == "钱来宾")
+        assert after["invitation"]["status"] == "unread"
+        assert after["invitation"]["delivered"] == "link"
+        assert after["link"] is not None and after["link"]["revoked"] is False
