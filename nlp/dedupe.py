@@ -132,10 +132,10 @@ _NOT_NAME_TAGS = ("v", "d", "p", "r", "c", "u", "y", "e", "x")
 
 def _may_be_name(span: str, tokenizer: Tokenizer) -> bool:
     """Whether a changed span may be (part of) a name: not only verbs, adverbs, pronouns,
-    particles or stop words (希望 / 建议, 增加 / 延长 are rewording)."""
+    particles or stop words (增加 / 延长 are rewording); a word in no dictionary (`un`) may."""
     tokens = tokenizer.cut(span)
     return any(
-        not tag.startswith(_NOT_NAME_TAGS) and token not in tokenizer.stopwords
+        (tag == "un" or not tag.startswith(_NOT_NAME_TAGS)) and token not in tokenizer.stopwords
         for token, tag in zip(tokens, tokenizer.tags(tokens), strict=True)
     )
 
@@ -186,8 +186,10 @@ def naming_difference(first: str, second: str, tokenizer: Tokenizer | None = Non
             and _not_only_stop_words(right, tokenizer)
         ):
             return "place"  # 解放|路 / 建设|路: a name, whatever part of speech it reads as
-        if not (_may_be_name(left, tokenizer) and _may_be_name(right, tokenizer)):
+        if not (_not_only_stop_words(left, tokenizer) and _not_only_stop_words(right, tokenizer)):
             continue
+        if not (_may_be_name(left, tokenizer) or _may_be_name(right, tokenizer)):
+            continue  # 增加 / 延长: rewording; 东方红 / 胜利: a name on one side at least
         if _place_follows(a, i1, i2) and _place_follows(b, j1, j2):
             return "place"
     return None

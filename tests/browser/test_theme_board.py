@@ -284,8 +284,11 @@ async def test_staff_edits_survive_reclustering_and_reach_the_moderator(
         await expect(page.locator(":focus")).to_have_attribute("id", f"theme-{left}-label")
 
         # By dragging (taken by its text, dropped on the heading): another one onto 环境卫生.
+        # A tall window keeps both ends on screen: an HTML drag does not survive a scroll.
+        await page.set_viewport_size({"width": CONSOLE["width"], "height": 4000})
         heading = page.get_by_test_id("theme-label").filter(has_text="环境卫生")
         await (await member(page, dragged)).drag_to(heading, source_position={"x": 60, "y": 12})
+        await page.set_viewport_size(CONSOLE)
         for p in (page, mod):
             await expect((await theme_of(p, dragged)).get_by_test_id("theme-label")).to_have_text(
                 "环境卫生"
