@@ -206,4 +206,6 @@ def votes_against(poll: Mapping[str, Any]) -> str:
     if not against:
         return ""
     more = f"、{abstain}票弃权" if abstain else ""
-    return f"表决“{poll.get('question', '表决事项')}”时，有{against}票反对{more}。"
+    who = "、".join(str(n) for n in poll.get("against") or [])
+    named = f"（投反对票的是{who}）" if who else ""
+    return f"表决“{poll.get('question', '表决事项')}”时，有{against}票反对{named}{more}。"

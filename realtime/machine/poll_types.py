@@ -100,6 +100,9 @@ class Poll:
     status: PollStatus = "open"
     closed_at: float | None = None
     result: Mapping[str, Any] | None = None
+    # A closed named poll: who chose what (participant id, choice), for the written record;
+    # None for a secret poll. Not in the snapshot (the poll record lists it to its editors).
+    named: tuple[tuple[str, Any], ...] | None = None
 
     @property
     def option_ids(self) -> tuple[str, ...]:

@@ -419,7 +419,14 @@ def poll_closed(state: MeetingState, data: Mapping[str, Any]) -> MeetingState:
     poll = state.poll(data["poll_id"])
     if poll is None:
         raise ValueError("poll.closed for an unknown poll")
-    closed = replace(poll, status="closed", closed_at=float(data["at"]), result=data["result"])
+    named = data.get("named")
+    closed = replace(
+        poll,
+        status="closed",
+        closed_at=float(data["at"]),
+        result=data["result"],
+        named=None if named is None else tuple((v["participant_id"], v["choice"]) for v in named),
+    )
     return _replace_poll(state, closed)
 
 

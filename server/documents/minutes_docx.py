@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any
 
 from docx import Document
@@ -110,7 +111,14 @@ def _write_minutes(doc: Any, minutes: Minutes) -> None:
     for number, (heading, paragraphs) in enumerate(minutes_parts(minutes), start=1):
         _heading(doc, f"{numeral(number)}、{heading}")
         for text in paragraphs:
-            _plain(doc, text)
+            if ROUND_HEADING.fullmatch(text):
+                _heading(doc, text, font=SUBHEADING_FONT)  # "（一）委员发言": a round, in 楷体
+            else:
+                _plain(doc, text)
+
+
+# A round's heading inside an agenda item's part of the minutes (minutes_parts).
+ROUND_HEADING = re.compile(r"（[一二三四五六七八九十]+）[^。，；：]{1,30}")
 
 
 def _write_report(doc: Any, report: RecommendationReport) -> None:

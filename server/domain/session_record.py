@@ -152,7 +152,8 @@ def record_of(
     for ident in [*(s.agenda_item_id for s in speeches), *(r.item_id for r in rounds)]:
         if ident is not None and ident not in items:
             items.append(ident)
-    polls = [closed_poll(p) for p in state.polls if p.status == "closed"]
+    names = {pid: p.name for pid, p in state.participants.items()}
+    polls = [closed_poll(p, names) for p in state.polls if p.status == "closed"]
     return SessionRecord(
         started_at=started_at,
         opened_at=opened_at if opened_at is not None else started_at,
@@ -171,10 +172,11 @@ def roster_id(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def closed_poll(poll: Any) -> dict[str, Any]:
+def closed_poll(poll: Any, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A closed poll in the snapshot shape of CONTRACT.md (`result`: counts by option id,
     votes, passed, and the close's own figures: eligible, present, needed, borda, irv…),
     with the agenda item it was opened on, its rules and its kind's Chinese name."""
+    names = names or {}
     return {
         "poll_id": poll.poll_id,
         "question": poll.question,
@@ -187,4 +189,8 @@ def closed_poll(poll: Any) -> dict[str, Any]:
         "rules": poll.rules.to_dict(),
         "item_id": roster_id(poll.item_id),
         "closed_at": poll.closed_at,
+        # A named yes/no vote: who voted against, by name (不同意见); never for a secret one.
+        "against": [names.get(pid, pid) for pid, choice in poll.named or () if choice == "no"]
+        if poll.kind == "yes_no_abstain" and not poll.secret
+        else [],
     }

@@ -324,7 +324,7 @@ async def test_minutes_of_a_live_meeting_follow_the_record(
 
     # Dissent: the vote against and the resident's speech.
     dissent = " ".join(d["text"] for d in draft["dissent"])
-    assert "1票反对" in dissent and "丁伟" in dissent and "不同意" in dissent
+    assert "1票反对（投反对票的是丁伟）" in dissent and "不同意" in dissent
 
     # Decisions are the chair's, and the passed vote.
     decisions = [d["text"] for d in draft["decisions"]]

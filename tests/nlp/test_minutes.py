@@ -291,3 +291,42 @@ def test_junk_units_are_not_units() -> None:
     ):
         assert find_unit(junk) in (None, "街道"), junk
     assert find_unit("道牵头制定加装电梯补贴与分摊办") is None
+
+
+def test_live_placements_file_turns_under_their_item_and_round(transcript) -> None:  # type: ignore[no-untyped-def]
+    """With the live record's placements, a turn goes where it was spoken, whatever its words."""
+    from nlp.minutes import Placement
+    from server.documents.minutes_docx import render_minutes_docx
+    from server.documents.minutes_markdown import render_minutes_markdown
+
+    n = len(transcript.segments)
+    lift = Placement("加装电梯", "委员发言", "statements")
+    parking = Placement("停车管理", "自由讨论", "discussion")
+    # The first half in the lift item, the rest in parking; one turn typed between speeches.
+    placements = tuple(lift if i < n // 2 else parking for i in range(n))
+    placements = (*placements[:2], None, *placements[3:])
+    info = MeetingInfo(
+        title="幸福小区协商会纪要",
+        agenda=("加装电梯", "停车管理", "下一步工作安排"),
+        placements=placements,
+        moderator="张明",
+    )
+    minutes = draft_minutes(transcript, info)
+    assert [s.title for s in minutes.sections] == ["加装电梯", "停车管理"]
+    for section in minutes.sections:
+        expected = lift if section.title == "加装电梯" else parking
+        for point in section.key_points:
+            assert point.round == expected.round
+            assert all((i < n // 2) == (section.title == "加装电梯") for i in point.segments)
+    # The overview is facts, not copied sentences.
+    assert "依次协商了加装电梯、停车管理2项议程" in minutes.summary
+    md = render_minutes_markdown(minutes)
+    assert "（一）委员发言" in md and "（一）自由讨论" in md
+    import io
+
+    import docx
+
+    paragraphs = docx.Document(io.BytesIO(render_minutes_docx(minutes))).paragraphs
+    heading = next(p for p in paragraphs if p.text == "（一）委员发言")
+    fonts = {r.element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) for r in heading.runs}
+    assert any("楷体" in (f or "") for f in fonts), fonts

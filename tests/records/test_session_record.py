@@ -66,7 +66,8 @@ def record_events() -> list[tuple[str, dict[str, Any], float]]:
     send(chair, "floor.end")
     send(chair, "round.end")
     send(chair, "poll.open", question="是否同意施划临时停车位六十个", kind="yes_no_abstain")
-    votes = StoredVotes(("yes", "yes", "no"), ("10", "11", "12"))
+    named = (("10", "yes"), ("11", "yes"), ("12", "no"))
+    votes = StoredVotes(("yes", "yes", "no"), ("10", "11", "12"), named)
     send(chair, "poll.close", facts=votes, poll_id="p1")
     send(chair, "floor.call", participant_id="13")
     send(chair, "meeting.close")
@@ -93,11 +94,13 @@ def test_the_record_is_the_machines_replay_speeches_rounds_attendance_polls() ->
     assert poll["question"] == "是否同意施划临时停车位六十个" and poll["item_id"] == 7
     assert poll["result"]["counts"] == {"yes": 2, "no": 1, "abstain": 0}
     assert poll["result"]["eligible"] == 4
+    assert poll["against"] == ["孙伟"]  # a named vote: who voted against, by name
 
     minutes = draft_minutes(read_transcript(TRANSCRIPT.encode()), MeetingInfo(), record.polls)
     live = minutes.polls[0]
     assert live.source == "live" and live.counts == {"赞成": 2, "反对": 1, "弃权": 0}
     assert (live.votes, live.passed) == (3, True)
+    assert any("1票反对（投反对票的是孙伟）" in d.text for d in minutes.dissent)
 
 
 def test_a_meeting_that_never_went_live_has_an_empty_record() -> None:

@@ -389,6 +389,8 @@ export interface MinutesHeader {
   present: Record<string, string[]>;
   observers: string[];
   absent: string[];
+  /** 应到/实到 with the check-ins (a meeting that ran live), else "". */
+  attendance?: string;
 }
 
 export interface KeyPoint {
@@ -397,6 +399,8 @@ export interface KeyPoint {
   text: string;
   segment_ids: (number | null)[];
   sentences: LinkedSentence[];
+  /** The round it was said in, when the meeting ran live. */
+  round?: string;
 }
 
 export interface MinutesSection {
@@ -417,6 +421,10 @@ export interface MinutesPoll {
   passed: boolean | null;
   segment_id: number | null;
   source: "live" | "transcript" | "edited";
+  kind?: string;
+  /** A live poll's whole result in words (应到/实到, counts, rule, outcome, ranking winners). */
+  detail?: string;
+  winner?: string | null;
 }
 
 /** A decision (议定事项), a dissent (不同意见) or an action (下一步工作). */
