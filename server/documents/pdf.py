@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from server.domain.errors import DomainError
 
 # The font-substitution table that ships with the project (deploy/README.md).
 SHIPPED_FONTS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "fonts" / "hsl-fonts.conf"
+
+
+# LibreOffice takes a core and a few hundred MB per conversion: a burst of PDF downloads waits
+# for one of these slots (each worker process has its own), then is refused, rather than
+# starting one office process per click.
+CONVERSIONS_AT_ONCE = 2
+_slots = threading.BoundedSemaphore(CONVERSIONS_AT_ONCE)
 
 
 class PdfUnavailable(DomainError):
@@ -31,6 +39,7 @@ class PdfConverter:
 
     office: str = "soffice"
     timeout_s: float = 60.0
+    queue_s: float = 30.0  # how long a conversion waits for a free slot
     fonts_conf: Path | None = SHIPPED_FONTS_CONF
 
     def executable(self) -> str | None:
@@ -48,6 +57,16 @@ class PdfConverter:
                 "服务器没有安装 LibreOffice，暂时不能生成 PDF。请先下载 Word（DOCX）版本，"
                 "或请管理员安装 LibreOffice（见部署说明）。"
             )
+        if not _slots.acquire(timeout=self.queue_s):
+            raise PdfUnavailable(
+                "服务器正忙于生成其他 PDF，请过一分钟再试，或先下载 Word（DOCX）版本。"
+            )
+        try:
+            return self._convert(office, docx)
+        finally:
+            _slots.release()
+
+    def _convert(self, office: str, docx: bytes) -> bytes:
         with tempfile.TemporaryDirectory(prefix="hsl-pdf-") as work:
             folder = Path(work)
             source = folder / "document.docx"

@@ -25,6 +25,7 @@ from pdfminer.pdftypes import resolve1
 
 from nlp.minutes import MeetingInfo, draft_minutes, draft_recommendations
 from nlp.transcript import read_transcript
+from server.documents import pdf as pdf_module
 from server.documents.minutes_docx import render_minutes_docx
 from server.documents.pdf import PdfConverter, PdfUnavailable
 
@@ -210,7 +211,7 @@ def test_conversions_at_the_same_time_each_get_their_pdf() -> None:
     # find the first's lock and produce nothing.
     transcript = read_transcript("\n".join(TURNS).encode("utf-8"), "记录.txt")
     docx = render_minutes_docx(draft_minutes(transcript, MeetingInfo(place="城东街道")))
-    converter = PdfConverter(timeout_s=180)
+    converter = PdfConverter(timeout_s=180, queue_s=600)  # the third waits for a slot
     with ThreadPoolExecutor(3) as pool:
         made = list(pool.map(converter.convert, [docx] * 3))
     assert all(pdf.startswith(b"%PDF") for pdf in made)
@@ -224,3 +225,21 @@ def test_a_conversion_past_its_time_limit_is_stopped_and_said_so() -> None:
         PdfConverter(timeout_s=0.2).convert(docx)
     assert refused.value.status == 503
     assert "超过 0.2 秒" in refused.value.message and "Word" in refused.value.message
+
+
+def test_a_burst_past_the_conversion_slots_is_refused_and_the_slots_come_back() -> None:
+    transcript = read_transcript("\n".join(TURNS).encode("utf-8"), "记录.txt")
+    docx = render_minutes_docx(draft_minutes(transcript))
+    held = 0
+    try:
+        while pdf_module._slots.acquire(blocking=False):  # what running conversions hold
+            held += 1
+        assert held == pdf_module.CONVERSIONS_AT_ONCE
+        with pytest.raises(PdfUnavailable) as refused:
+            PdfConverter(timeout_s=180, queue_s=0.1).convert(docx)
+        assert refused.value.status == 503
+        assert "正忙" in refused.value.message and "Word" in refused.value.message
+    finally:
+        for _ in range(held):
+            pdf_module._slots.release()
+    assert PdfConverter(timeout_s=180).convert(docx).startswith(b"%PDF")
