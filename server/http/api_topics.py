@@ -365,10 +365,11 @@ async def upload_attachment(ctx: Context) -> t.TopicOut:
 
 
 async def public_attachment(ctx: Context) -> t.AttachmentOut:
+    proposal_id = ctx.path_int("proposal_id")  # an id no row can have is refused first
     # The receipt proves the sender made the proposal: a rate limit, no question.
     await _admit(ctx, "attachment", None, ask=False)
     topic = await topic_files.proposal_by_receipt(
-        ctx.session, ctx.path_int("proposal_id"), ctx.request.query_params.get("receipt", "")[:40]
+        ctx.session, proposal_id, ctx.request.query_params.get("receipt", "")[:40]
     )
     mb = topic_files.PUBLIC_MAX_MB
     too_big = TooLarge(f"文件过大：每个附件不能超过 {mb} MB，请压缩照片后再上传")
