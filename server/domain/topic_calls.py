@@ -107,11 +107,9 @@ def phone_voter(phone: str) -> str:
     return "phone:" + hashlib.sha256(digits.encode()).hexdigest()[:40]
 
 
-async def vote(
-    session: AsyncSession, call_id: int, topic_id: int, voter: str
-) -> tuple[bool, dict[int, int]]:
-    """Count one voter once in a screening vote: a second try (another device, a retry) is
-    answered with the first one's standing and changes nothing. Returns (counted, tally)."""
+async def vote(session: AsyncSession, call_id: int, topic_id: int, voter: str) -> bool:
+    """Count one voter once in a screening vote: a second try (another device, a retry)
+    changes nothing. Returns whether this one was counted."""
     call = await open_call(session, call_id, "vote")
     if topic_id not in call.topic_ids:
         raise Invalid("所选议题不在本次投票的名单中", field="topic_id")
@@ -124,7 +122,7 @@ async def vote(
     except IntegrityError:
         await session.rollback()
         counted = False
-    return counted, await tally(session, call_id)
+    return counted
 
 
 async def tally(session: AsyncSession, call_id: int) -> dict[int, int]:

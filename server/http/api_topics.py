@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from nlp.dedupe import find_duplicates
 from server.db.models import Room
-from server.db.models_topics import Topic, TopicCall
+from server.db.models_topics import Topic, TopicAttachment, TopicCall
 from server.domain import public_guard, topic_calls, topic_files, topics
 from server.domain.errors import Invalid
 from server.http import schemas_topics as t
@@ -29,14 +29,16 @@ def _client(ctx: Context) -> str:
 # -- the public portal ---------------------------------------------------------------------
 
 
+async def _shortlist(ctx: Context, call: TopicCall) -> list[t.ShortlistItem]:
+    counts = await topic_calls.tally(ctx.session, call.id)
+    return [
+        t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
+        for row in await topic_calls.shortlist_titles(ctx.session, call)
+    ]
+
+
 async def _call_out(ctx: Context, call: TopicCall) -> t.CallOut:
-    shortlist: list[t.ShortlistItem] = []
-    if call.kind == "vote":
-        counts = await topic_calls.tally(ctx.session, call.id)
-        shortlist = [
-            t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
-            for row in await topic_calls.shortlist_titles(ctx.session, call)
-        ]
+    shortlist = await _shortlist(ctx, call) if call.kind == "vote" else []
     return t.CallOut(
         call_id=call.id,
         room_id=call.room_id,
@@ -126,18 +128,23 @@ async def public_vote(ctx: Context) -> t.VoteOut:
     if ctx.principal is not None and ctx.principal.person is not None:
         voter = f"person:{ctx.principal.person.id}"
     await _admit(ctx, "vote", body.challenge)
-    counted, counts = await topic_calls.vote(ctx.session, call_id, body.topic_id, voter)
+    counted = await topic_calls.vote(ctx.session, call_id, body.topic_id, voter)
     call = await topic_calls.open_call(ctx.session, call_id, "vote")
-    return t.VoteOut(
-        counted=counted,
-        shortlist=[
-            t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
-            for row in await topic_calls.shortlist_titles(ctx.session, call)
-        ],
-    )
+    return t.VoteOut(counted=counted, shortlist=await _shortlist(ctx, call))
 
 
 # -- topics for staff ----------------------------------------------------------------------
+
+
+def _attachment_out(a: TopicAttachment) -> t.AttachmentOut:
+    return t.AttachmentOut(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        research_id=a.research_id,
+        url=f"/api/topics/{a.topic_id}/attachments/{a.id}",
+    )
 
 
 async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
@@ -184,15 +191,7 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
             for m in meetings
         ],
         attachments=[
-            t.AttachmentOut(
-                id=a.id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                research_id=a.research_id,
-                url=f"/api/topics/{topic.id}/attachments/{a.id}",
-            )
-            for a in await topic_files.attachments_of(ctx.session, topic.id)
+            _attachment_out(a) for a in await topic_files.attachments_of(ctx.session, topic.id)
         ],
         hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
         timeline=[
@@ -214,31 +213,30 @@ async def _duplicates(rows: list[Topic]) -> dict[int, list[int]]:
     return found
 
 
+def _summary(row: Topic, duplicates: list[int]) -> t.TopicSummary:
+    return t.TopicSummary(
+        topic_id=row.id,
+        room_id=row.room_id,
+        room=row.room.name,
+        title=row.title,
+        source=row.source,
+        status=row.status,
+        moderation=row.moderation,
+        created_at=row.created_at,
+        last_step=row.steps[-1].step if row.steps else "proposed",
+        last_note=row.steps[-1].note if row.steps else "",
+        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
+        duplicates=duplicates,
+    )
+
+
 async def list_topics(ctx: Context) -> t.TopicList:
     status = ctx.request.query_params.get("status") or None
     rows = await topics.list_topics(
         ctx.session, ctx.principal, room_id=ctx.query_id("room_id"), status=status
     )
     duplicates = await _duplicates(rows)
-    return t.TopicList(
-        items=[
-            t.TopicSummary(
-                topic_id=row.id,
-                room_id=row.room_id,
-                room=row.room.name,
-                title=row.title,
-                source=row.source,
-                status=row.status,
-                moderation=row.moderation,
-                created_at=row.created_at,
-                last_step=row.steps[-1].step if row.steps else "proposed",
-                last_note=row.steps[-1].note if row.steps else "",
-                hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
-                duplicates=duplicates.get(row.id, []),
-            )
-            for row in rows
-        ]
-    )
+    return t.TopicList(items=[_summary(row, duplicates.get(row.id, [])) for row in rows])
 
 
 async def create_topic(ctx: Context) -> t.TopicOut:
@@ -365,10 +363,11 @@ async def upload_attachment(ctx: Context) -> t.TopicOut:
 
 
 async def public_attachment(ctx: Context) -> t.AttachmentOut:
+    proposal_id = ctx.path_int("proposal_id")  # an id no row can have is refused first
     # The receipt proves the sender made the proposal: a rate limit, no question.
     await _admit(ctx, "attachment", None, ask=False)
     topic = await topic_files.proposal_by_receipt(
-        ctx.session, ctx.path_int("proposal_id"), ctx.request.query_params.get("receipt", "")[:40]
+        ctx.session, proposal_id, ctx.request.query_params.get("receipt", "")[:40]
     )
     mb = topic_files.PUBLIC_MAX_MB
     too_big = TooLarge(f"文件过大：每个附件不能超过 {mb} MB，请压缩照片后再上传")
@@ -376,14 +375,7 @@ async def public_attachment(ctx: Context) -> t.AttachmentOut:
     row = await topic_files.attach_publicly(
         ctx.session, topic, filename=_filename(ctx), data=data, data_dir=ctx.settings.data_dir
     )
-    return t.AttachmentOut(
-        id=row.id,
-        filename=row.filename,
-        content_type=row.content_type,
-        size=row.size,
-        research_id=None,
-        url=f"/api/topics/{topic.id}/attachments/{row.id}",
-    )
+    return _attachment_out(row)
 
 
 async def download_attachment(ctx: Context) -> Response:
@@ -419,25 +411,7 @@ async def create_call(ctx: Context) -> t.CallOut:
 
 async def moderation_queue(ctx: Context) -> t.TopicList:
     rows = await topic_calls.moderation_queue(ctx.session, ctx.principal)
-    return t.TopicList(
-        items=[
-            t.TopicSummary(
-                topic_id=row.id,
-                room_id=row.room_id,
-                room=row.room.name,
-                title=row.title,
-                source=row.source,
-                status=row.status,
-                moderation=row.moderation,
-                created_at=row.created_at,
-                last_step=row.steps[-1].step if row.steps else "proposed",
-                last_note=row.steps[-1].note if row.steps else "",
-                hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
-                duplicates=[],
-            )
-            for row in rows
-        ]
-    )
+    return t.TopicList(items=[_summary(row, []) for row in rows])
 
 
 async def moderate_topic(ctx: Context) -> t.TopicOut:
