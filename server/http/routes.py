@@ -12,6 +12,7 @@ from server.http import (
     api,
     api_audit,
     api_office,
+    api_outcomes,
     api_polls,
     api_records,
     api_roster,
@@ -39,4 +40,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_roster.ENDPOINTS,
     *api_suggestions.ENDPOINTS,
     *api_audit.ENDPOINTS,
+    *api_outcomes.ENDPOINTS,
 ]

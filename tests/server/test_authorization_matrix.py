@@ -56,6 +56,7 @@ def personas() -> list[Persona]:
         Persona("moderator_elsewhere", grants=[("moderator", "room", "other_room")]),
         Persona("staff", grants=[("staff", "room", "own")]),
         Persona("party_reviewer", grants=[("party_reviewer", "unit", "own_township")]),
+        Persona("unit_officer", grants=[("unit_officer", "unit", "own_township")]),
         Persona("cppcc_township", grants=[("cppcc_staff", "unit", "own_township")]),
         Persona("cppcc_county", grants=[("cppcc_staff", "unit", "own_county")]),
         Persona("cppcc_city", grants=[("cppcc_staff", "unit", "city")]),
@@ -446,6 +447,32 @@ BUILDERS: dict[str, Builder] = {
     "my_invitations": lambda w, s: ("/api/me/invitations", None, None),
     "open_invitation": _meeting_path("/invitation"),
     "answer_invitation": _meeting_body("/invitation", {"status": "remote"}),
+    # No report is signed off in the matrix's meetings: allowed callers hear conflict or
+    # not_found; items that do not exist are not_found for every account.
+    "get_outcome": _meeting_path("/outcome"),
+    "outcome_proposal": _meeting_path("/outcome/proposal"),
+    "submit_outcome": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/outcome",
+        {
+            "title": "矩阵协商成果",
+            "recipients": ["政府"],
+            "items": [
+                {"text": "修路灯", "unit_id": w.units[w.place[s][1]], "due_on": "2099-01-01"}
+            ],
+        },
+        None,
+    ),
+    "publish_outcome": _meeting_body(
+        "/outcome/published", {"items": [{"item_id": 999999, "published": True}]}
+    ),
+    "list_outcome_items": lambda w, s: ("/api/outcome-items", None, None),
+    "get_outcome_item": lambda w, s: ("/api/outcome-items/999999", None, None),
+    "add_outcome_record": lambda w, s: (
+        "/api/outcome-items/999999/records",
+        {"kind": "decision", "decision": "adopted"},
+        None,
+    ),
+    "public_outcomes": lambda w, s: ("/api/public/outcomes", None, None),
 }
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}

@@ -811,6 +811,7 @@ const en: Messages = {
       admin: "Administrator",
       cppcc_staff: "CPPCC staff",
       party_reviewer: "Party reviewer",
+      unit_officer: "Responsible unit contact",
       moderator: "Moderator",
       staff: "Staff",
     },

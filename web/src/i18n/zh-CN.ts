@@ -809,6 +809,7 @@ const zhCN = {
       admin: "系统管理员",
       cppcc_staff: "政协工作人员",
       party_reviewer: "党组织审定人",
+      unit_officer: "承办单位联络员",
       moderator: "主持人",
       staff: "工作人员",
     },
