@@ -10,6 +10,7 @@ from typing import Any
 from server import __version__
 from server.http import (
     api,
+    api_assessment,
     api_audit,
     api_office,
     api_outcomes,
@@ -41,4 +42,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_suggestions.ENDPOINTS,
     *api_audit.ENDPOINTS,
     *api_outcomes.ENDPOINTS,
+    *api_assessment.ENDPOINTS,
 ]

@@ -273,6 +273,10 @@ def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
     }[p.scope]
     if name == "org_unit.update":
         where = "parent"
+    if name == "room.award":
+        # Only the city marks excellent rooms: a CPPCC-staff grant over the city (or global).
+        held = {r for r, kind, key in persona.grants if kind == "global" or key == "city"}
+        return not persona.guest and bool(held & {"cppcc_staff", "admin"})
     if name in ("person.grant", "person.revoke"):
         # Handing out (or taking back) `staff` over the scope's room needs a grantor's role
         # over that room.
@@ -473,6 +477,22 @@ BUILDERS: dict[str, Builder] = {
         None,
     ),
     "public_outcomes": lambda w, s: ("/api/public/outcomes", None, None),
+    "get_assessment": lambda w, s: ("/api/assessment?year=2026", None, None),
+    "get_dashboard": lambda w, s: ("/api/assessment/dashboard?year=2026", None, None),
+    "export_assessment": lambda w, s: (
+        "/api/assessment/export?year=2026&table=rooms&format=csv",
+        None,
+        None,
+    ),
+    "get_rules": lambda w, s: ("/api/assessment/rules", None, None),
+    "put_rules": lambda w, s: ("/api/assessment/rules", {}, None),
+    "office_duty": lambda w, s: ("/api/assessment/duty?year=2026", None, None),
+    "award_room": lambda w, s: (
+        f"/api/rooms/{w.rooms[s]}/awards",
+        {"year": 2026, "evidence": "矩阵评选依据"},
+        None,
+    ),
+    "my_duty": lambda w, s: ("/api/me/duty?year=2026", None, None),
 }
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}
