@@ -21,6 +21,9 @@ PAGE_PATHS = (
     "/m/{rest:path}",
     "/join/{rest:path}",
     "/office",
+    "/outcomes",
+    "/assessment",
+    "/public",
     "/reset/{rest:path}",
 )
 
