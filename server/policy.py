@@ -567,16 +567,17 @@ async def reach(session: AsyncSession, principal: Principal | None, roles: Itera
     handed: set[str] = set()
     for grant in mine:
         handed |= GRANTABLE.get(grant.role, frozenset())
-    units = list(await session.scalars(select(OrgUnit)))
-    rooms = list(await session.scalars(select(Room)))
+    # Ids only: a province's thousand rooms are read on every dashboard request.
+    units = list((await session.execute(select(OrgUnit.id, OrgUnit.parent_id))).tuples())
+    rooms = list((await session.execute(select(Room.id, Room.org_unit_id))).tuples())
     if any(g.org_unit_id is None and g.room_id is None for g in mine):
-        unit_ids = {u.id for u in units}
-        room_ids = {r.id for r in rooms}
+        unit_ids = {unit_id for unit_id, _ in units}
+        room_ids = {room_id for room_id, _ in rooms}
         everywhere = True
     else:
         children: dict[int | None, list[int]] = {}
-        for unit in units:
-            children.setdefault(unit.parent_id, []).append(unit.id)
+        for unit_id, parent_id in units:
+            children.setdefault(parent_id, []).append(unit_id)
         unit_ids = set()
         todo = [g.org_unit_id for g in mine if g.org_unit_id is not None]
         while todo:
@@ -584,7 +585,7 @@ async def reach(session: AsyncSession, principal: Principal | None, roles: Itera
             if current not in unit_ids:
                 unit_ids.add(current)
                 todo.extend(children.get(current, []))
-        room_ids = {r.id for r in rooms if r.org_unit_id in unit_ids}
+        room_ids = {room_id for room_id, unit_id in rooms if unit_id in unit_ids}
         room_ids |= {g.room_id for g in mine if g.room_id is not None}
         everywhere = False
     ordered_roles = tuple(r for r in ROLES if r in handed)

@@ -79,25 +79,31 @@ async def requirements(session: AsyncSession) -> dict[str, int]:
     return {r.level: r.required for r in rows}
 
 
+def _within(column: Any, reach: policy.Reach) -> list[ColumnElement[bool]]:
+    """The filter to the caller's rooms; none for a caller whose grant covers everything."""
+    return [] if reach.everywhere else [column.in_(reach.room_ids)]
+
+
 async def room_rows(
     session: AsyncSession, principal: Principal | None, year: int
 ) -> list[dict[str, Any]]:
     """Every room in the caller's scope: activities held in the year against the required
     number, and the outcomes submitted that year with their items adopted and implemented."""
     check_year(year)
-    reach = await _scope(session, principal)
+    return await _room_rows(session, await _scope(session, principal), year)
+
+
+async def _room_rows(session: AsyncSession, reach: policy.Reach, year: int) -> list[dict[str, Any]]:
     rooms = list(
         await session.execute(
-            select(Room.id, Room.name, Room.level)
-            .where(Room.id.in_(reach.room_ids))
-            .order_by(Room.id)
+            select(Room.id, Room.name, Room.level).where(*_within(Room.id, reach)).order_by(Room.id)
         )
     )
     activities = dict(
         (
             await session.execute(
                 select(Meeting.room_id, func.count())
-                .where(*_held_in(year))
+                .where(*_held_in(year), *_within(Meeting.room_id, reach))
                 .group_by(Meeting.room_id)
             )
         ).all()
@@ -106,7 +112,7 @@ async def room_rows(
         (
             await session.execute(
                 select(Outcome.room_id, func.count())
-                .where(Outcome.year == year)
+                .where(Outcome.year == year, *_within(Outcome.room_id, reach))
                 .group_by(Outcome.room_id)
             )
         ).all()
@@ -116,7 +122,11 @@ async def room_rows(
     item_rows = await session.execute(
         select(Outcome.room_id, OutcomeItem.closed_at.is_not(None), func.count())
         .join(Outcome, OutcomeItem.outcome_id == Outcome.id)
-        .where(Outcome.year == year, OutcomeItem.decision.in_(ADOPTED))
+        .where(
+            Outcome.year == year,
+            OutcomeItem.decision.in_(ADOPTED),
+            *_within(Outcome.room_id, reach),
+        )
         .group_by(Outcome.room_id, OutcomeItem.closed_at.is_not(None))
     )
     for room_id, closed, count in item_rows:
@@ -149,34 +159,27 @@ async def dashboard(
 ) -> dict[str, Any]:
     """What the county and city dashboards draw: the rows, the months left, activities per
     month, adoption and implementation rates, participation by category, excellent rooms."""
-    rows = await room_rows(session, principal, year)
-    room_ids = [r["room_id"] for r in rows]
-    month = extract("month", func.timezone("Asia/Shanghai", Meeting.starts_at))
-    per_month = [0] * 12
+    check_year(year)
+    reach = await _scope(session, principal)
+    rows = await _room_rows(session, reach, year)
+    mine = _within(Meeting.room_id, reach)
     if session.get_bind().dialect.name == "postgresql":
-        grouped = await session.execute(
-            select(month, func.count())
-            .where(*_held_in(year), Meeting.room_id.in_(room_ids))
-            .group_by(month)
-        )
-        for m, count in grouped:
-            per_month[int(m) - 1] = int(count)
+        month: Any = extract("month", func.timezone("Asia/Shanghai", Meeting.starts_at))
     else:
-        starts = await session.scalars(
-            select(Meeting.starts_at).where(*_held_in(year), Meeting.room_id.in_(room_ids))
-        )
-        for moment in starts:
-            per_month[moment.astimezone(BEIJING).month - 1] += 1
+        # SQLite keeps the UTC moment as text; the month is Beijing's, eight hours on.
+        month = func.strftime("%m", Meeting.starts_at, "+8 hours")
+    per_month = [0] * 12
+    grouped = await session.execute(
+        select(month, func.count()).where(*_held_in(year), *mine).group_by(month)
+    )
+    for m, count in grouped:
+        per_month[int(m) - 1] = int(count)
     categories = dict(
         (
             await session.execute(
                 select(MeetingParticipant.category, func.count())
                 .join(Meeting, MeetingParticipant.meeting_id == Meeting.id)
-                .where(
-                    *_held_in(year),
-                    Meeting.room_id.in_(room_ids),
-                    MeetingParticipant.role != "staff",
-                )
+                .where(*_held_in(year), *mine, MeetingParticipant.role != "staff")
                 .group_by(MeetingParticipant.category)
             )
         ).all()
@@ -185,12 +188,12 @@ async def dashboard(
         select(func.count())
         .select_from(OutcomeItem)
         .join(Outcome, OutcomeItem.outcome_id == Outcome.id)
-        .where(Outcome.year == year, Outcome.room_id.in_(room_ids))
+        .where(Outcome.year == year, *_within(Outcome.room_id, reach))
     )
     adopted = sum(r["adopted"] for r in rows)
     implemented = sum(r["implemented"] for r in rows)
     awards = await session.scalars(
-        select(RoomAward).where(RoomAward.year == year, RoomAward.room_id.in_(room_ids))
+        select(RoomAward).where(RoomAward.year == year, *_within(RoomAward.room_id, reach))
     )
     return {
         "year": year,
