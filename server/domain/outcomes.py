@@ -70,6 +70,40 @@ async def meeting_topic_id(session: AsyncSession, meeting_id: int) -> int | None
     return None
 
 
+async def topic_timeline(session: AsyncSession, meeting_id: int) -> list[dict[str, Any]]:
+    """The steps the topic's timeline continues with after its meeting, in the shape of
+    CONTRACT.md (`{"step", "at", "by", "note"}`): submitted, then the first adoption, the
+    item that made every adopted item implemented, and the last feedback that closed them
+    all (fed_back). For the topic service to append once topics are merged."""
+    outcome = await session.scalar(select(Outcome).where(Outcome.meeting_id == meeting_id))
+    if outcome is None:
+        return []
+    steps = [
+        {
+            "step": "submitted",
+            "at": outcome.submitted_at,
+            "by": outcome.submitted_by_name,
+            "note": code_of(outcome),
+        }
+    ]
+    history = await records_of(session, [i.id for i in outcome.items])
+    decisions = sorted(
+        (r for rows in history.values() for r in rows if r.kind == "decision"), key=lambda r: r.at
+    )
+    adopted = [r for r in decisions if r.data.get("decision") in ("adopted", "partly_adopted")]
+    if adopted:
+        steps.append({"step": "adopted", "at": adopted[0].at, "by": adopted[0].by_name, "note": ""})
+    taken = [i for i in outcome.items if i.decision in ("adopted", "partly_adopted")]
+    if taken and all(i.closed_at is not None for i in taken):
+        last = max(taken, key=lambda i: i.closed_at or outcome.submitted_at)
+        steps.append({"step": "implemented", "at": last.closed_at, "by": "", "note": ""})
+    if outcome.items and all(i.closed_at is not None for i in outcome.items):
+        feedback = [r for rows in history.values() for r in rows if r.kind == "feedback"]
+        final = max(feedback, key=lambda r: r.at)
+        steps.append({"step": "fed_back", "at": final.at, "by": final.by_name, "note": ""})
+    return steps
+
+
 # --- submission -----------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from server.db.engine import Database
+from server.domain import outcomes
 from tests.conftest import bearer
 from tests.outcomes.conftest import Unit, ok, signed_meeting, unit_account
 
@@ -243,3 +245,41 @@ async def test_only_published_items_appear_on_the_public_list(
         headers=staff,
     )
     assert foreign.status_code == 400
+
+
+async def test_the_topic_timeline_continues_submitted_adopted_implemented_fed_back(
+    http: httpx.AsyncClient, admin: dict[str, str], staff_token: str, server: str, database_url: str
+) -> None:
+    staff = bearer(staff_token)
+    meeting_id = await signed_meeting(http, admin)
+    a = await unit_account(http, server, admin, "新兴镇")
+    outcome = await ok(
+        await http.post(
+            f"/api/meetings/{meeting_id}/outcome",
+            json={
+                "title": "停车难协商建议",
+                "recipients": ["新兴镇人民政府"],
+                "items": [{"text": "增设临时停车位", "unit_id": a.unit_id, "due_on": _due(10)}],
+            },
+            headers=staff,
+        ),
+        201,
+    )
+    path = f"/api/outcome-items/{outcome['items'][0]['id']}/records"
+
+    async def steps() -> list[str]:
+        db = Database(database_url)
+        try:
+            async with db.session() as session:
+                return [s["step"] for s in await outcomes.topic_timeline(session, meeting_id)]
+        finally:
+            await db.close()
+
+    assert await steps() == ["submitted"]
+    for body in (
+        {"kind": "decision", "decision": "adopted"},
+        {"kind": "progress", "percent": 100, "note": "已建成"},
+        {"kind": "feedback", "note": "临时停车位已投入使用"},
+    ):
+        await ok(await http.post(path, json=body, headers=a.headers), 201)
+    assert await steps() == ["submitted", "adopted", "implemented", "fed_back"]
