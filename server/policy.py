@@ -178,6 +178,8 @@ _ALL: list[Permission] = [
     # assessment asks `holds` for the city unit after this check passes for the room).
     _p("room.award", "评选优秀协商议事室", "room", grants=frozenset({"cppcc_staff"})),
     _p("duty.mine", "查看本人履职记录", signed_in=True),
+    _p("training.manage", "登记培训和出席情况", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("publicity.manage", "登记宣传报道", "room", grants=ORGANISERS),
     # Live meetings: joining, and sending commands whose per-role rules are the machine's.
     _p("live.join", "进入会议", "meeting", meeting_roles=EVERYONE_IN_MEETING),
     _p("live.command", "发送会议指令", "meeting", meeting_roles=EVERYONE_IN_MEETING),
@@ -568,8 +570,8 @@ async def reach(session: AsyncSession, principal: Principal | None, roles: Itera
     for grant in mine:
         handed |= GRANTABLE.get(grant.role, frozenset())
     # Ids only: a province's thousand rooms are read on every dashboard request.
-    units = list((await session.execute(select(OrgUnit.id, OrgUnit.parent_id))).tuples())
-    rooms = list((await session.execute(select(Room.id, Room.org_unit_id))).tuples())
+    units = list(await session.execute(select(OrgUnit.id, OrgUnit.parent_id)))
+    rooms = list(await session.execute(select(Room.id, Room.org_unit_id)))
     if any(g.org_unit_id is None and g.room_id is None for g in mine):
         unit_ids = {unit_id for unit_id, _ in units}
         room_ids = {room_id for room_id, _ in rooms}

@@ -1,5 +1,6 @@
 """Typed models of what follows a meeting: outcomes and their items, the records kept on each
-item, and the yearly assessment's stored rules (activities required, duty points, awards)."""
+item, and the yearly assessment's stored rules (activities required, duty points, awards),
+with the training sessions and publicity items it also looks at (第二十四、二十五条)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ ITEM_RECORD_KINDS = (
 )
 FOLLOW_UP_METHODS = ("oversight", "inspection", "review")  # 民主监督、视察、民主评议
 ESCALATION_LEVELS = ("county", "city")
-DUTY_KINDS = ("invited", "attended", "spoke", "speech_minutes", "voted", "suggestion")
+DUTY_KINDS = ("invited", "attended", "spoke", "speech_minutes", "voted", "suggestion", "training")
+PUBLICITY_CHANNELS = ("portal", "wechat", "press", "app")  # 门户网站、微信公众号、报刊、履职APP
 
 
 class Outcome(Base):
@@ -136,6 +138,49 @@ class RoomAward(Base):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     by_name: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TrainingSession(Base):
+    """A training course (专题培训班) for members and room staff, held by an org unit's CPPCC."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    by_name: Mapped[str] = mapped_column(String(64))
+
+    attendees: Mapped[list[TrainingAttendance]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class TrainingAttendance(Base):
+    """Who attended a training session (one row per person)."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+
+
+class PublicityItem(Base):
+    """A report about a room or an outcome (a link to a portal page, a WeChat article, ...)."""
+
+    __tablename__ = "publicity_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(16))
+    published_on: Mapped[date] = mapped_column(Date)
+    by_name: Mapped[str] = mapped_column(String(64))
 
 
 # The yearly count of a room's activities reads meetings by room and start (migration 0013).

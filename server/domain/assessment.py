@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import ColumnElement, extract, func, select
@@ -29,6 +29,8 @@ from server.db.models_outcomes import (
     Outcome,
     OutcomeItem,
     RoomAward,
+    TrainingAttendance,
+    TrainingSession,
 )
 from server.db.models_polls import PollNamedVote, PollVoter
 from server.db.models_suggestions import Suggestion
@@ -336,6 +338,8 @@ async def duty_records(
     """Members' duty records for the year from the product's own records (roster, session
     record, votes, suggestions); each meeting counts once per kind for a member."""
     check_year(year)
+    if person_ids is not None:
+        person_ids = list(person_ids)
     query = (
         select(MeetingParticipant, Meeting)
         .join(Meeting, MeetingParticipant.meeting_id == Meeting.id)
@@ -345,7 +349,7 @@ async def duty_records(
     )
     if person_ids is not None:
         query = query.where(MeetingParticipant.person_id.in_(list(person_ids)))
-    rows = list((await session.execute(query)).tuples())
+    rows = list(await session.execute(query))
     by_meeting: dict[int, list[MeetingParticipant]] = defaultdict(list)
     meetings: dict[int, Meeting] = {}
     for entry, meeting in rows:
@@ -387,8 +391,34 @@ async def duty_records(
                     "suggestions": suggestions,
                 }
             )
+    await _add_training(session, year, person_ids, records)
     table = await duty_table(session)
     return [score(r, table) for r in sorted(records.values(), key=lambda r: r.person_id)]
+
+
+async def _add_training(
+    session: AsyncSession,
+    year: int,
+    person_ids: Iterable[int] | None,
+    records: dict[int, DutyRecord],
+) -> None:
+    """Training courses attended in the year (第二十四条), one per course."""
+    query = (
+        select(Person.id, Person.name, func.count())
+        .join(TrainingAttendance, TrainingAttendance.person_id == Person.id)
+        .join(TrainingSession, TrainingAttendance.session_id == TrainingSession.id)
+        .where(
+            Person.category == "member",
+            TrainingSession.held_on >= date(year, 1, 1),
+            TrainingSession.held_on <= date(year, 12, 31),
+        )
+        .group_by(Person.id, Person.name)
+    )
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    for person_id, name, count in await session.execute(query):
+        duty = records.setdefault(person_id, DutyRecord(person_id, name))
+        duty.counts["training"] += count
 
 
 async def _votes(session: AsyncSession, meeting_id: int) -> dict[str, set[str]]:

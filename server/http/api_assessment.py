@@ -21,7 +21,9 @@ from server.http.schemas import Input
 
 YEAR_QUERY = {"year": "string"}
 Level = Literal["township", "village"]
-DutyKind = Literal["invited", "attended", "spoke", "speech_minutes", "voted", "suggestion"]
+DutyKind = Literal[
+    "invited", "attended", "spoke", "speech_minutes", "voted", "suggestion", "training"
+]
 
 
 class RoomRow(BaseModel):

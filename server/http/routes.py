@@ -18,6 +18,7 @@ from server.http import (
     api_records,
     api_roster,
     api_suggestions,
+    api_training,
 )
 from server.http.framework import Context, Endpoint, openapi_document
 
@@ -43,4 +44,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_audit.ENDPOINTS,
     *api_outcomes.ENDPOINTS,
     *api_assessment.ENDPOINTS,
+    *api_training.ENDPOINTS,
 ]

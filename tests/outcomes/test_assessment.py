@@ -244,3 +244,63 @@ async def test_duty_scores_follow_the_rule_table_and_count_each_activity_once(
     assert [r["counts"]["attended"] for r in office["items"] if r["person_id"] == person["id"]] == [
         1
     ]
+
+
+async def test_training_counts_in_the_duty_record_and_reports_attach_to_a_room(
+    http: httpx.AsyncClient, admin: dict[str, str], server: str, staff_token: str
+) -> None:
+    username = f"train{uuid.uuid4().hex[:8]}"
+    person = await ok(
+        await http.post(
+            "/api/people",
+            json={
+                "username": username,
+                "name": "孙委员",
+                "category": "member",
+                "password": "train-pass-2026",
+            },
+            headers=admin,
+        ),
+        201,
+    )
+    token = bearer(await login_token(server, {"username": username, "password": "train-pass-2026"}))
+    county = await _office(http, server, admin, "亭湖区")
+    units = {
+        u["name"]: u["id"]
+        for u in (await ok(await http.get("/api/org-units", headers=admin)))["items"]
+    }
+    body = {
+        "org_unit_id": units["亭湖区"],
+        "title": "协商议事骨干专题培训班",
+        "held_on": f"{YEAR}-06-01",
+        "place": "区政协会议室",
+        "attendee_ids": [person["id"], person["id"]],
+    }
+    made = await ok(await http.post("/api/trainings", json=body, headers=county), 201)
+    assert made["attendee_ids"] == [person["id"]]  # listed twice, attended once
+    elsewhere = await http.post(
+        "/api/trainings", json={**body, "org_unit_id": units["盐都区"]}, headers=county
+    )
+    assert elsewhere.status_code == 403
+    mine = await ok(await http.get(f"/api/me/duty?year={YEAR}", headers=token))
+    assert mine["counts"]["training"] == 1
+    listed = await ok(await http.get(f"/api/trainings?year={YEAR}", headers=county))
+    assert made["id"] in [t["id"] for t in listed["items"]]
+
+    report = {
+        "title": "五星街道议事室协商解决停车难",
+        "url": "https://mp.weixin.qq.com/s/example",
+        "channel": "wechat",
+        "published_on": f"{YEAR}-06-02",
+    }
+    added = await ok(
+        await http.post("/api/rooms/1/publicity", json=report, headers=bearer(staff_token)), 201
+    )
+    bad = await http.post(
+        "/api/rooms/1/publicity",
+        json={**report, "url": "javascript:alert(1)"},
+        headers=bearer(staff_token),
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "url"
+    found = await ok(await http.get("/api/rooms/1/publicity", headers=token))
+    assert added["id"] in [p["id"] for p in found["items"]]

@@ -493,6 +493,28 @@ BUILDERS: dict[str, Builder] = {
         None,
     ),
     "my_duty": lambda w, s: ("/api/me/duty?year=2026", None, None),
+    "record_training": lambda w, s: (
+        "/api/trainings",
+        {
+            "org_unit_id": w.units[w.place[s][1]],
+            "title": "矩阵培训",
+            "held_on": "2026-05-01",
+            "place": "会议室",
+        },
+        None,
+    ),
+    "list_trainings": lambda w, s: ("/api/trainings?year=2026", None, None),
+    "add_publicity": lambda w, s: (
+        f"/api/rooms/{w.rooms[s]}/publicity",
+        {
+            "title": "矩阵报道",
+            "url": "https://example.org/report",
+            "channel": "wechat",
+            "published_on": "2026-05-01",
+        },
+        None,
+    ),
+    "list_publicity": lambda w, s: (f"/api/rooms/{w.rooms[s]}/publicity", None, None),
 }
 for kind in ("minutes", "recommendations"):
     draft_body: dict[str, Any] = {"note": ""}

@@ -1132,6 +1132,7 @@ const en: Messages = {
       speech_minutes: "Minutes spoken",
       voted: "Votes",
       suggestion: "Suggestions",
+      training: "Training",
     },
     empty: "—",
   },

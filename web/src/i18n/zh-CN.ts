@@ -1130,6 +1130,7 @@ const zhCN = {
       speech_minutes: "发言分钟",
       voted: "表决",
       suggestion: "意见建议",
+      training: "培训",
     },
     empty: "—",
   },

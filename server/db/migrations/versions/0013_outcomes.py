@@ -30,6 +30,7 @@ DUTY_RULES = [
     {"kind": "speech_minutes", "points": 0.2, "cap": 10.0},
     {"kind": "voted", "points": 0.5, "cap": 5.0},
     {"kind": "suggestion", "points": 1.0, "cap": 10.0},
+    {"kind": "training", "points": 2.0, "cap": None},
 ]
 
 
@@ -153,12 +154,86 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_records")),
     )
     op.create_index("ix_outcome_records_item_id", "outcome_records", ["item_id"])
+    op.create_table(
+        "training_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_unit_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("by_name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"],
+            ["org_units.id"],
+            name=op.f("fk_training_sessions_org_unit_id_org_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
+    )
+    op.create_index(
+        op.f("ix_training_sessions_org_unit_id"), "training_sessions", ["org_unit_id"]
+    )
+    op.create_table(
+        "training_attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["training_sessions.id"],
+            name=op.f("fk_training_attendance_session_id_training_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_training_attendance_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_training_attendance")),
+        sa.UniqueConstraint(
+            "session_id", "person_id", name=op.f("uq_training_attendance_session_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_training_attendance_person_id"), "training_attendance", ["person_id"]
+    )
+    op.create_table(
+        "publicity_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("room_id", sa.Integer(), nullable=False),
+        sa.Column("outcome_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("published_on", sa.Date(), nullable=False),
+        sa.Column("by_name", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["rooms.id"],
+            name=op.f("fk_publicity_items_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcomes.id"],
+            name=op.f("fk_publicity_items_outcome_id_outcomes"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_publicity_items")),
+    )
+    op.create_index(op.f("ix_publicity_items_room_id"), "publicity_items", ["room_id"])
     # The yearly count of a room's activities reads meetings by room and start.
     op.create_index("ix_meetings_room_id_starts_at", "meetings", ["room_id", "starts_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_meetings_room_id_starts_at", table_name="meetings")
+    op.drop_index(op.f("ix_publicity_items_room_id"), table_name="publicity_items")
+    op.drop_table("publicity_items")
+    op.drop_index(op.f("ix_training_attendance_person_id"), table_name="training_attendance")
+    op.drop_table("training_attendance")
+    op.drop_index(op.f("ix_training_sessions_org_unit_id"), table_name="training_sessions")
+    op.drop_table("training_sessions")
     op.drop_index("ix_outcome_records_item_id", table_name="outcome_records")
     op.drop_table("outcome_records")
     op.drop_index("ix_outcome_items_unit_id", table_name="outcome_items")
