@@ -18,6 +18,7 @@ PROGRAMS = [
     "bench_themes",
     "bench_minutes",
     "bench_media",
+    "bench_assessment",
 ]
 
 

@@ -2,7 +2,8 @@
 
 `STATUS_HOOKS` store the change in the same transaction as the event that causes it. Opening
 asks the topic service first (server.domain.topics.opening_refusal): a meeting whose topic is
-not approved, filed, noticed long enough or researched stays in the lobby, told why.
+not approved, filed, noticed long enough or researched stays in the lobby, told why; closing
+tells it that its topic's meeting was held.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from realtime.hooks import StorageHook
 from realtime.meeting import Actor, Event, MeetingState, Refusal
 from server.db.models import Meeting
-from server.domain.topics import opening_refusal
+from server.domain.topics import meeting_ended, opening_refusal
 
 # The event that moves a meeting on, and the statuses it may move it from.
 _MOVES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -48,6 +49,8 @@ async def _persist_status(
             .where(Meeting.id == meeting_id, Meeting.status.in_(before))
             .values(status=status)
         )
+        if status == "ended":
+            await meeting_ended(session, meeting_id)
     return list(events)
 
 

@@ -67,6 +67,14 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _remind(_args: argparse.Namespace, settings: Settings) -> int:
+    from server.domain.outcomes import remind_overdue_now
+
+    sent = asyncio.run(remind_overdue_now(settings))
+    print(f"已提醒超期建议 {len(sent)} 条 (overdue items reminded)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from server import cli_minutes, cli_themes
 
@@ -84,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="以 JSON 输出会议和账号")
     demo.add_argument("--if-empty", action="store_true", help="仅在数据库为空时载入")
     demo.set_defaults(func=_demo)
+    outcomes = sub.add_parser("outcomes", help="协商成果 (outcomes)")
+    outcomes_sub = outcomes.add_subparsers(dest="outcomes_command", required=True)
+    outcomes_sub.add_parser(
+        "remind", help="提醒超期建议的责任单位，每条每天至多一次 (remind owners of overdue items)"
+    ).set_defaults(func=_remind)
     themes = sub.add_parser("themes", help="意见建议归类 (cluster suggestions into themes)")
     cli_themes.configure(themes)
     themes.set_defaults(func=lambda a, _s: cli_themes.run(a))

@@ -36,7 +36,7 @@ MeetingRole = Literal["moderator", "staff", "participant"]
 # approve topics for the party organisation, so only an admin makes one.
 GRANTABLE: dict[str, frozenset[str]] = {
     "admin": frozenset(ROLES),
-    "cppcc_staff": frozenset({"cppcc_staff", "moderator", "staff"}),
+    "cppcc_staff": frozenset({"cppcc_staff", "moderator", "staff", "unit_officer"}),
 }
 ORGANISERS = frozenset({"cppcc_staff", "staff", "moderator"})
 MEETING_EDITORS: frozenset[MeetingRole] = frozenset({"moderator", "staff"})
@@ -175,6 +175,29 @@ _ALL: list[Permission] = [
     _p("public.read", "查看公开的征题和公示", anyone=True),
     _p("public.propose", "提交议题建议", anyone=True),
     _p("public.vote", "参加议题网络投票", anyone=True),
+    # After the meeting: the room's team submits and follows up; the responsible unit's
+    # account (a `unit_officer` grant over it) or the team on its behalf answers each item.
+    _p("outcome.read", "查看本次会议的协商成果", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("outcome.submit", "报送协商成果", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("outcome.publish", "公开协商成果办理情况", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("outcome.follow", "向上反映、跟踪督办和解释说明", "meeting", meeting_roles=MEETING_EDITORS),
+    _p("outcome.items", "查看经办的协商建议事项", signed_in=True),
+    _p(
+        "outcome.answer",
+        "答复协商建议的采纳、落实和反馈",
+        "org_unit",
+        grants=frozenset({"unit_officer", "cppcc_staff"}),
+        meeting_roles=MEETING_EDITORS,
+    ),
+    _p("outcome.public", "查看公开的协商成果", anyone=True),
+    _p("assessment.read", "查看年度考核和委员履职", "any", grants=frozenset({"cppcc_staff"})),
+    _p("assessment.rules", "修改考核要求和履职计分规则", grants=frozenset({"cppcc_staff"})),
+    # The city marks excellent rooms: a CPPCC-staff grant over the room's city (server.domain.
+    # assessment asks `holds` for the city unit after this check passes for the room).
+    _p("room.award", "评选优秀协商议事室", "room", grants=frozenset({"cppcc_staff"})),
+    _p("duty.mine", "查看本人履职记录", signed_in=True),
+    _p("training.manage", "登记培训和出席情况", "org_unit", grants=frozenset({"cppcc_staff"})),
+    _p("publicity.manage", "登记宣传报道", "room", grants=ORGANISERS),
     # Live meetings: joining, and sending commands whose per-role rules are the machine's.
     _p("live.join", "进入会议", "meeting", meeting_roles=EVERYONE_IN_MEETING),
     _p("live.command", "发送会议指令", "meeting", meeting_roles=EVERYONE_IN_MEETING),
@@ -263,6 +286,9 @@ async def _place_of(session: AsyncSession, target: Target, scope: Scope) -> _Pla
         return _Place(everywhere=True)
     if scope == "any":
         return _Place(anywhere=True)
+    if scope == "org_unit" and target.org_unit_id is not None:
+        # The unit itself (a responsible unit), even when the target names a meeting too.
+        return _Place(None, tuple(await org_chain(session, target.org_unit_id)))
     room_id = target.room_id
     org_unit_id = target.org_unit_id
     if target.meeting is not None:
@@ -550,20 +576,28 @@ class Reach:
 
 async def office_reach(session: AsyncSession, principal: Principal | None) -> Reach:
     """What the office console offers the principal; the server checks each action again."""
-    mine = [g for g in grants_of(principal) if g.role in OFFICE_ROLES]
-    roles: set[str] = set()
+    return await reach(session, principal, OFFICE_ROLES)
+
+
+async def reach(session: AsyncSession, principal: Principal | None, roles: Iterable[str]) -> Reach:
+    """The org units (with everything beneath them) and rooms that the principal's grants of
+    `roles` cover (an admin grant always counts), and the roles those grants hand out."""
+    wanted = set(roles) | {"admin"}
+    mine = [g for g in grants_of(principal) if g.role in wanted]
+    handed: set[str] = set()
     for grant in mine:
-        roles |= GRANTABLE.get(grant.role, frozenset())
-    units = list(await session.scalars(select(OrgUnit)))
-    rooms = list(await session.scalars(select(Room)))
+        handed |= GRANTABLE.get(grant.role, frozenset())
+    # Ids only: a province's thousand rooms are read on every dashboard request.
+    units = list(await session.execute(select(OrgUnit.id, OrgUnit.parent_id)))
+    rooms = list(await session.execute(select(Room.id, Room.org_unit_id)))
     if any(g.org_unit_id is None and g.room_id is None for g in mine):
-        unit_ids = {u.id for u in units}
-        room_ids = {r.id for r in rooms}
+        unit_ids = {unit_id for unit_id, _ in units}
+        room_ids = {room_id for room_id, _ in rooms}
         everywhere = True
     else:
         children: dict[int | None, list[int]] = {}
-        for unit in units:
-            children.setdefault(unit.parent_id, []).append(unit.id)
+        for unit_id, parent_id in units:
+            children.setdefault(parent_id, []).append(unit_id)
         unit_ids = set()
         todo = [g.org_unit_id for g in mine if g.org_unit_id is not None]
         while todo:
@@ -571,11 +605,23 @@ async def office_reach(session: AsyncSession, principal: Principal | None) -> Re
             if current not in unit_ids:
                 unit_ids.add(current)
                 todo.extend(children.get(current, []))
-        room_ids = {r.id for r in rooms if r.org_unit_id in unit_ids}
+        room_ids = {room_id for room_id, unit_id in rooms if unit_id in unit_ids}
         room_ids |= {g.room_id for g in mine if g.room_id is not None}
         everywhere = False
-    ordered_roles = tuple(r for r in ROLES if r in roles)
+    ordered_roles = tuple(r for r in ROLES if r in handed)
     return Reach(everywhere, tuple(sorted(unit_ids)), tuple(sorted(room_ids)), ordered_roles)
+
+
+async def holders(session: AsyncSession, role: str, org_unit_id: int) -> list[Person]:
+    """The active people holding `role` over the org unit (a grant on it or a unit above)."""
+    chain = await org_chain(session, org_unit_id)
+    people = await session.scalars(
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == role, RoleGrant.org_unit_id.in_(chain), Person.active)
+        .order_by(Person.id)
+    )
+    return list(people.unique())
 
 
 _SCOPE_WORDS = {

@@ -149,6 +149,23 @@ async def record_step(
     return topic
 
 
+async def may_take(session: AsyncSession, topic_id: int, step: str) -> bool:
+    """Whether the topic's status lets it take `step` now (what `record_step` would allow)."""
+    status = await session.scalar(select(Topic.status).where(Topic.id == topic_id))
+    after = STEPS[step][0]
+    return status is not None and (not after or status in after)
+
+
+async def meeting_ended(session: AsyncSession, meeting_id: int) -> None:
+    """The meeting of a topic has closed: the topic is held (召开会议). The live meeting's
+    status hook calls this in the transaction that ends the meeting."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or meeting.topic_id is None:
+        return
+    if await may_take(session, meeting.topic_id, "held"):
+        await record_step(session, meeting.topic_id, "held", None, f"召开会议：{meeting.title}")
+
+
 async def _topic(session: AsyncSession, topic_id: int) -> Topic:
     topic = await session.get(Topic, topic_id)
     if topic is None:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from nlp.dedupe import find_duplicates
-from server.db.models import Room
+from server.db.models import Meeting, Room
 from server.db.models_topics import Topic, TopicAttachment, TopicCall
-from server.domain import public_guard, topic_calls, topic_files, topics
+from server.domain import outcomes, public_guard, topic_calls, topic_files, topics
 from server.domain.errors import Invalid
 from server.http import schemas_topics as t
 from server.http.framework import Context, Endpoint
@@ -194,12 +194,23 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
             _attachment_out(a) for a in await topic_files.attachments_of(ctx.session, topic.id)
         ],
         hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
-        timeline=[
-            t.StepOut(step=step.step, at=step.at, by=step.by_name, note=step.note)
-            for step in topic.steps
-        ],
+        timeline=await _timeline(ctx, topic, meetings),
         opening=opening,
     )
+
+
+async def _timeline(ctx: Context, topic: Topic, meetings: list[Meeting]) -> list[t.StepOut]:
+    """The topic's own steps, and after its meeting the outcome's adoption and implementation
+    as they happen (submitted and closed are the topic's own steps, recorded when they happen)."""
+    steps = [
+        t.StepOut(step=step.step, at=step.at, by=step.by_name, note=step.note)
+        for step in topic.steps
+    ]
+    for meeting in meetings:
+        for step in await outcomes.topic_timeline(ctx.session, meeting.id):
+            if step["step"] in ("adopted", "implemented"):
+                steps.append(t.StepOut(**step))
+    return sorted(steps, key=lambda s: s.at if s.at.tzinfo else s.at.replace(tzinfo=UTC))
 
 
 async def _duplicates(rows: list[Topic]) -> dict[int, list[int]]:

@@ -10,13 +10,16 @@ from typing import Any
 from server import __version__
 from server.http import (
     api,
+    api_assessment,
     api_audit,
     api_office,
+    api_outcomes,
     api_polls,
     api_records,
     api_roster,
     api_suggestions,
     api_topics,
+    api_training,
 )
 from server.http.framework import Context, Endpoint, openapi_document
 
@@ -41,4 +44,7 @@ ENDPOINTS: list[Endpoint] = [
     *api_suggestions.ENDPOINTS,
     *api_audit.ENDPOINTS,
     *api_topics.ENDPOINTS,
+    *api_outcomes.ENDPOINTS,
+    *api_assessment.ENDPOINTS,
+    *api_training.ENDPOINTS,
 ]

@@ -118,7 +118,7 @@ async def test_county_staff_prepare_people_grants_imports_and_a_reset_link(
     grant = page.get_by_role("form", name="授予角色")
     await expect(grant.get_by_label("角色")).to_be_visible()
     roles = await grant.get_by_label("角色").locator("option").all_inner_texts()
-    assert roles == ["政协工作人员", "主持人", "工作人员"]
+    assert roles == ["政协工作人员", "主持人", "工作人员", "承办单位联络员"]
     scopes = await grant.get_by_label("范围").locator("option").all_inner_texts()
     assert "组织：大冈镇" not in scopes and "组织：亭湖区" in scopes
     await grant.get_by_label("角色").select_option(label="工作人员")

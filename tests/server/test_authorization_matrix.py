@@ -56,6 +56,7 @@ def personas() -> list[Persona]:
         Persona("moderator_elsewhere", grants=[("moderator", "room", "other_room")]),
         Persona("staff", grants=[("staff", "room", "own")]),
         Persona("party_reviewer", grants=[("party_reviewer", "unit", "own_township")]),
+        Persona("unit_officer", grants=[("unit_officer", "unit", "own_township")]),
         Persona("cppcc_township", grants=[("cppcc_staff", "unit", "own_township")]),
         Persona("cppcc_county", grants=[("cppcc_staff", "unit", "own_county")]),
         Persona("cppcc_city", grants=[("cppcc_staff", "unit", "city")]),
@@ -285,6 +286,10 @@ def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
     if name in ("org_unit.update", "topic.file", "topic.comment"):
         # An org unit, and a township's topic filing, are looked after from the unit above.
         where = "parent"
+    if name == "room.award":
+        # Only the city marks excellent rooms: a CPPCC-staff grant over the city (or global).
+        held = {r for r, kind, key in persona.grants if kind == "global" or key == "city"}
+        return not persona.guest and bool(held & {"cppcc_staff", "admin"})
     if name in ("person.grant", "person.revoke"):
         # Handing out (or taking back) `staff` over the scope's room needs a grantor's role
         # over that room.
@@ -461,6 +466,70 @@ BUILDERS: dict[str, Builder] = {
     "my_invitations": lambda w, s: ("/api/me/invitations", None, None),
     "open_invitation": _meeting_path("/invitation"),
     "answer_invitation": _meeting_body("/invitation", {"status": "remote"}),
+    # No report is signed off in the matrix's meetings: allowed callers hear conflict or
+    # not_found; items that do not exist are not_found for every account.
+    "get_outcome": _meeting_path("/outcome"),
+    "outcome_proposal": _meeting_path("/outcome/proposal"),
+    "submit_outcome": lambda w, s: (
+        f"/api/meetings/{w.meetings[s]}/outcome",
+        {
+            "title": "矩阵协商成果",
+            "recipients": ["政府"],
+            "items": [
+                {"text": "修路灯", "unit_id": w.units[w.place[s][1]], "due_on": "2099-01-01"}
+            ],
+        },
+        None,
+    ),
+    "publish_outcome": _meeting_body(
+        "/outcome/published", {"items": [{"item_id": 999999, "published": True}]}
+    ),
+    "list_outcome_items": lambda w, s: ("/api/outcome-items", None, None),
+    "get_outcome_item": lambda w, s: ("/api/outcome-items/999999", None, None),
+    "add_outcome_record": lambda w, s: (
+        "/api/outcome-items/999999/records",
+        {"kind": "decision", "decision": "adopted"},
+        None,
+    ),
+    "public_outcomes": lambda w, s: ("/api/public/outcomes", None, None),
+    "get_assessment": lambda w, s: ("/api/assessment?year=2026", None, None),
+    "get_dashboard": lambda w, s: ("/api/assessment/dashboard?year=2026", None, None),
+    "export_assessment": lambda w, s: (
+        "/api/assessment/export?year=2026&table=rooms&format=csv",
+        None,
+        None,
+    ),
+    "get_rules": lambda w, s: ("/api/assessment/rules", None, None),
+    "put_rules": lambda w, s: ("/api/assessment/rules", {}, None),
+    "office_duty": lambda w, s: ("/api/assessment/duty?year=2026", None, None),
+    "award_room": lambda w, s: (
+        f"/api/rooms/{w.rooms[s]}/awards",
+        {"year": 2026, "evidence": "矩阵评选依据"},
+        None,
+    ),
+    "my_duty": lambda w, s: ("/api/me/duty?year=2026", None, None),
+    "record_training": lambda w, s: (
+        "/api/trainings",
+        {
+            "org_unit_id": w.units[w.place[s][1]],
+            "title": "矩阵培训",
+            "held_on": "2026-05-01",
+            "place": "会议室",
+        },
+        None,
+    ),
+    "list_trainings": lambda w, s: ("/api/trainings?year=2026", None, None),
+    "add_publicity": lambda w, s: (
+        f"/api/rooms/{w.rooms[s]}/publicity",
+        {
+            "title": "矩阵报道",
+            "url": "https://example.org/report",
+            "channel": "wechat",
+            "published_on": "2026-05-01",
+        },
+        None,
+    ),
+    "list_publicity": lambda w, s: (f"/api/rooms/{w.rooms[s]}/publicity", None, None),
 }
 
 

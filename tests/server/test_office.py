@@ -89,7 +89,7 @@ async def test_the_console_is_offered_to_cppcc_staff_and_admins_only(
     reach = (await http.get("/api/office", headers=county)).json()
     units = await _units(http, admin_token)
     assert reach["everywhere"] is False
-    assert reach["grantable_roles"] == ["cppcc_staff", "moderator", "staff"]
+    assert reach["grantable_roles"] == ["cppcc_staff", "moderator", "staff", "unit_officer"]
     assert {units["亭湖区"], units["五星街道"], units["新兴镇"], units["解放社区"]} <= set(
         reach["org_unit_ids"]
     )

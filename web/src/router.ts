@@ -85,6 +85,25 @@ export const router = createRouter({
       props: numberParam("meetingId"),
       meta: { requiresAuth: true, titleKey: "minutes.title", wide: true },
     },
+    {
+      path: "/meetings/:meetingId(\\d+)/outcome",
+      name: "outcome",
+      component: () => import("@/pages/OutcomePage.vue"),
+      props: numberParam("meetingId"),
+      meta: { requiresAuth: true, titleKey: "outcomes.title" },
+    },
+    {
+      path: "/outcomes",
+      name: "outcome-items",
+      component: () => import("@/pages/OutcomeItemsPage.vue"),
+      meta: { requiresAuth: true, titleKey: "outcomes.myItems" },
+    },
+    {
+      path: "/assessment",
+      name: "assessment",
+      component: () => import("@/pages/AssessmentPage.vue"),
+      meta: { requiresAuth: true, titleKey: "assessment.title", wide: true },
+    },
     // The live pages are separate chunks: the participant's phone loads only its own page.
     {
       path: "/m/:meetingId(\\d+)",

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import server.db.models_audit
+import server.db.models_outcomes
 import server.db.models_polls
 import server.db.models_records
 import server.db.models_roster

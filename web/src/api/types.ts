@@ -7,7 +7,7 @@
 export const CATEGORIES = ["member", "stakeholder", "official", "guest"] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type CppccLevel = "city" | "county";
-export type RoleName = "admin" | "cppcc_staff" | "party_reviewer" | "moderator" | "staff";
+export type RoleName = "admin" | "cppcc_staff" | "party_reviewer" | "moderator" | "staff" | "unit_officer";
 export type OrgLevel = "city" | "county" | "township" | "village";
 export type RoomLevel = "township" | "village";
 export type MeetingMode = "in_room" | "online" | "hybrid";
