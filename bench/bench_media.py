@@ -6,7 +6,9 @@ in one process, the listeners spread over other processes, the relay in its own.
 relay's CPU is read from /proc over the measuring window; each listener counts the
 frames it received per second (listeners count encoded frames and never decode, so their
 own CPU stays out of the way). Scenarios: audio (Opus, 50 frames/s) and audio + video
-(VP8 640x360, 15 frames/s), N = 10, 20, 40 (--quick: N = 10, shorter windows).
+(VP8 640x360, 15 frames/s), N = 10, 20, 40 (--quick: N = 10, shorter windows); then
+one speaker's audio to 100 listeners through our worker alone (--hundred runs only that:
+every listener >= 49 frames/s, the worker under half a core).
 """
 
 from __future__ import annotations
@@ -432,6 +434,8 @@ def conduct(quick: bool) -> int:
         rows,
     )
     summarise(results, sizes)
+    if not quick:
+        hundred(warmup, window)
     if quick:
         print("(--quick: N = 10 only; the targets are for the full run, N up to 40)")
     return 0
@@ -488,6 +492,34 @@ def summarise(results: dict[tuple[str, bool, int], dict[str, Any]], sizes: list[
         print(f"{'PASS' if ok else 'MISS'}  {text}")
 
 
+HUNDRED = 100
+
+
+def hundred(warmup: float, window: float) -> bool:
+    """One speaker's audio to 100 listeners through one forwarding worker."""
+    result = scenario("forwarding", HUNDRED, False, warmup, window)
+    audio = result["audio"]
+    print_table(
+        ["relay", "media", "listeners", "worker CPU %", "audio fps min / p50"],
+        [
+            [
+                "forwarding",
+                "audio",
+                HUNDRED,
+                f"{100 * result['cpu']:.1f}",
+                f"{min(audio):.1f} / {percentile(audio, 0.5):.1f}",
+            ]
+        ],
+    )
+    ok = bool(min(audio) >= 49 and result["cpu"] < 0.50)
+    print(
+        f"{'PASS' if ok else 'MISS'}  {HUNDRED} audio listeners through one worker: every one "
+        f">= 49 frames/s (min {min(audio):.1f}), worker < 50 % of a core "
+        f"({100 * result['cpu']:.1f} %)"
+    )
+    return ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="N = 10 only, short windows")
@@ -496,6 +528,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--video", action="store_true")
+    parser.add_argument(
+        "--hundred", action="store_true", help="only: one speaker's audio to 100 listeners"
+    )
     args = parser.parse_args(argv)
     if args.role == "speaker":
         asyncio.run(run_speaker(args.port, args.video))
@@ -503,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(run_listeners(args.port, args.first, args.count, args.video))
     elif args.role == "default-relay":
         asyncio.run(run_default_relay())
+    elif args.hundred:
+        hundred(4.0, 8.0)
     else:
         return conduct(args.quick)
     return 0
