@@ -6,7 +6,10 @@ in one process, the listeners spread over other processes, the relay in its own.
 relay's CPU is read from /proc over the measuring window; each listener counts the
 frames it received per second (listeners count encoded frames and never decode, so their
 own CPU stays out of the way). Scenarios: audio (Opus, 50 frames/s) and audio + video
-(VP8 640x360, 15 frames/s), N = 10, 20, 40 (--quick: N = 10, shorter windows).
+(VP8 640x360, 15 frames/s), N = 10, 20, 40 (--quick: N = 10, shorter windows); then
+one speaker's audio to 100 listeners through our worker alone (--hundred runs only that:
+every listener >= 49 frames/s, the worker under half a core) and the room endpoint's audio
+and video to 20 listeners (--room-endpoint runs only that).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ POLICY: dict[str, Any] = {
     "seq": 1,
     "closed": False,
     "speakers": [SPEAKER],
-    "room_live": False,
+    # The room is live too: --room makes the speaker the room endpoint (kind "room").
+    "room_live": True,
     "floor": SPEAKER,
     "moderators": [],
     "muted": [],
@@ -145,13 +149,15 @@ async def open_link(port: int) -> Any:
     return WorkerLink("127.0.0.1", port, hello_key(SECRET), ignore)
 
 
-async def connect_peer(link: Any, peer_id: str, participant_id: str | None, pc: Any) -> None:
+async def connect_peer(
+    link: Any, peer_id: str, participant_id: str | None, pc: Any, kind: str = "person"
+) -> None:
     reply = await link.request(
         "join",
         peer_id=peer_id,
         meeting_id=MEETING,
         participant_id=participant_id,
-        kind="person",
+        kind=kind,
         name=peer_id,
         role="participant",
         policy=POLICY,
@@ -166,7 +172,7 @@ async def connect_peer(link: Any, peer_id: str, participant_id: str | None, pc: 
     await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["sdp"], type="answer"))
 
 
-async def run_speaker(port: int, video: bool) -> None:
+async def run_speaker(port: int, video: bool, room: bool = False) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection
 
     loopback_only()
@@ -175,7 +181,10 @@ async def run_speaker(port: int, video: bool) -> None:
     if video:
         pc.addTransceiver(looping_track("video", vp8_loop()), direction="sendonly")
     link = await open_link(port)
-    await connect_peer(link, "speaker", SPEAKER, pc)
+    if room:
+        await connect_peer(link, "room", None, pc, kind="room")
+    else:
+        await connect_peer(link, "speaker", SPEAKER, pc)
     print("READY", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     await pc.close()
@@ -343,7 +352,7 @@ def bench_env(data_dir: str) -> dict[str, str]:
 
 
 def scenario(
-    relay: str, listeners: int, video: bool, warmup: float, window: float
+    relay: str, listeners: int, video: bool, warmup: float, window: float, room: bool = False
 ) -> dict[str, Any]:
     data_dir = tempfile.mkdtemp(prefix="hsl-bench-media-")
     env = bench_env(data_dir)
@@ -356,7 +365,7 @@ def scenario(
     try:
         port = int(server.wait_line("READY").split()[1])
         flags = ["--port", str(port)] + (["--video"] if video else [])
-        speaker = child([*me, "--role", "speaker", *flags], env)
+        speaker = child([*me, "--role", "speaker", *flags, *(["--room"] if room else [])], env)
         children.append(speaker)
         speaker.wait_line("READY")
         spread = min(LISTENER_PROCESSES, listeners)
@@ -432,6 +441,9 @@ def conduct(quick: bool) -> int:
         rows,
     )
     summarise(results, sizes)
+    if not quick:
+        hundred(warmup, window)
+        room_endpoint(warmup, window)
     if quick:
         print("(--quick: N = 10 only; the targets are for the full run, N up to 40)")
     return 0
@@ -488,6 +500,63 @@ def summarise(results: dict[tuple[str, bool, int], dict[str, Any]], sizes: list[
         print(f"{'PASS' if ok else 'MISS'}  {text}")
 
 
+HUNDRED = 100
+
+
+def hundred(warmup: float, window: float) -> bool:
+    """One speaker's audio to 100 listeners through one forwarding worker."""
+    result = scenario("forwarding", HUNDRED, False, warmup, window)
+    audio = result["audio"]
+    print_table(
+        ["relay", "media", "listeners", "worker CPU %", "audio fps min / p50"],
+        [
+            [
+                "forwarding",
+                "audio",
+                HUNDRED,
+                f"{100 * result['cpu']:.1f}",
+                f"{min(audio):.1f} / {percentile(audio, 0.5):.1f}",
+            ]
+        ],
+    )
+    ok = bool(min(audio) >= 49 and result["cpu"] < 0.50)
+    print(
+        f"{'PASS' if ok else 'MISS'}  {HUNDRED} audio listeners through one worker: every one "
+        f">= 49 frames/s (min {min(audio):.1f}), worker < 50 % of a core "
+        f"({100 * result['cpu']:.1f} %)"
+    )
+    return ok
+
+
+ROOM_LISTENERS = 20
+
+
+def room_endpoint(warmup: float, window: float) -> bool:
+    """The room endpoint's audio and video (kind "room") to 20 remote participants."""
+    result = scenario("forwarding", ROOM_LISTENERS, True, warmup, window, room=True)
+    audio, vid = result["audio"], result["video"]
+    print_table(
+        ["speaker", "media", "listeners", "worker CPU %", "audio fps min", "video fps min"],
+        [
+            [
+                "room endpoint",
+                "audio+video",
+                ROOM_LISTENERS,
+                f"{100 * result['cpu']:.1f}",
+                f"{min(audio):.1f}",
+                f"{min(vid):.1f}",
+            ]
+        ],
+    )
+    ok = bool(min(audio) >= 49 and min(vid) >= 14.5)
+    print(
+        f"{'PASS' if ok else 'MISS'}  the room's audio and video to {ROOM_LISTENERS} remote "
+        f"participants: >= 49 audio and >= 14.5 video frames/s (min {min(audio):.1f} and "
+        f"{min(vid):.1f})"
+    )
+    return ok
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="N = 10 only, short windows")
@@ -496,13 +565,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--video", action="store_true")
+    parser.add_argument(
+        "--hundred", action="store_true", help="only: one speaker's audio to 100 listeners"
+    )
+    parser.add_argument(
+        "--room", action="store_true", help="the speaker joins as the room endpoint"
+    )
+    parser.add_argument(
+        "--room-endpoint", action="store_true", help="only: the room's audio+video to 20"
+    )
     args = parser.parse_args(argv)
     if args.role == "speaker":
-        asyncio.run(run_speaker(args.port, args.video))
+        asyncio.run(run_speaker(args.port, args.video, args.room))
     elif args.role == "listeners":
         asyncio.run(run_listeners(args.port, args.first, args.count, args.video))
     elif args.role == "default-relay":
         asyncio.run(run_default_relay())
+    elif args.hundred:
+        return 0 if hundred(4.0, 8.0) else 1
+    elif args.room_endpoint:
+        return 0 if room_endpoint(4.0, 8.0) else 1
     else:
         return conduct(args.quick)
     return 0

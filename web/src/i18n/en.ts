@@ -445,6 +445,15 @@ const en: Messages = {
         connection: "State",
         heard: "Speaking",
         room: "Room",
+        cameraOn: "Turn my camera on",
+        cameraOff: "Turn my camera off",
+        playSound: "Click to play the sound",
+      },
+      room: {
+        switch: "Room audio and video",
+        on: "On: remote participants hear the room and see its camera",
+        off: "Off: remote participants cannot hear the room",
+        hint: "Turn it on at the room computer: the room's microphone and camera go online, and remote speakers play through the room's loudspeakers.",
       },
     },
     kiosk: {

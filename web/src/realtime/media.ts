@@ -17,7 +17,10 @@ export interface MediaSignal {
   disconnect(): unknown;
 }
 
-export type MediaKind = "person" | "room";
+import type { MediaKind } from "@/realtime/mediaMemory";
+
+export type { MediaKind };
+export { rememberMedia, rememberedMedia } from "@/realtime/mediaMemory";
 export type MediaPhase = "idle" | "starting" | "connected" | "failed" | "closed";
 export type QualityGrade = "good" | "fair" | "poor";
 
@@ -90,6 +93,22 @@ interface Ack {
 const ACK_TIMEOUT_MS = 20_000;
 const GATHER_TIMEOUT_MS = 5_000;
 const STATS_EVERY_MS = 2_000;
+/** Waits before joining again after a failure: 2 s, 4 s, 8 s… at most 30 s. */
+const RETRY_FIRST_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
+/** Refusals that joining again cannot change (the others, like a worker restarting, can). */
+const FINAL_CODES = new Set(["forbidden", "invalid", "not_found"]);
+
+/** A refusal from the server, with its code. */
+class MediaRefusal extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 
 export function gradeOf(lossPct: number | null, rttMs: number | null): QualityGrade {
   const loss = lossPct ?? 0;
@@ -156,6 +175,10 @@ export class MediaSession {
   private local: MediaStream | null = null;
   private statsTimer: number | null = null;
   private lastCounters = { at: 0, inBytes: 0, outBytes: 0, lost: 0, received: 0 };
+  /** The participant wants to be in the media: failures and reconnects join again. */
+  private wanted = false;
+  private retryTimer: number | null = null;
+  private retryDelayMs = RETRY_FIRST_MS;
 
   constructor(
     private readonly signal: MediaSignal,
@@ -188,11 +211,35 @@ export class MediaSession {
     signal.on("media.connection", (data: { state: string }) => {
       if (data.state === "failed") this.fail("音视频连接失败，您仍可通过文字、举手和表决参加会议");
     });
+    // The server drops our peer when the signalling socket goes; when it comes back
+    // (Socket.IO reconnects by itself), join again rather than stay silent.
+    signal.on("disconnect", () => {
+      if (this.wanted && this.view.phase !== "idle") this.fail("音视频连接中断，正在重新连接…");
+    });
+    signal.on("connect", () => {
+      if (this.wanted && this.view.phase !== "starting" && this.view.phase !== "connected") this.retryNow();
+    });
+  }
+
+  /** How this session joins: the room or a person, with or without the camera. */
+  get joinedAs(): { kind: MediaKind; video: boolean } {
+    return { kind: this.options.kind, video: this.options.video };
+  }
+
+  /** Turn our camera on or off: a new join (the server does not renegotiate). */
+  async setVideo(video: boolean): Promise<void> {
+    this.options.video = video;
+    if (!this.wanted) return;
+    this.teardown();
+    this.view.phase = "idle";
+    await this.start();
   }
 
   /** Join the meeting's media: ask for the devices, offer, and play what the server sends. */
   async start(): Promise<void> {
     if (this.view.phase === "starting" || this.view.phase === "connected") return;
+    this.wanted = true;
+    this.clearRetry();
     this.view.phase = "starting";
     this.view.error = null;
     this.emitChange();
@@ -206,6 +253,8 @@ export class MediaSession {
       pc.addEventListener("connectionstatechange", () => {
         if (pc.connectionState === "connected") {
           this.view.phase = "connected";
+          this.view.error = null;
+          this.retryDelayMs = RETRY_FIRST_MS;
           this.emitChange();
         } else if (pc.connectionState === "failed") {
           this.fail("音视频连接失败，您仍可通过文字、举手和表决参加会议");
@@ -220,7 +269,8 @@ export class MediaSession {
       this.applyMicrophone();
       this.statsTimer = window.setInterval(() => void this.sampleStats(), STATS_EVERY_MS);
     } catch (error) {
-      this.fail(error instanceof Error && error.message ? error.message : "无法加入音视频");
+      const final = error instanceof MediaRefusal && FINAL_CODES.has(error.code);
+      this.fail(error instanceof Error && error.message ? error.message : "无法加入音视频", !final);
     }
   }
 
@@ -232,6 +282,8 @@ export class MediaSession {
   }
 
   async stop(): Promise<void> {
+    this.wanted = false;
+    this.clearRetry();
     this.teardown();
     this.view.phase = "closed";
     this.emitChange();
@@ -246,6 +298,8 @@ export class MediaSession {
 
   /** Stop everything and close the signalling socket (the component is going away). */
   dispose(): void {
+    this.wanted = false;
+    this.clearRetry();
     this.teardown();
     this.signal.disconnect();
   }
@@ -260,7 +314,7 @@ export class MediaSession {
     try {
       const reply = await Promise.race([this.signal.emitWithAck(event, payload), timeout]);
       if (!isAck(reply)) throw new Error("音视频服务的回答无法识别");
-      if (!reply.ok) throw new Error(reply.error?.message ?? "音视频请求被拒绝");
+      if (!reply.ok) throw new MediaRefusal(reply.error?.message ?? "音视频请求被拒绝", reply.error?.code ?? "");
       return reply;
     } finally {
       window.clearTimeout(timer);
@@ -394,11 +448,31 @@ export class MediaSession {
     });
   }
 
-  private fail(message: string): void {
+  /** Show the failure and, unless joining again cannot help, join again after a wait. */
+  private fail(message: string, retry = true): void {
     this.teardown();
     this.view.phase = "failed";
     this.view.error = message;
+    if (!retry) this.wanted = false;
+    if (this.wanted && this.retryTimer === null) {
+      this.view.error = `${message}（${Math.round(this.retryDelayMs / 1000)} 秒后自动重新连接）`;
+      this.retryTimer = window.setTimeout(() => this.retryNow(), this.retryDelayMs);
+      this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+    }
     this.emitChange();
+  }
+
+  private retryNow(): void {
+    this.clearRetry();
+    if (!this.wanted || !this.signal.connected) return; // "connect" will call us again
+    this.teardown();
+    this.view.phase = "idle";
+    void this.start();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== null) window.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private teardown(): void {
