@@ -242,7 +242,7 @@ async def answer(
         raise Conflict("会议已经开始或结束，不能再回复参会通知；如有变化请直接联系会议工作人员")
     reason = (reason or "").strip() or None
     if status == "declined" and reason is None:
-        raise Invalid("请填写不能参会的原因，便于会议工作人员安排")
+        raise Invalid("请填写不能参会的原因，便于会议工作人员安排", field="reason")
     invitation.status = status
     invitation.reason = reason if status == "declined" else None
     invitation.answered_at = datetime.now(UTC)

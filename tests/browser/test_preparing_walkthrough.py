@@ -173,6 +173,8 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
         await expect(guests).to_contain_text("已读")
         phase = guest.locator("p.phase")  # the live header's badge
         await expect(phase).to_have_text("未开始")
+        # Before the meeting opens the guest can answer their invitation here too.
+        await expect(guest.get_by_test_id("my-invitation")).to_contain_text("当前回复：已读")
 
         # The moderator opens the meeting live from its page; everyone sees it under way.
         moderator_context = await _browser_for(browser, viewport)
@@ -185,6 +187,7 @@ async def test_staff_prepare_and_announce_a_meeting_that_the_moderator_opens(
         await moderator.get_by_role("button", name="开始会议（进入第一项议程）").click()
         await expect(moderator.get_by_role("button", name="开始环节：介绍议题")).to_be_visible()
         await expect(phase).to_have_text("议程进行中", timeout=15_000)
+        await expect(guest.get_by_test_id("my-invitation")).to_have_count(0)  # too late to answer
         await staff.reload()
         await expect(staff.get_by_text("进行中", exact=True)).to_be_visible()
     finally:

@@ -3,6 +3,7 @@ only the roster reads, invitations answered and summed up, e-mail to a local SMT
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -409,3 +410,79 @@ async def test_a_guest_copied_from_an_earlier_meeting_is_sent_their_own_link(
         assert after["invitation"]["status"] == "unread"
         assert after["invitation"]["delivered"] == "link"
         assert after["link"] is not None and after["link"]["revoked"] is False
+
+
+async def test_a_guest_answers_through_their_link_as_members_do_and_staff_see_it(
+    mail_server: str, demo: dict[str, Any]
+) -> None:
+    p = await plan_meeting(mail_server, demo, "停车难协商会（来宾回复）")
+    document = briefing_docx("农贸市场东侧拟划定临时停车位 60 个。")
+    async with httpx.AsyncClient(base_url=mail_server, timeout=30) as http:
+        r = await http.post(
+            f"/api/meetings/{p.meeting_id}/briefings?filename=停车情况通报.docx",
+            content=document,
+            headers=p.staff,
+        )
+        assert r.status_code == 201, r.text
+        briefing = r.json()
+        guest = await _add(http, p, {"guest_name": "罗来宾", "category": "stakeholder"})
+        as_guest = {"X-Invite": guest["invite"]["invite"]}
+        url = f"/api/meetings/{p.meeting_id}/invitation"
+
+        # The guest reads their invitation and the briefing with the link alone.
+        opened = await http.get(url, headers=as_guest)
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["invitation"]["status"] == "read"
+        assert [b["filename"] for b in opened.json()["briefings"]] == ["停车情况通报.docx"]
+        listed = await http.get(f"/api/meetings/{p.meeting_id}/briefings", headers=as_guest)
+        assert [b["id"] for b in listed.json()["items"]] == [briefing["id"]]
+        got = await http.get(briefing["url"], headers=as_guest)
+        assert got.status_code == 200 and got.content == document
+
+        # The same rules as a member's answer: a refusal without a reason changes nothing.
+        no_reason = await http.post(url, json={"status": "declined"}, headers=as_guest)
+        assert no_reason.status_code == 400
+        assert "请填写不能参会的原因" in no_reason.json()["error"]["message"]
+        entry = next(e for e in (await _roster(http, p))["entries"] if e["name"] == "罗来宾")
+        assert entry["invitation"]["status"] == "read" and entry["attendance_mode"] is None
+
+        answered = await http.post(url, json={"status": "remote"}, headers=as_guest)
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["invitation"]["status"] == "remote"
+        roster = await _roster(http, p)
+        entry = next(e for e in roster["entries"] if e["name"] == "罗来宾")
+        assert entry["attendance_mode"] == "remote"
+        assert entry["invitation"]["status"] == "remote"
+        assert entry["invitation"]["answered_at"] is not None
+        assert roster["summary"]["remote"] == 1 and roster["summary"]["no_reply"] == 0
+
+        # A guest's link opens only their own meeting's invitation.
+        other = f"/api/meetings/{demo['meeting_id']}/invitation"
+        elsewhere = await http.post(other, json={"status": "remote"}, headers=as_guest)
+        assert elsewhere.status_code == 403, elsewhere.text
+
+        # Revoked: the link answers nothing more, and the answer given stays.
+        revoke = f"/api/meetings/{p.meeting_id}/invites/{guest['invite']['invite_id']}/revoke"
+        assert (await http.post(revoke, headers=p.staff)).status_code == 200
+        refused = await http.post(url, json={"status": "in_room"}, headers=as_guest)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["message"] == "邀请链接无效或已被撤销"
+        assert (await http.get(url, headers=as_guest)).status_code == 401
+        assert (await http.get(briefing["url"], headers=as_guest)).status_code == 401
+        entry = next(e for e in (await _roster(http, p))["entries"] if e["name"] == "罗来宾")
+        assert entry["attendance_mode"] == "remote"
+
+        # Expired: a short link, once its lifetime has passed, answers nothing either.
+        short = await http.post(
+            f"/api/meetings/{p.meeting_id}/invites",
+            json={"participant_id": guest["id"], "ttl_s": 1},
+            headers=p.staff,
+        )
+        assert short.status_code == 201, short.text
+        as_short = {"X-Invite": short.json()["invite"]}
+        await asyncio.sleep(2.2)  # the short link's lifetime passes
+        late = await http.post(url, json={"status": "in_room"}, headers=as_short)
+        assert late.status_code == 401
+        assert "已过期" in late.json()["error"]["message"]
+        entry = next(e for e in (await _roster(http, p))["entries"] if e["name"] == "罗来宾")
+        assert entry["attendance_mode"] == "remote"

@@ -45,8 +45,14 @@ export interface RequestOptions {
   query?: Record<string, string | number | null | undefined>;
   /** Skip the sign-in redirect on 401: for sign-in itself and the "who am I" probe. */
   allowUnauthorized?: boolean;
+  /** A guest's invite link token, sent as X-Invite instead of the session cookie counting:
+   * the guest acts through the same endpoints as a member. A refusal of it never sends
+   * them to sign-in (they have no account); the page shows the server's sentence. */
+  invite?: string;
   signal?: AbortSignal;
 }
+
+const INVITE_HEADER = "X-Invite";
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
@@ -55,6 +61,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const file = options.body instanceof Blob ? options.body : null;
   if (file) headers["Content-Type"] = file.type || "application/octet-stream";
   else if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.invite) headers[INVITE_HEADER] = options.invite;
   if (WRITE_METHODS.has(method)) {
     const csrf = readCookie(CSRF_COOKIE);
     if (csrf) headers[CSRF_HEADER] = csrf;
@@ -80,25 +87,27 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     return payload as T;
   }
   const error = toApiError(response.status, payload);
-  if (response.status === 401 && !options.allowUnauthorized) unauthorizedHandler?.();
+  if (response.status === 401 && !options.allowUnauthorized && !options.invite) unauthorizedHandler?.();
   throw error;
 }
 
 /**
- * A file from the server (GET, with the session cookie): its bytes and the name the server
- * gave it. A refusal or a failure (the PDF export without LibreOffice, say) becomes an
- * ApiError carrying the server's sentence, instead of a saved error page.
+ * A file from the server (GET, with the session cookie, or a guest's `invite` as in
+ * `request`): its bytes and the name the server gave it. A refusal or a failure (the PDF
+ * export without LibreOffice, say) becomes an ApiError carrying the server's sentence,
+ * instead of a saved error page.
  */
-export async function fetchFile(path: string): Promise<{ blob: Blob; filename: string }> {
+export async function fetchFile(path: string, invite?: string): Promise<{ blob: Blob; filename: string }> {
   let response: Response;
   try {
-    response = await fetch(path, { credentials: "same-origin" });
+    const headers: Record<string, string> = invite ? { [INVITE_HEADER]: invite } : {};
+    response = await fetch(path, { credentials: "same-origin", headers });
   } catch {
     throw new ApiError(0, "network", "");
   }
   if (!response.ok) {
     const error = toApiError(response.status, await readJson(response));
-    if (response.status === 401) unauthorizedHandler?.();
+    if (response.status === 401 && !invite) unauthorizedHandler?.();
     throw error;
   }
   const disposition = response.headers.get("content-disposition") ?? "";

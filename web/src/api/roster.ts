@@ -124,8 +124,9 @@ export function removeEntry(meetingId: number, entryId: number): Promise<Ok> {
   return request<Ok>(`${base(meetingId)}/participants/${entryId}`, { method: "DELETE" });
 }
 
-export async function listBriefings(meetingId: number, signal?: AbortSignal): Promise<Briefing[]> {
-  const list = await request<{ items: Briefing[] }>(`${base(meetingId)}/briefings`, { signal });
+/** `invite`: a guest reading through their link (the same endpoint as the roster's members). */
+export async function listBriefings(meetingId: number, signal?: AbortSignal, invite?: string): Promise<Briefing[]> {
+  const list = await request<{ items: Briefing[] }>(`${base(meetingId)}/briefings`, { signal, invite });
   return list.items;
 }
 
@@ -154,10 +155,16 @@ export async function myInvitations(signal?: AbortSignal): Promise<MyInvitation[
   return list.items;
 }
 
-export function openInvitation(meetingId: number, signal?: AbortSignal): Promise<MyInvitation> {
-  return request<MyInvitation>(`${base(meetingId)}/invitation`, { signal });
+/** The caller's invitation: a member signed in, or a guest through their link (`invite`). */
+export function openInvitation(meetingId: number, signal?: AbortSignal, invite?: string): Promise<MyInvitation> {
+  return request<MyInvitation>(`${base(meetingId)}/invitation`, { signal, invite });
 }
 
-export function answerInvitation(meetingId: number, status: Answer, reason?: string): Promise<MyInvitation> {
-  return request<MyInvitation>(`${base(meetingId)}/invitation`, { method: "POST", body: { status, reason } });
+export function answerInvitation(
+  meetingId: number,
+  status: Answer,
+  reason?: string,
+  invite?: string,
+): Promise<MyInvitation> {
+  return request<MyInvitation>(`${base(meetingId)}/invitation`, { method: "POST", body: { status, reason }, invite });
 }
