@@ -9,6 +9,7 @@ import { computed, ref, shallowRef } from "vue";
 
 import { CATEGORIES, type Category, type MeetingRole } from "@/api";
 import { newCommandId } from "@/realtime/commandId";
+import type { PlainCommand, RoleAllowed, TargetedCommand } from "@/realtime/commands.generated";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
 import type {
@@ -39,6 +40,8 @@ const CLOCK_TICK_MS = 250;
  * click of a double click: a toggle (举手) would otherwise undo itself, and 下一位 skip someone.
  */
 const REPEAT_GUARD_MS = 600;
+/** Commands one sends about oneself, whatever one's role in the meeting. */
+const PERSONAL = new Set<string>(["hand.raise", "hand.lower", "vote.cast"]);
 
 /** A refusal (or a failure to deliver) shown to the user; `n` tells two equal messages apart. */
 export interface Notice {
@@ -152,6 +155,31 @@ function defineLiveStore(meetingId: number) {
         return [{ category, budget_s: budget, used_s: spent, left_s: budget - spent, exhausted: budget - spent <= 0 }];
       });
     });
+    /** The machine's answers for whoever this browser is (see `can`). */
+    const myAllowed = computed<{ role: RoleAllowed | null; person: RoleAllowed | null }>(() => {
+      const allowed = snapshot.value?.allowed;
+      if (!allowed) return { role: null, person: null };
+      const pid = myParticipantId.value;
+      const category = me.value?.category;
+      const person = (pid ? allowed.people[pid] : undefined) ?? (category ? allowed.participant[category] : undefined);
+      const role = myRole.value === "moderator" ? allowed.moderator : myRole.value === "staff" ? allowed.staff : person;
+      return { role: role ?? null, person: person ?? null };
+    });
+
+    /**
+     * Whether the server would accept this command from this browser now, as the machine
+     * itself answered (the snapshot's and events' `allowed`): buttons are enabled by it and
+     * decide nothing themselves. `key` names the target of a targeted command (a round id,
+     * an entry id, a hand's kind, a poll id). Commands about oneself (raising a hand, voting)
+     * are answered for this person, everything else for this browser's role.
+     */
+    function can(type: PlainCommand | TargetedCommand, key?: string): boolean {
+      const answers = PERSONAL.has(type) ? myAllowed.value.person : myAllowed.value.role;
+      const answer = answers?.[type];
+      if (Array.isArray(answer)) return key !== undefined && answer.includes(key);
+      return answer === true;
+    }
+
     const attendance = computed(() => {
       const people = snapshot.value?.participants ?? [];
       return {
@@ -461,6 +489,7 @@ function defineLiveStore(meetingId: number) {
       polls,
       budgets,
       attendance,
+      can,
       start,
       stop,
       send,
