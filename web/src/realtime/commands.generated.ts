@@ -50,7 +50,7 @@ export const COMMANDS = {
   "floor.end": { title: "结束发言", roles: ["moderator", "participant"], phases: ["item", "round"] },
   "floor.extend": { title: "延长发言", roles: ["moderator"], phases: ["item", "round"] },
   "floor.grant": { title: "准予发言", roles: ["moderator"], phases: ["item", "round"] },
-  "floor.next": { title: "下一位", roles: ["moderator"], phases: ["item", "round"] },
+  "floor.next": { title: "请下一位发言", roles: ["moderator"], phases: ["item", "round"] },
   "hand.lower": { title: "取消举手", roles: ["moderator", "participant"], phases: ["item", "round"] },
   "hand.raise": { title: "举手", roles: ["moderator", "participant"], phases: ["item", "round"] },
   "kiosk.cancel": { title: "取消表决器投票", roles: ["moderator", "staff"], phases: ["item", "lobby", "round"] },

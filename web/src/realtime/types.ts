@@ -19,7 +19,10 @@ export type LiveAuth = { kind: "session" } | { kind: "invite"; invite: string };
 
 export interface LiveError {
   code: string;
+  /** A plain Chinese sentence for whoever sent the command. */
   message: string;
+  /** The live machine's refusals: the command, the sender's role and the phase (for the moderator). */
+  details?: string;
 }
 
 export interface LiveEvent {

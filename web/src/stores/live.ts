@@ -87,6 +87,8 @@ function defineLiveStore(meetingId: number) {
     const tallies = ref<Record<string, PollTally>>({});
     /** Suggestions as staff see them: loaded over HTTP, then each new one as it is announced. */
     const suggestions = ref<SuggestionView[]>([]);
+    /** Commands waiting in the outbox for the connection to come back ("2 项待发送"). */
+    const unsent = ref(0);
     /** What this browser voted in each poll (the server keeps votes apart from the events). */
     const myVotes = ref<Record<string, VoteChoice>>({});
     /** Server time now (epoch seconds), ticking while the meeting is open. */
@@ -370,9 +372,14 @@ function defineLiveStore(meetingId: number) {
       item.resolve(ack);
     }
 
+    function queueForLater(item: Outgoing): void {
+      outbox.push(item);
+      unsent.value = outbox.length;
+    }
+
     function dispatch(item: Outgoing): void {
       if (!socket?.connected || !joined) {
-        outbox.push(item);
+        queueForLater(item);
         return;
       }
       inFlight.set(item.command.id, item);
@@ -384,13 +391,15 @@ function defineLiveStore(meetingId: number) {
           // The server applies an id once and answers a repeat with the stored ack.
           inFlight.delete(item.command.id);
           if (socket?.connected && joined) dispatch(item);
-          else outbox.push(item);
+          else queueForLater(item);
         },
       );
     }
 
     function flushOutbox(): void {
-      for (const item of outbox.splice(0)) dispatch(item);
+      const items = outbox.splice(0);
+      unsent.value = 0;
+      for (const item of items) dispatch(item);
     }
 
     /**
@@ -474,6 +483,7 @@ function defineLiveStore(meetingId: number) {
       myRole,
       connectedJoins,
       myVotes,
+      unsent,
       tallies,
       suggestions,
       clockOffset,
