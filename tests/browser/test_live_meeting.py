@@ -118,12 +118,21 @@ async def test_a_moderator_runs_an_item_with_a_member_in_the_room_and_one_online
             "建议先征集全体住户意见，再确定费用分摊方案。"
         )
 
-        # A poll from the default template (赞成/反对/弃权); both vote for it.
+        # A poll from the default template (赞成/反对/弃权); both vote for it. A tap only
+        # chooses: the phone asks before the vote is cast, and shows the choice after.
         await mod.get_by_role("button", name="开始表决").click()
+        await phone.get_by_role("button", name="反对").click()
+        await expect(phone.get_by_text("您选择了：反对，确认投票？")).to_be_visible()
+        await phone.get_by_role("button", name="重新选择").click()
         await phone.get_by_role("button", name="赞成").click()
+        await expect(phone.get_by_text("您选择了：赞成，确认投票？")).to_be_visible()
+        await phone.get_by_role("button", name="确认投票").click()
         await laptop.get_by_role("button", name="赞成").click()
-        await expect(phone.get_by_text("您已投票")).to_be_visible()
-        await expect(laptop.get_by_text("您已投票")).to_be_visible()
+        await laptop.get_by_role("button", name="确认投票").click()
+        await expect(phone.get_by_test_id("my-vote")).to_have_text("您已投：赞成")
+        await expect(laptop.get_by_test_id("my-vote")).to_have_text("您已投：赞成")
+        # A vote that cannot be changed is not offered again.
+        await expect(phone.get_by_role("button", name="反对")).to_be_disabled()
         await expect(mod.get_by_test_id("poll-result").first).to_contain_text("共 2 人投票")
         await mod.get_by_role("button", name="结束表决").click()
         result = room.get_by_test_id("poll-result")

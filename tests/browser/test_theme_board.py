@@ -407,5 +407,5 @@ async def test_the_moderator_turns_the_themes_into_a_poll(
         await expect(options).to_have_text(labels)
         await options.get_by_text("加装电梯", exact=True).click()
         await voter.page.get_by_role("button", name="提交", exact=True).click()
-        await expect(voter.page.get_by_text("您已投票")).to_be_visible()
+        await expect(voter.page.get_by_test_id("my-vote")).to_have_text("您已投：加装电梯")
         await expect(mod.get_by_test_id("poll-result").first).to_contain_text("共 1 人投票")
