@@ -284,12 +284,20 @@ async def test_staff_edits_survive_reclustering_and_reach_the_moderator(
         await expect(page.locator(":focus")).to_have_attribute("id", f"theme-{left}-label")
 
         # By dragging (taken by its text, dropped on the heading): another one onto 环境卫生.
+        # The cards stay where they were while staff work, though the server's order changes.
+        shown = await page.get_by_test_id("theme-label").all_text_contents()
         heading = page.get_by_test_id("theme-label").filter(has_text="环境卫生")
         await (await member(page, dragged)).drag_to(heading, source_position={"x": 60, "y": 12})
         for p in (page, mod):
             await expect((await theme_of(p, dragged)).get_by_test_id("theme-label")).to_have_text(
                 "环境卫生"
             )
+        await expect(page.get_by_test_id("theme-label")).to_have_text(shown)
+        server_order = [t["label"] for t in (await c.board())["themes"]]
+        if server_order != shown:
+            # 按大小重新排序 takes the server's order (largest first) when staff want it.
+            await page.get_by_role("button", name="按大小重新排序").click()
+            await expect_server_order(page, c)
 
         # Split two lift suggestions (the theme's last two) off into a theme of their own.
         lift_texts = [m["text"] for m in holding(await c.board(), LIFT[0])["members"]]

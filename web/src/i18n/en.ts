@@ -314,6 +314,7 @@ const en: Messages = {
       mergeName: "Name of the merged theme (optional)",
       merge: "Merge the selected themes",
       clearSelection: "Clear the selection",
+      sortBySize: "Sort by size",
       recluster: "Re-cluster",
       reclusterNote: "Re-clustering groups all suggestions afresh. Every merge, split, move and name staff made is kept.",
       reclusterConfirm: "Re-cluster now",

@@ -312,6 +312,7 @@ const zhCN = {
       mergeName: "合并后的名称（可不填）",
       merge: "合并所选主题",
       clearSelection: "取消选择",
+      sortBySize: "按大小重新排序",
       recluster: "重新归类",
       reclusterNote: "重新归类会按全部意见建议重新分组。工作人员所做的合并、拆分、移动和命名都会保留。",
       reclusterConfirm: "确认重新归类",
