@@ -118,7 +118,7 @@ const en: Messages = {
       lobby: "Not started",
       item: "In session",
       round: "Round running",
-      closed: "Ended",
+      closed: "Meeting ended",
     },
     categories: {
       member: "Member",

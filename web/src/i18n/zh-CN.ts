@@ -116,7 +116,7 @@ const zhCN = {
       lobby: "未开始",
       item: "议程进行中",
       round: "环节进行中",
-      closed: "已结束",
+      closed: "会议已结束",
     },
     categories: {
       member: "委员",

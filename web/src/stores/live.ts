@@ -9,7 +9,12 @@ import { computed, ref, shallowRef } from "vue";
 
 import { CATEGORIES, type Category, type MeetingRole } from "@/api";
 import { newCommandId } from "@/realtime/commandId";
-import type { PlainCommand, RoleAllowed, TargetedCommand } from "@/realtime/commands.generated";
+import type {
+  CommandData,
+  PlainCommand,
+  RoleAllowed,
+  TargetedCommand,
+} from "@/realtime/commands.generated";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
 import type {
@@ -56,6 +61,10 @@ interface Outgoing {
   resolve: (ack: CommandAck) => void;
   promise: Promise<CommandAck>;
 }
+
+/** The machine's commands, and the one the /live namespace takes itself (a suggestion). */
+type SendData = CommandData & { "suggestion.submit": { text: string } };
+type SendType = keyof SendData;
 
 export interface SendOptions {
   /** Commands with the same key are one action: a second click while the first is on its way is ignored. */
@@ -406,7 +415,11 @@ function defineLiveStore(meetingId: number) {
      * Send a command. A second call with the same key while the first is on its way returns
      * the first one's answer: a double click is one action. Refusals also go to `notice`.
      */
-    function send(type: string, data: Record<string, unknown> = {}, options: SendOptions = {}): Promise<CommandAck> {
+    function send<T extends SendType>(
+      type: T,
+      data: SendData[T] = {} as SendData[T],
+      options: SendOptions = {},
+    ): Promise<CommandAck> {
       const key = options.key ?? `${type} ${JSON.stringify(data)}`;
       for (const item of [...inFlight.values(), ...outbox]) {
         if (item.key === key) return item.promise;
