@@ -18,8 +18,12 @@ def error(code: str, message: str) -> dict[str, Any]:
 
 
 def refusal_of(exc: DomainError | Refusal) -> dict[str, Any]:
-    """The refusing ack for a domain error or a refusal of the live machine."""
-    return error(exc.code, exc.message)
+    """The refusing ack for a domain error or a refusal of the live machine; the machine's
+    `details` (command, role, phase) ride along for the moderator's console."""
+    ack = error(exc.code, exc.message)
+    if isinstance(exc, Refusal) and exc.details is not None:
+        ack["error"]["details"] = exc.details
+    return ack
 
 
 def relayed(reply: dict[str, Any]) -> dict[str, Any]:

@@ -26,12 +26,14 @@ from realtime.audit_trail import record_decisions
 from realtime.hooks import StorageHook
 from realtime.machine.polls import UNSEQUENCED
 from realtime.meeting import (
+    NEUTRAL_EVENTS,
     Actor,
     Command,
     Event,
     MeetingSetup,
     MeetingState,
     Refusal,
+    allowed,
     decide,
     evolve,
     initial_state,
@@ -106,6 +108,13 @@ async def _events_after(session: AsyncSession, meeting_id: int, seq: int) -> Seq
 
 def event_wire(row: MeetingEvent) -> dict[str, Any]:
     return {"seq": row.seq, "type": row.type, "data": row.data, "at": row.at}
+
+
+def _attach_allowed(wires: list[dict[str, Any]], state: MeetingState) -> None:
+    """The last event of a batch says what each role may send after it (not stored: it is
+    the machine's answer about the state, derived again whenever asked)."""
+    if any(wire["type"] not in NEUTRAL_EVENTS for wire in wires):
+        wires[-1]["allowed"] = allowed(state)
 
 
 class LiveEngine:
@@ -207,7 +216,11 @@ class LiveEngine:
             row = await self._row(session, meeting_id, lock=False)
             if since_seq > row.last_seq or row.last_seq - since_seq > REPLAY_LIMIT:
                 return None
-            return [event_wire(r) for r in await _events_after(session, meeting_id, since_seq)]
+            wires = [event_wire(r) for r in await _events_after(session, meeting_id, since_seq)]
+        live = self._live.get(meeting_id)
+        if wires and live is not None and live.seq == wires[-1]["seq"]:
+            _attach_allowed(wires, live.state)
+        return wires
 
     async def run(
         self,
@@ -276,6 +289,7 @@ class LiveEngine:
             live.seq = wire["seq"]
         if outcome.events:
             self._moved(meeting_id, live.state)
+            _attach_allowed(outcome.events, live.state)
         return outcome
 
     def _store(

@@ -84,9 +84,12 @@ is one `Handler` (schema, roles, phases, decision) added to `HANDLERS`, plus an
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
+from realtime.machine.affordances import NEUTRAL_EVENTS
+from realtime.machine.affordances import allowed_view as _allowed_view
 from realtime.machine.commands import HANDLERS
 from realtime.machine.core import Applier, Context, Handler, Machine
 from realtime.machine.events import APPLIERS
@@ -108,6 +111,7 @@ from realtime.machine.view import snapshot as _snapshot
 
 __all__ = [
     "MACHINE",
+    "NEUTRAL_EVENTS",
     "SYSTEM",
     "Actor",
     "Applier",
@@ -124,6 +128,7 @@ __all__ = [
     "Role",
     "Settings",
     "actor_for",
+    "allowed",
     "decide",
     "evolve",
     "initial_state",
@@ -156,8 +161,29 @@ def replay(setup: MeetingSetup, events: Iterable[Event]) -> MeetingState:
 
 
 def snapshot(state: MeetingState, now: float) -> dict[str, Any]:
-    """Everything a client shows, JSON-ready; `now` lets it compute elapsed and over-time."""
-    return _snapshot(state, now)
+    """Everything a client shows, JSON-ready; `now` lets it compute elapsed and over-time.
+
+    `allowed` says which commands each role may send now (`allowed`)."""
+    return {**_snapshot(state, now), "allowed": allowed(state)}
+
+
+def allowed(state: MeetingState) -> dict[str, Any]:
+    """Which commands each role (and each participant in a particular position) may send
+    now: the machine's own answers, for enabling buttons (realtime/machine/affordances.py).
+
+    The last state's answers are kept, so that a thousand joins between two events cost
+    one computation."""
+    last = _LAST_ALLOWED
+    if last and last[0]() is state:
+        kept: dict[str, Any] = last[1]
+        return kept
+    answers = _allowed_view(MACHINE, state)
+    _LAST_ALLOWED[:] = [weakref.ref(state), answers]
+    return answers
+
+
+# [weak reference to the last state asked about, its answers]; one slot per process.
+_LAST_ALLOWED: list[Any] = []
 
 
 def actor_for(state: MeetingState, participant_id: str) -> Actor:

@@ -436,7 +436,7 @@ HANDLERS: tuple[Handler, ...] = (
         Schema({"participant_id": Ident()}, {"limit_s": LIMIT}),
         floor_call,
     ),
-    Handler("floor.next", "下一位", MODERATOR, LIVE, NO_DATA, floor_next),
+    Handler("floor.next", "请下一位发言", MODERATOR, LIVE, NO_DATA, floor_next),
     Handler(
         "floor.extend", "延长发言", MODERATOR, LIVE, _schema(seconds=Int(10, 3600)), floor_extend
     ),

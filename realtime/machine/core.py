@@ -67,6 +67,32 @@ def build_registry(items: Iterable[V], key: Callable[[V], str]) -> Mapping[str, 
     return MappingProxyType(table)
 
 
+def refusal(
+    code: RefusalCode, title: str, type_: str, reason: str, role: Role, state: MeetingState
+) -> Refusal:
+    """A refusal as people read it ("现在不能举手：发言队列已关闭。"), with the command, the
+    sender's role and the meeting's phase in its details line for the moderator."""
+    return Refusal(
+        code,
+        f"现在不能{title}：{reason}。",
+        f"{type_}；角色：{ROLE_NAMES[role]}；阶段：{phase_label(state)}",
+    )
+
+
+def phase_reason(state: MeetingState) -> str:
+    """Why a command is out of place in this phase, in the words of the meeting."""
+    phase = state.phase
+    if phase == "closed":
+        return "会议已结束"
+    if phase == "lobby":
+        return "会议尚未开始"
+    if phase == "item":
+        return "现在没有进行中的环节"
+    spec = state.round_spec
+    title = spec.title if spec is not None else "当前环节"
+    return f"环节「{title}」正在进行，请先结束本环节"
+
+
 def phase_label(state: MeetingState) -> str:
     phase = state.phase
     if phase == "lobby":
@@ -103,11 +129,7 @@ class Context:
 
     def refuse(self, code: RefusalCode, reason: str) -> Refusal:
         handler = self.handler
-        message = (
-            f"「{handler.title}」（{handler.type}）未执行：{reason}。"
-            f"角色：{ROLE_NAMES[self.actor.role]}；阶段：{phase_label(self.original)}。"
-        )
-        return Refusal(code, message)
+        return refusal(code, handler.title, handler.type, reason, self.actor.role, self.original)
 
     @property
     def is_moderator(self) -> bool:
@@ -151,23 +173,21 @@ class Machine:
             raise ValueError(f"unknown role: {actor.role!r}")
         handler = self.commands.get(command.type)
         if handler is None:
-            raise Refusal(
-                "invalid",
-                f"未知的命令类型「{str(command.type)[:64]}」。"
-                f"角色：{ROLE_NAMES[actor.role]}；阶段：{phase_label(state)}。",
-            )
+            name = str(command.type)[:64]
+            raise refusal("invalid", "执行", name, f"没有「{name}」这项操作", actor.role, state)
         ctx = Context(self, state, actor, float(now), handler)
         ctx.facts = command.facts
         # Who may send it is decided first: a role that may not send a command learns
         # nothing of its input from the refusal, whatever it sent.
         if actor.role not in handler.roles:
-            raise ctx.refuse("forbidden", "无权执行此命令")
+            who = "、".join(ROLE_NAMES[r] for r in ROLES if r in handler.roles)
+            raise ctx.refuse("forbidden", f"无权执行此命令，只有{who}可以")
         try:
             data = handler.schema.parse(command.data, "命令数据")
         except SchemaError as exc:
             raise ctx.refuse("invalid", str(exc)) from exc
         if state.phase not in handler.phases:
-            raise ctx.refuse("conflict", "当前阶段不能执行此命令")
+            raise ctx.refuse("conflict", phase_reason(state))
         handler.run(ctx, data)
         if not ctx.events:
             raise AssertionError(f"handler {handler.type} decided nothing")

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from realtime.machine import tally
-from realtime.machine.core import Applier, Context, Handler, phase_label
+from realtime.machine.core import Applier, Context, Handler, refusal
 from realtime.machine.poll_types import (
     BASES,
     FIXED_OPTIONS,
@@ -48,7 +48,6 @@ from realtime.machine.schema import (
 from realtime.machine.state import MeetingState, ParticipantState
 from realtime.machine.types import (
     CATEGORIES,
-    ROLE_NAMES,
     Actor,
     Category,
     Phase,
@@ -374,11 +373,7 @@ POLL_HANDLERS: tuple[Handler, ...] = (
 def vote_refusal(state: MeetingState, actor: Actor, code: RefusalCode, reason: str) -> Refusal:
     """A refusal of `vote.cast` decided outside the machine (by the vote tables: already
     voted, closed meanwhile), worded like every other refusal."""
-    message = (
-        f"「投票」（vote.cast）未执行：{reason}。"
-        f"角色：{ROLE_NAMES[actor.role]}；阶段：{phase_label(state)}。"
-    )
-    return Refusal(code, message)
+    return refusal(code, "投票", "vote.cast", reason, actor.role, state)
 
 
 # -- appliers -------------------------------------------------------------------------------

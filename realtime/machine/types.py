@@ -78,14 +78,19 @@ class Event:
 class Refusal(Exception):
     """A command the rules refuse; the state is left exactly as it was.
 
-    `code` is one of REFUSAL_CODES; `message` is a Chinese sentence for the user that
-    names the command, the sender's role and the meeting's phase.
+    `code` is one of REFUSAL_CODES; `message` is a plain Chinese sentence for the person
+    who sent it ("现在不能举手：发言队列已关闭。"); `details` names the command, the sender's
+    role and the meeting's phase, for the moderator and the logs.
     """
 
-    def __init__(self, code: RefusalCode, message: str) -> None:
+    def __init__(self, code: RefusalCode, message: str, details: str | None = None) -> None:
         super().__init__(message)
         self.code: RefusalCode = code
         self.message = message
+        self.details = details
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        out = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            out["details"] = self.details
+        return out

@@ -37,9 +37,14 @@ class Seat:
 
 
 async def new_meeting(
-    http: httpx.AsyncClient, admin_token: str, demo: dict[str, Any], members: int = 2
+    http: httpx.AsyncClient,
+    admin_token: str,
+    demo: dict[str, Any],
+    members: int = 2,
+    agenda: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A meeting in 五星街道's room with the demo moderator, staff and the first members."""
+    """A meeting in 五星街道's room with the demo moderator, staff and the first members
+    (and a short agenda of two items, unless one is given)."""
     body = {
         "room_id": 1,
         "title": "五星街道老旧小区加装电梯协商议事会",
@@ -47,7 +52,8 @@ async def new_meeting(
         "starts_at": "2026-12-20T09:00:00+08:00",
         "place": "五星街道党群服务中心二楼",
         "mode": "hybrid",
-        "agenda": [
+        "agenda": agenda
+        or [
             {"title": ITEM_TITLE, "rounds": [DISCUSSION, {"kind": "vote", "title": "表决"}]},
             {"title": "下一步工作安排", "rounds": [{"kind": "summary", "title": "总结"}]},
         ],

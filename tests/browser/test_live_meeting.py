@@ -80,10 +80,9 @@ async def test_a_moderator_runs_an_item_with_a_member_in_the_room_and_one_online
         await expect(room.get_by_test_id("current-round")).to_have_text("自由讨论")
         await expect(phone.get_by_test_id("current-round")).to_contain_text("自由讨论")
 
-        # A question with nobody speaking is refused, and the refusal is read out in Chinese.
-        await raise_hand(phone, "插话提问")
-        await expect(phone.get_by_test_id("refusal")).to_contain_text("当前无人发言，无法插话提问")
-        await phone.get_by_role("button", name="知道了").click()
+        # A question needs someone speaking: with nobody on the floor it cannot be chosen
+        # (the server's own answer, not the page's).
+        await expect(phone.get_by_role("radio", name="插话提问", exact=True)).to_be_disabled()
 
         # The online member asks to speak first; the one in the room raises a point of
         # order, which the server puts ahead. A double click is still one hand.
@@ -119,12 +118,21 @@ async def test_a_moderator_runs_an_item_with_a_member_in_the_room_and_one_online
             "建议先征集全体住户意见，再确定费用分摊方案。"
         )
 
-        # A poll from the default template (赞成/反对/弃权); both vote for it.
+        # A poll from the default template (赞成/反对/弃权); both vote for it. A tap only
+        # chooses: the phone asks before the vote is cast, and shows the choice after.
         await mod.get_by_role("button", name="开始表决").click()
+        await phone.get_by_role("button", name="反对").click()
+        await expect(phone.get_by_text("您选择了：反对，确认投票？")).to_be_visible()
+        await phone.get_by_role("button", name="重新选择").click()
         await phone.get_by_role("button", name="赞成").click()
+        await expect(phone.get_by_text("您选择了：赞成，确认投票？")).to_be_visible()
+        await phone.get_by_role("button", name="确认投票").click()
         await laptop.get_by_role("button", name="赞成").click()
-        await expect(phone.get_by_text("您已投票")).to_be_visible()
-        await expect(laptop.get_by_text("您已投票")).to_be_visible()
+        await laptop.get_by_role("button", name="确认投票").click()
+        await expect(phone.get_by_test_id("my-vote")).to_have_text("您已投：赞成")
+        await expect(laptop.get_by_test_id("my-vote")).to_have_text("您已投：赞成")
+        # A vote that cannot be changed is not offered again.
+        await expect(phone.get_by_role("button", name="反对")).to_be_disabled()
         await expect(mod.get_by_test_id("poll-result").first).to_contain_text("共 2 人投票")
         await mod.get_by_role("button", name="结束表决").click()
         result = room.get_by_test_id("poll-result")
@@ -150,13 +158,15 @@ async def test_a_moderator_runs_an_item_with_a_member_in_the_room_and_one_online
         await mod.get_by_role("button", name="下一位").click()
         await expect(room.get_by_test_id("floor-speaker")).to_have_text(first["name"])
         await mod.get_by_role("button", name="关闭队列").click()
-        await expect(phone.get_by_text("队列已关闭")).to_be_visible()
+        await expect(phone.get_by_text("队列已关闭", exact=True)).to_be_visible()
 
         # Back online, they rejoin and see what everyone else sees.
         await online.context.set_offline(False)
         await expect(laptop.get_by_test_id("connection")).to_have_count(0)
         await expect(laptop.get_by_test_id("floor-speaker")).to_have_text(first["name"])
-        await expect(laptop.get_by_text("队列已关闭")).to_be_visible()
+        await expect(laptop.get_by_text("队列已关闭", exact=True)).to_be_visible()
+        # The missed events told it too what may be sent now: no hands while it is closed.
+        await expect(laptop.get_by_role("button", name="举手", exact=True)).to_be_disabled()
         await expect(queue_names(laptop)).to_have_count(0)
         await expect(laptop.get_by_test_id("poll-result")).to_contain_text("通过")
 

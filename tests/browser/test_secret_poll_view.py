@@ -37,8 +37,11 @@ async def test_an_open_secret_poll_shows_only_its_turnout(
         console = moderator.page
         await console.get_by_label("无记名投票").check()
         await console.get_by_role("button", name="开始表决").click()
-        await first.page.get_by_role("button", name="赞成").click()
-        await second.page.get_by_role("button", name="反对").click()
+        for seat, choice in ((first, "赞成"), (second, "反对")):
+            await seat.page.get_by_role("button", name=choice).click()
+            await seat.page.get_by_role("button", name="确认投票").click()
+            # The choice is shown on the voter's own page only, from its own memory.
+            await expect(seat.page.get_by_test_id("my-vote")).to_have_text(f"您已投：{choice}")
         for page in (console, first.page, second.page):
             result = page.get_by_test_id("poll-result").first
             await expect(result).to_contain_text("已投票 2 人")

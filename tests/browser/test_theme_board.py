@@ -286,6 +286,8 @@ async def test_staff_edits_survive_reclustering_and_reach_the_moderator(
         # By dragging (taken by its text, dropped on the heading): another one onto 环境卫生.
         # A tall window keeps both ends on screen: an HTML drag does not survive a scroll.
         await page.set_viewport_size({"width": CONSOLE["width"], "height": 4000})
+        # The cards stay where they were while staff work, though the server's order changes.
+        shown = await page.get_by_test_id("theme-label").all_text_contents()
         heading = page.get_by_test_id("theme-label").filter(has_text="环境卫生")
         await (await member(page, dragged)).drag_to(heading, source_position={"x": 60, "y": 12})
         await page.set_viewport_size(CONSOLE)
@@ -293,6 +295,12 @@ async def test_staff_edits_survive_reclustering_and_reach_the_moderator(
             await expect((await theme_of(p, dragged)).get_by_test_id("theme-label")).to_have_text(
                 "环境卫生"
             )
+        await expect(page.get_by_test_id("theme-label")).to_have_text(shown)
+        server_order = [t["label"] for t in (await c.board())["themes"]]
+        if server_order != shown:
+            # 按大小重新排序 takes the server's order (largest first) when staff want it.
+            await page.get_by_role("button", name="按大小重新排序").click()
+            await expect_server_order(page, c)
 
         # Split two lift suggestions (the theme's last two) off into a theme of their own.
         lift_texts = [m["text"] for m in holding(await c.board(), LIFT[0])["members"]]
@@ -410,7 +418,7 @@ async def test_the_moderator_turns_the_themes_into_a_poll(
         await expect(options).to_have_text(labels)
         await options.get_by_text("加装电梯", exact=True).click()
         await voter.page.get_by_role("button", name="提交", exact=True).click()
-        await expect(voter.page.get_by_text("您已投票")).to_be_visible()
+        await expect(voter.page.get_by_test_id("my-vote")).to_have_text("您已投：加装电梯")
         await expect(mod.get_by_test_id("poll-result").first).to_contain_text("共 1 人投票")
 
 

@@ -146,7 +146,9 @@ def assert_contract_ack(ack: Any) -> None:
         assert isinstance(ack.get("seq"), int) and not isinstance(ack["seq"], bool), ack
         return
     assert ack.get("ok") is False and set(ack) == {"ok", "error"}, ack
-    assert set(ack["error"]) == {"code", "message"}, ack
+    # `details` (the command, role and phase, for the moderator) comes with the machine's refusals.
+    assert {"code", "message"} <= set(ack["error"]) <= {"code", "message", "details"}, ack
+    assert isinstance(ack["error"].get("details", ""), str), ack
     assert ack["error"]["code"] in CODES, ack
     assert isinstance(ack["error"]["message"], str) and ack["error"]["message"], ack
 

@@ -133,7 +133,7 @@ def test_refusals_name_the_command_and_leave_the_state_alone(
         decide(state, Command(type_, data), actor, NOW)
     assert refused.value.code == code
     assert words in refused.value.message
-    assert type_ in refused.value.message
+    assert refused.value.details is not None and type_ in refused.value.details
 
 
 def test_a_recording_enters_the_record_even_after_the_meeting_closed() -> None:

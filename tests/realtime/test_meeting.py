@@ -569,15 +569,29 @@ def test_non_mapping_data_is_invalid() -> None:
     assert caught.value.code == "invalid"
 
 
-def test_a_refusal_names_the_command_the_role_and_the_phase() -> None:
+def test_a_refusal_is_plain_chinese_with_the_command_role_and_phase_in_its_details() -> None:
     room = Room()
     room.start_item()
     room.send("liu", "round.start", round_id="members")
-    message = room.refused("wang", "floor.next").message
-    for part in ("下一位", "floor.next", "参会人", "老旧小区加装电梯", "委员发言"):
-        assert part in message
-    assert room.refused("liu", "round.start").message.endswith(
-        "角色：主持人；阶段：议程「老旧小区加装电梯」的环节「委员发言」进行中。"
+    refused = room.refused("wang", "floor.next")
+    assert refused.message == "现在不能请下一位发言：无权执行此命令，只有主持人可以。"
+    assert refused.details is not None
+    for part in ("floor.next", "参会人", "老旧小区加装电梯", "委员发言"):
+        assert part in refused.details
+    # Out of phase: the people's words for the phase, not the machine's.
+    again = room.refused("liu", "round.start")
+    assert again.message == "现在不能开始环节：环节「委员发言」正在进行，请先结束本环节。"
+    assert again.details == (
+        "round.start；角色：主持人；阶段：议程「老旧小区加装电梯」的环节「委员发言」进行中"
+    )
+    room.send("liu", "queue.close")
+    assert room.refused("wang", "hand.raise", kind="speech").message == (
+        "现在不能举手：发言队列已关闭。"
+    )
+    assert (
+        room.refused("wang", "hand.raise", kind="speech")
+        .to_dict()["details"]
+        .startswith("hand.raise；")
     )
 
 

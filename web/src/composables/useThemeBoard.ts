@@ -47,6 +47,13 @@ export function useThemeBoard(live: LiveMeetingStore) {
   /** An edit is on its way: the controls wait for the server's answer. */
   const busy = ref(false);
   const failure = shallowRef<BoardFailure | null>(null);
+  /**
+   * Whether the board shown came from a staff edit (this console's or another's, but not a
+   * re-clustering): the cards then keep their places on screen instead of re-sorting.
+   */
+  const fromEdit = ref(false);
+  /** A notice said another console edited the board: the fetch it asks for brings an edit. */
+  let editNoticed = false;
   /** Suggestions placed from a notice: their rank in the theme comes with the next fetch. */
   const unranked = ref(new Set<number>());
 
@@ -58,9 +65,10 @@ export function useThemeBoard(live: LiveMeetingStore) {
   let wanted = 0;
 
   /** Keep the newest board: an edit's answer and a fetch can cross on the way. */
-  function take(next: ThemeBoard): void {
+  function take(next: ThemeBoard, edited = false): void {
     const current = board.value;
     if (current && next.revision < current.revision) return;
+    fromEdit.value = edited;
     board.value = next;
     unranked.value = new Set();
   }
@@ -69,7 +77,9 @@ export function useThemeBoard(live: LiveMeetingStore) {
     const current = new AbortController();
     controller = current;
     try {
-      take(await getThemeBoard(meetingId, current.signal));
+      const edited = editNoticed;
+      editNoticed = false;
+      take(await getThemeBoard(meetingId, current.signal), edited);
       loadError.value = null;
     } catch (error) {
       if (!current.signal.aborted) loadError.value = error;
@@ -150,16 +160,17 @@ export function useThemeBoard(live: LiveMeetingStore) {
     if (notice.type === "suggestion.added") placeSuggestion(notice.data);
     else if (notice.type === "themes.changed") {
       const revision = notice.data.revision;
+      editNoticed = notice.data.reason !== "recluster";
       refresh(COALESCE_MS, typeof revision === "number" ? revision : undefined);
     }
   }
 
   /** Send one edit; its answer is the new board. A refusal leaves the board as it was. */
-  async function edit(at: string, call: () => Promise<ThemeBoard>): Promise<boolean> {
+  async function edit(at: string, call: () => Promise<ThemeBoard>, keepPlaces = true): Promise<boolean> {
     busy.value = true;
     failure.value = null;
     try {
-      take(await call());
+      take(await call(), keepPlaces);
       return true;
     } catch (error) {
       failure.value = { at, error };
@@ -180,6 +191,7 @@ export function useThemeBoard(live: LiveMeetingStore) {
   });
 
   return {
+    fromEdit,
     board,
     loadError,
     busy,
@@ -195,7 +207,7 @@ export function useThemeBoard(live: LiveMeetingStore) {
       edit(`theme:${themeId}`, () => splitTheme(meetingId, themeId, suggestionIds)),
     move: (from: number, suggestionIds: number[], to: number | null) =>
       edit(`theme:${from}`, () => moveSuggestions(meetingId, suggestionIds, to)),
-    recluster: () => edit("board", () => reclusterThemes(meetingId)),
+    recluster: () => edit("board", () => reclusterThemes(meetingId), false),
   };
 }
 

@@ -481,5 +481,7 @@ export function applyEvent(state: Snapshot, event: LiveEvent): Snapshot {
     throw error;
   }
   const phase = phaseOf(next);
-  return phase === next.phase ? next : { ...next, phase };
+  if (phase !== next.phase) next = { ...next, phase };
+  // The machine's answers after this event (only the last of a batch carries them).
+  return event.allowed ? { ...next, allowed: event.allowed } : next;
 }

@@ -5,6 +5,8 @@
 
 import type { Category, MeetingRole, RoundKind } from "@/api";
 
+import type { RoleAllowed } from "./commands.generated";
+
 export type Phase = "lobby" | "item" | "round" | "closed";
 export type HandKind = "speech" | "point_of_order" | "question";
 export type SpeechKind = HandKind | "turn";
@@ -17,7 +19,10 @@ export type LiveAuth = { kind: "session" } | { kind: "invite"; invite: string };
 
 export interface LiveError {
   code: string;
+  /** A plain Chinese sentence for whoever sent the command. */
   message: string;
+  /** The live machine's refusals: the command, the sender's role and the phase (for the moderator). */
+  details?: string;
 }
 
 export interface LiveEvent {
@@ -26,6 +31,20 @@ export interface LiveEvent {
   data: Record<string, unknown>;
   /** Server time (epoch seconds) the event was decided. */
   at: number;
+  /** On the last event of a batch: what each role may send after it. */
+  allowed?: Allowed;
+}
+
+/**
+ * What each role may send now, as the machine answers it (realtime/machine/affordances.py):
+ * for a moderator, for staff, for a participant of each category with no hand raised who
+ * has not spoken on the item, and for each participant in a particular position (`people`).
+ */
+export interface Allowed {
+  moderator: RoleAllowed;
+  staff: RoleAllowed;
+  participant: Partial<Record<Category, RoleAllowed>>;
+  people: Record<string, RoleAllowed>;
 }
 
 export interface JoinAckOk {
@@ -283,6 +302,8 @@ export interface Snapshot {
   settings: Record<string, unknown>;
   /** Whom the moderator muted ("room" is the room's microphone) and whether all mics are open. */
   media?: MediaView;
+  /** What each role may send now; kept current by the events that carry it. */
+  allowed?: Allowed;
 }
 
 export interface MediaView {

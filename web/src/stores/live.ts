@@ -9,6 +9,12 @@ import { computed, ref, shallowRef } from "vue";
 
 import { CATEGORIES, type Category, type MeetingRole } from "@/api";
 import { newCommandId } from "@/realtime/commandId";
+import type {
+  CommandData,
+  PlainCommand,
+  RoleAllowed,
+  TargetedCommand,
+} from "@/realtime/commands.generated";
 import { applyEvent, CannotApply } from "@/realtime/reducer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
 import type {
@@ -39,6 +45,8 @@ const CLOCK_TICK_MS = 250;
  * click of a double click: a toggle (举手) would otherwise undo itself, and 下一位 skip someone.
  */
 const REPEAT_GUARD_MS = 600;
+/** Commands one sends about oneself, whatever one's role in the meeting. */
+const PERSONAL = new Set<string>(["hand.raise", "hand.lower", "vote.cast"]);
 
 /** A refusal (or a failure to deliver) shown to the user; `n` tells two equal messages apart. */
 export interface Notice {
@@ -53,6 +61,10 @@ interface Outgoing {
   resolve: (ack: CommandAck) => void;
   promise: Promise<CommandAck>;
 }
+
+/** The machine's commands, and the one the /live namespace takes itself (a suggestion). */
+type SendData = CommandData & { "suggestion.submit": { text: string } };
+type SendType = keyof SendData;
 
 export interface SendOptions {
   /** Commands with the same key are one action: a second click while the first is on its way is ignored. */
@@ -84,6 +96,8 @@ function defineLiveStore(meetingId: number) {
     const tallies = ref<Record<string, PollTally>>({});
     /** Suggestions as staff see them: loaded over HTTP, then each new one as it is announced. */
     const suggestions = ref<SuggestionView[]>([]);
+    /** Commands waiting in the outbox for the connection to come back ("2 项待发送"). */
+    const unsent = ref(0);
     /** What this browser voted in each poll (the server keeps votes apart from the events). */
     const myVotes = ref<Record<string, VoteChoice>>({});
     /** Server time now (epoch seconds), ticking while the meeting is open. */
@@ -152,6 +166,31 @@ function defineLiveStore(meetingId: number) {
         return [{ category, budget_s: budget, used_s: spent, left_s: budget - spent, exhausted: budget - spent <= 0 }];
       });
     });
+    /** The machine's answers for whoever this browser is (see `can`). */
+    const myAllowed = computed<{ role: RoleAllowed | null; person: RoleAllowed | null }>(() => {
+      const allowed = snapshot.value?.allowed;
+      if (!allowed) return { role: null, person: null };
+      const pid = myParticipantId.value;
+      const category = me.value?.category;
+      const person = (pid ? allowed.people[pid] : undefined) ?? (category ? allowed.participant[category] : undefined);
+      const role = myRole.value === "moderator" ? allowed.moderator : myRole.value === "staff" ? allowed.staff : person;
+      return { role: role ?? null, person: person ?? null };
+    });
+
+    /**
+     * Whether the server would accept this command from this browser now, as the machine
+     * itself answered (the snapshot's and events' `allowed`): buttons are enabled by it and
+     * decide nothing themselves. `key` names the target of a targeted command (a round id,
+     * an entry id, a hand's kind, a poll id). Commands about oneself (raising a hand, voting)
+     * are answered for this person, everything else for this browser's role.
+     */
+    function can(type: PlainCommand | TargetedCommand, key?: string): boolean {
+      const answers = PERSONAL.has(type) ? myAllowed.value.person : myAllowed.value.role;
+      const answer = answers?.[type];
+      if (Array.isArray(answer)) return key !== undefined && answer.includes(key);
+      return answer === true;
+    }
+
     const attendance = computed(() => {
       const people = snapshot.value?.participants ?? [];
       return {
@@ -342,9 +381,14 @@ function defineLiveStore(meetingId: number) {
       item.resolve(ack);
     }
 
+    function queueForLater(item: Outgoing): void {
+      outbox.push(item);
+      unsent.value = outbox.length;
+    }
+
     function dispatch(item: Outgoing): void {
       if (!socket?.connected || !joined) {
-        outbox.push(item);
+        queueForLater(item);
         return;
       }
       inFlight.set(item.command.id, item);
@@ -356,20 +400,26 @@ function defineLiveStore(meetingId: number) {
           // The server applies an id once and answers a repeat with the stored ack.
           inFlight.delete(item.command.id);
           if (socket?.connected && joined) dispatch(item);
-          else outbox.push(item);
+          else queueForLater(item);
         },
       );
     }
 
     function flushOutbox(): void {
-      for (const item of outbox.splice(0)) dispatch(item);
+      const items = outbox.splice(0);
+      unsent.value = 0;
+      for (const item of items) dispatch(item);
     }
 
     /**
      * Send a command. A second call with the same key while the first is on its way returns
      * the first one's answer: a double click is one action. Refusals also go to `notice`.
      */
-    function send(type: string, data: Record<string, unknown> = {}, options: SendOptions = {}): Promise<CommandAck> {
+    function send<T extends SendType>(
+      type: T,
+      data: SendData[T] = {} as SendData[T],
+      options: SendOptions = {},
+    ): Promise<CommandAck> {
       const key = options.key ?? `${type} ${JSON.stringify(data)}`;
       for (const item of [...inFlight.values(), ...outbox]) {
         if (item.key === key) return item.promise;
@@ -446,6 +496,7 @@ function defineLiveStore(meetingId: number) {
       myRole,
       connectedJoins,
       myVotes,
+      unsent,
       tallies,
       suggestions,
       clockOffset,
@@ -461,6 +512,7 @@ function defineLiveStore(meetingId: number) {
       polls,
       budgets,
       attendance,
+      can,
       start,
       stop,
       send,

@@ -1,0 +1,16 @@
+"""The browser's typed copy of the command registry is the registry's, as of now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from realtime.machine.typescript import OUTPUT, render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_generated_command_types_are_current() -> None:
+    written = (ROOT / OUTPUT).read_text(encoding="utf-8")
+    assert written == render(), (
+        f"{OUTPUT} is out of date: python -m realtime.machine.typescript > {OUTPUT}"
+    )
