@@ -51,8 +51,7 @@ Legal commands (x = allowed in that phase; * = a participant only for their own 
     lineup.skip           moderator                        -     -     x      -
     meeting.close         moderator                        x     x     x      -
     attendance.check_in   moderator, staff, participant    x     x     x      -
-    presence.connect      system                           x     x     x      x
-    presence.disconnect   system                           x     x     x      x
+    presence.update       system                           x     x     x      x
     presence.reset        system                           x     x     x      x
     participant.add       system                           x     x     x      -
     poll.open             moderator, staff                 x     x     x      -
@@ -104,6 +103,7 @@ from realtime.machine.types import (
     RefusalCode,
     Role,
 )
+from realtime.machine.view import public_snapshot as _public_snapshot
 from realtime.machine.view import snapshot as _snapshot
 
 __all__ = [
@@ -127,6 +127,7 @@ __all__ = [
     "decide",
     "evolve",
     "initial_state",
+    "public_snapshot",
     "replay",
     "snapshot",
 ]
@@ -158,6 +159,11 @@ def replay(setup: MeetingSetup, events: Iterable[Event]) -> MeetingState:
 def snapshot(state: MeetingState, now: float) -> dict[str, Any]:
     """Everything a client shows, JSON-ready; `now` lets it compute elapsed and over-time."""
     return _snapshot(state, now)
+
+
+def public_snapshot(state: MeetingState, now: float) -> dict[str, Any]:
+    """What a public observer is shown: no roster, no secret poll's result."""
+    return _public_snapshot(state, now)
 
 
 def actor_for(state: MeetingState, participant_id: str) -> Actor:

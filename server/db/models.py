@@ -180,6 +180,8 @@ class Meeting(Base):
     mode: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     settings: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
+    # The public watch link's token (旁听链接) while the moderator has it on; None when off.
+    watch_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     room: Mapped[Room] = relationship(lazy="joined")
     agenda: Mapped[list[AgendaItem]] = relationship(

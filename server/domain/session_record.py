@@ -17,6 +17,7 @@ RECORD_TYPES = (
     "floor.granted",
     "floor.ended",
     "attendance.checked_in",
+    "presence.changed",
     "presence.connected",
     "poll.opened",
     "poll.closed",
@@ -99,10 +100,13 @@ def read_record(
             who = roster_id(data.get("participant_id"))
             if who is not None:
                 attendance[who] = str(data.get("mode") or "in_room")
-        elif kind == "presence.connected":
-            who = roster_id(data.get("participant_id"))
-            if who is not None:
-                attendance.setdefault(who, "online")
+        elif kind in ("presence.changed", "presence.connected"):
+            # presence.connected (one arrival an event) is how older meetings stored it.
+            arrivals = data.get("connected") if kind == "presence.changed" else None
+            for raw in arrivals if isinstance(arrivals, list) else [data.get("participant_id")]:
+                who = roster_id(raw)
+                if who is not None:
+                    attendance.setdefault(who, "online")
         elif kind == "poll.opened":
             opened[str(data.get("poll_id"))] = data
         elif kind == "poll.closed":

@@ -16,6 +16,7 @@ from server.http import (
     api_records,
     api_roster,
     api_suggestions,
+    api_watch,
 )
 from server.http.framework import Context, Endpoint, openapi_document
 
@@ -39,4 +40,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_roster.ENDPOINTS,
     *api_suggestions.ENDPOINTS,
     *api_audit.ENDPOINTS,
+    *api_watch.ENDPOINTS,
 ]

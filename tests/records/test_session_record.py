@@ -15,7 +15,7 @@ from server.http.schemas_records import MinutesDraft, ReportDraft
 from tests.records.test_minutes import TRANSCRIPT
 
 EVENTS: list[tuple[str, dict[str, Any]]] = [
-    ("presence.connected", {"participant_id": "11", "connections": 1}),
+    ("presence.changed", {"connected": ["11"], "disconnected": []}),
     ("attendance.checked_in", {"participant_id": "12", "mode": "in_room", "at": 1000.5}),
     ("presence.connected", {"participant_id": "12", "connections": 1}),
     (
