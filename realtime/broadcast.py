@@ -1,7 +1,8 @@
 """The only code that emits to live clients: a meeting's events to its Socket.IO room.
 
 Public observers (watchers) are in a room of their own and get each event in its public
-form: its seq and type, no data, and the public view of the meeting after it. With Redis
+form: its seq and type, no data, and the public view of the meeting after it (less what
+never changes once the meeting is live: they have that from their join). With Redis
 configured, python-socketio's Redis manager carries each emit to every worker.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import socketio
 
-from realtime.meeting import MeetingState, public_snapshot
+from realtime.meeting import MeetingState, public_update
 
 NAMESPACE = "/live"
 
@@ -53,7 +54,7 @@ class Broadcaster:
         known = self.state_of(meeting_id)
         if events and known is not None:
             # Called once the events are applied: one view after them all, with the last.
-            view = public_snapshot(known[0], time.time())
+            view = public_update(known[0], time.time())
             for n, event in enumerate(events, 1):
                 public = {"seq": event["seq"], "type": event["type"], "data": {}, "at": event["at"]}
                 if n == len(events):

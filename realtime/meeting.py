@@ -104,6 +104,7 @@ from realtime.machine.types import (
     Role,
 )
 from realtime.machine.view import public_snapshot as _public_snapshot
+from realtime.machine.view import public_update as _public_update
 from realtime.machine.view import snapshot as _snapshot
 
 __all__ = [
@@ -128,6 +129,7 @@ __all__ = [
     "evolve",
     "initial_state",
     "public_snapshot",
+    "public_update",
     "replay",
     "snapshot",
 ]
@@ -164,6 +166,11 @@ def snapshot(state: MeetingState, now: float) -> dict[str, Any]:
 def public_snapshot(state: MeetingState, now: float) -> dict[str, Any]:
     """What a public observer is shown: no roster, no secret poll's result."""
     return _public_snapshot(state, now)
+
+
+def public_update(state: MeetingState, now: float) -> dict[str, Any]:
+    """The public view without what never changes in a live meeting (title, agenda items)."""
+    return _public_update(state, now)
 
 
 def actor_for(state: MeetingState, participant_id: str) -> Actor:

@@ -170,25 +170,30 @@ def _participants(state: MeetingState) -> list[dict[str, Any]]:
 def public_snapshot(state: MeetingState, now: float) -> dict[str, Any]:
     """What a public observer (旁听) is shown: the agenda, who speaks with the timer, the
     queue's names and the results of polls that are not secret; nothing of the roster."""
+    view = public_update(state, now)
+    view["agenda"]["items"] = [
+        {
+            "item_id": item.item_id,
+            "title": item.title,
+            "rounds": [
+                {"round_id": r.round_id, "kind": r.kind, "title": r.title} for r in item.rounds
+            ],
+        }
+        for item in state.setup.agenda
+    ]
+    return {"meeting_id": state.setup.meeting_id, "title": state.setup.title, **view}
+
+
+def public_update(state: MeetingState, now: float) -> dict[str, Any]:
+    """The part of the public view that events change: all of it but the meeting's title
+    and the agenda's items, which are fixed once the meeting is live (a watcher has them
+    from its join), so what follows each event stays small."""
     current = state.round
     return {
-        "meeting_id": state.setup.meeting_id,
-        "title": state.setup.title,
         "phase": state.phase,
         "now": now,
         "closed_at": state.closed_at,
         "agenda": {
-            "items": [
-                {
-                    "item_id": item.item_id,
-                    "title": item.title,
-                    "rounds": [
-                        {"round_id": r.round_id, "kind": r.kind, "title": r.title}
-                        for r in item.rounds
-                    ],
-                }
-                for item in state.setup.agenda
-            ],
             "current_item_id": state.item_id,
             "current_round_id": None if current is None else current.round_id,
         },

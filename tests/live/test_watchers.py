@@ -83,6 +83,7 @@ async def test_a_watcher_sees_the_public_view_and_nobody_is_told(
     assert public["view"]["floor"]["name"] == "何建军"
     assert "participant_id" not in public["view"]["floor"]
     assert public["view"]["queue"] == []
+    assert "items" not in public["view"]["agenda"]  # fixed: the watcher has them already
     await watcher.client.disconnect()
 
 
