@@ -144,19 +144,23 @@ def main() -> int:
         action="store_true",
         help="the listeners are public observers (watch link) instead of a participant",
     )
+    ap.add_argument("--two-workers-only", action="store_true", help="skip the one-worker runs")
     a = ap.parse_args()
     clients, rounds = (100, 10) if a.quick else (a.clients, a.rounds)
     rows = []
     who = "watchers" if a.watchers else "participant"
 
-    port = free_port()
-    with raw([port], None)[0]:
-        floor1 = probe([f"http://127.0.0.1:{port}"], clients, rounds, [])
-    # The per-connection command limit guards people, not this measurement: lift it here.
-    env1 = hsl_env() | {"HSL_LIVE_COMMANDS_PER_S": "100000", "HSL_LIVE_COMMAND_BURST": "100000"}
-    mine1, rate = ours(
-        env1, [free_port()], clients, rounds, 5.0 if a.quick else 10.0, watchers=a.watchers
-    )
+    floor1 = mine1 = None
+    rate = None
+    if not a.two_workers_only:
+        port = free_port()
+        with raw([port], None)[0]:
+            floor1 = probe([f"http://127.0.0.1:{port}"], clients, rounds, [])
+        # The per-connection command limit guards people, not this measurement: lift it.
+        env1 = hsl_env() | {"HSL_LIVE_COMMANDS_PER_S": "100000", "HSL_LIVE_COMMAND_BURST": "100000"}
+        mine1, rate = ours(
+            env1, [free_port()], clients, rounds, 5.0 if a.quick else 10.0, watchers=a.watchers
+        )
 
     ports = [free_port(), free_port()]
     from contextlib import ExitStack
@@ -168,7 +172,8 @@ def main() -> int:
     env2 = hsl_env(fresh_postgres("hsl_bench_live"), REDIS)
     mine2, _ = ours(env2, [free_port(), free_port()], clients, rounds, 0, watchers=a.watchers)
 
-    for label, floor, mine in (("1 worker", floor1, mine1), ("2 workers + Redis", floor2, mine2)):
+    setups = [("1 worker", floor1, mine1), ("2 workers + Redis", floor2, mine2)]
+    for label, floor, mine in [(lb, f, m) for lb, f, m in setups if f and m]:
         for name, r in (("raw python-socketio", floor), (f"好商量 ({who})", mine)):
             rows.append(
                 [
