@@ -37,8 +37,11 @@ REDIS = "redis://127.0.0.1:6379/13"
 COMMANDS = ["hand.raise:" + json.dumps({"kind": "speech"}), "hand.lower:{}"]
 
 
-def probe(urls: list[str], clients: int, rounds: int, extra: list[str]) -> dict[str, Any]:
+def probe(
+    urls: list[str], clients: int, rounds: int, extra: list[str], wait_s: float = 10.0
+) -> dict[str, Any]:
     args = [sys.executable, str(PROBE), "--clients", str(clients), "--rounds", str(rounds)]
+    args += ["--wait-s", str(wait_s)]
     for url in urls:
         args += ["--url", url]
     done = subprocess.run(args + extra, capture_output=True, text=True, timeout=900)
@@ -100,7 +103,14 @@ async def throughput(url: str, token: str, meeting_id: int, seconds: float) -> f
 
 
 def ours(
-    env: dict[str, str], ports: list[int], clients: int, rounds: int, throughput_s: float
+    env: dict[str, str],
+    ports: list[int],
+    clients: int,
+    rounds: int,
+    throughput_s: float,
+    *,
+    watchers: bool = False,
+    wait_s: float = 10.0,
 ) -> tuple[dict[str, Any], float | None]:
     demo = prepare(env)
     from contextlib import ExitStack
@@ -113,10 +123,15 @@ def ours(
         moderator = login(urls[0], accounts["moderator"])
         asyncio.run(open_round(urls[0], moderator, demo["meeting_id"]))
         # Tokens may start with "-", so they go as --name=value.
-        extra = [f"--token={listener}", f"--actor-token={actor}", f"--meeting={demo['meeting_id']}"]
+        listen = f"--token={listener}"
+        if watchers:
+            from bench.bench_join import watch_token
+
+            listen = f"--watch={watch_token(urls[0], moderator, demo['meeting_id'])}"
+        extra = [listen, f"--actor-token={actor}", f"--meeting={demo['meeting_id']}"]
         for command in COMMANDS:
             extra.append(f"--command={command}")
-        result = probe(urls, clients, rounds, extra)
+        result = probe(urls, clients, rounds, extra, wait_s)
         rate = None
         if throughput_s > 0:
             rate = asyncio.run(throughput(urls[0], actor, demo["meeting_id"], throughput_s))
@@ -128,16 +143,37 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="100 listeners, 10 rounds")
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument(
+        "--watchers",
+        action="store_true",
+        help="the listeners are public observers (watch link) instead of a participant",
+    )
+    ap.add_argument("--two-workers-only", action="store_true", help="skip the one-worker runs")
+    ap.add_argument(
+        "--wait-s", type=float, default=10.0, help="how long the probe waits for each event"
+    )
     a = ap.parse_args()
     clients, rounds = (100, 10) if a.quick else (a.clients, a.rounds)
     rows = []
+    who = "watchers" if a.watchers else "participant"
 
-    port = free_port()
-    with raw([port], None)[0]:
-        floor1 = probe([f"http://127.0.0.1:{port}"], clients, rounds, [])
-    # The per-connection command limit guards people, not this measurement: lift it here.
-    env1 = hsl_env() | {"HSL_LIVE_COMMANDS_PER_S": "100000", "HSL_LIVE_COMMAND_BURST": "100000"}
-    mine1, rate = ours(env1, [free_port()], clients, rounds, 5.0 if a.quick else 10.0)
+    floor1 = mine1 = None
+    rate = None
+    if not a.two_workers_only:
+        port = free_port()
+        with raw([port], None)[0]:
+            floor1 = probe([f"http://127.0.0.1:{port}"], clients, rounds, [], a.wait_s)
+        # The per-connection command limit guards people, not this measurement: lift it.
+        env1 = hsl_env() | {"HSL_LIVE_COMMANDS_PER_S": "100000", "HSL_LIVE_COMMAND_BURST": "100000"}
+        mine1, rate = ours(
+            env1,
+            [free_port()],
+            clients,
+            rounds,
+            5.0 if a.quick else 10.0,
+            watchers=a.watchers,
+            wait_s=a.wait_s,
+        )
 
     ports = [free_port(), free_port()]
     from contextlib import ExitStack
@@ -145,12 +181,15 @@ def main() -> int:
     with ExitStack() as stack:
         for manager in raw(ports, REDIS):
             stack.enter_context(manager)
-        floor2 = probe([f"http://127.0.0.1:{p}" for p in ports], clients, rounds, [])
+        floor2 = probe([f"http://127.0.0.1:{p}" for p in ports], clients, rounds, [], a.wait_s)
     env2 = hsl_env(fresh_postgres("hsl_bench_live"), REDIS)
-    mine2, _ = ours(env2, [free_port(), free_port()], clients, rounds, 0)
+    mine2, _ = ours(
+        env2, [free_port(), free_port()], clients, rounds, 0, watchers=a.watchers, wait_s=a.wait_s
+    )
 
-    for label, floor, mine in (("1 worker", floor1, mine1), ("2 workers + Redis", floor2, mine2)):
-        for name, r in (("raw python-socketio", floor), ("好商量", mine)):
+    setups = [("1 worker", floor1, mine1), ("2 workers + Redis", floor2, mine2)]
+    for label, floor, mine in [(lb, f, m) for lb, f, m in setups if f and m]:
+        for name, r in (("raw python-socketio", floor), (f"好商量 ({who})", mine)):
             rows.append(
                 [
                     label,

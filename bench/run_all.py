@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROGRAMS = [
     "bench_live",
+    "bench_join",
     "bench_votes",
     "bench_logins",
     "bench_themes",

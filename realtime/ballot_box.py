@@ -283,7 +283,9 @@ class BallotBox:
 
     async def tallies(self, meeting_id: int, state: MeetingState) -> list[dict[str, Any]]:
         """The current tally of every open poll, for a client that (re)joins."""
-        out = []
+        out: list[dict[str, Any]] = []
+        if not any(poll.is_open for poll in state.polls):
+            return out  # most joins: nothing to read
         async with self.db.session() as session:
             for poll in state.polls:
                 if poll.is_open:

@@ -20,6 +20,7 @@ def principal_fields(principal: Principal) -> dict[str, Any]:
         "guest_participant_id": principal.guest_participant_id,
         "guest_meeting_id": principal.guest_meeting_id,
         "guest_name": principal.guest_name,
+        "watch_meeting_id": principal.watch_meeting_id,
     }
 
 
@@ -34,6 +35,7 @@ async def principal_from_fields(db: Database, fields: dict[str, Any]) -> Princip
             guest_participant_id=fields["guest_participant_id"],
             guest_meeting_id=fields["guest_meeting_id"],
             guest_name=fields["guest_name"],
+            watch_meeting_id=fields.get("watch_meeting_id"),
         )
 
 

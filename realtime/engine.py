@@ -139,6 +139,7 @@ class LiveEngine:
         self._live: dict[int, _Live] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._observers: list[Observer] = []
+        self._next_view: dict[int, asyncio.Future[tuple[MeetingState, int]]] = {}
 
     def _lock(self, meeting_id: int) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
@@ -175,11 +176,16 @@ class LiveEngine:
         self, meeting_id: int, make_setup: Callable[[], Awaitable[dict[str, Any]]]
     ) -> None:
         """Create the meeting's live row from its setup the first time anyone joins."""
+        if meeting_id in self._live:
+            return
         async with self.db.session() as session:
             if await session.get(LiveMeeting, meeting_id) is not None:
                 return
-            setup = await make_setup()
-            MeetingSetup.from_dict(setup)  # refuse a broken setup before storing it
+        # Made with no session held: a crowd arriving first must not hold every pooled
+        # connection while each waits for one more.
+        setup = await make_setup()
+        MeetingSetup.from_dict(setup)  # refuse a broken setup before storing it
+        async with self.db.session() as session:
             session.add(LiveMeeting(meeting_id=meeting_id, setup=setup, last_seq=0))
             try:
                 await session.commit()
@@ -204,11 +210,27 @@ class LiveEngine:
         return live
 
     async def view(self, meeting_id: int) -> tuple[MeetingState, int]:
-        """The meeting's current state and seq, caught up with every worker's events."""
-        async with self._lock(meeting_id), self.db.session() as session:
-            row = await self._row(session, meeting_id, lock=False)
-            live = await self._catch_up(session, meeting_id, row.last_seq)
-            return live.state, live.seq
+        """The meeting's current state and seq, caught up with every worker's events.
+
+        Callers that ask while no read has started yet share the next one: a read that
+        starts after each of them asked is as fresh as each needs, and a crowd joining at
+        once costs the database a read at a time, not a read each.
+        """
+        shared = self._next_view.get(meeting_id)
+        if shared is None:
+            shared = asyncio.ensure_future(self._view_now(meeting_id))
+            self._next_view[meeting_id] = shared
+        return await asyncio.shield(shared)
+
+    async def _view_now(self, meeting_id: int) -> tuple[MeetingState, int]:
+        async with self._lock(meeting_id):
+            # Whoever asks from here on may have missed what this read sees: they share the
+            # next one.
+            self._next_view.pop(meeting_id, None)
+            async with self.db.session() as session:
+                row = await self._row(session, meeting_id, lock=False)
+                live = await self._catch_up(session, meeting_id, row.last_seq)
+                return live.state, live.seq
 
     async def events_since(self, meeting_id: int, since_seq: int) -> list[dict[str, Any]] | None:
         """The events after `since_seq`, or None when too many were missed to replay."""

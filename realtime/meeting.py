@@ -51,8 +51,7 @@ Legal commands (x = allowed in that phase; * = a participant only for their own 
     lineup.skip           moderator                        -     -     x      -
     meeting.close         moderator                        x     x     x      -
     attendance.check_in   moderator, staff, participant    x     x     x      -
-    presence.connect      system                           x     x     x      x
-    presence.disconnect   system                           x     x     x      x
+    presence.update       system                           x     x     x      x
     presence.reset        system                           x     x     x      x
     participant.add       system                           x     x     x      -
     poll.open             moderator, staff                 x     x     x      -
@@ -107,6 +106,8 @@ from realtime.machine.types import (
     RefusalCode,
     Role,
 )
+from realtime.machine.view import public_snapshot as _public_snapshot
+from realtime.machine.view import public_update as _public_update
 from realtime.machine.view import snapshot as _snapshot
 
 __all__ = [
@@ -132,6 +133,8 @@ __all__ = [
     "decide",
     "evolve",
     "initial_state",
+    "public_snapshot",
+    "public_update",
     "replay",
     "snapshot",
 ]
@@ -184,6 +187,16 @@ def allowed(state: MeetingState) -> dict[str, Any]:
 
 # [weak reference to the last state asked about, its answers]; one slot per process.
 _LAST_ALLOWED: list[Any] = []
+
+
+def public_snapshot(state: MeetingState, now: float) -> dict[str, Any]:
+    """What a public observer is shown: no roster, no secret poll's result."""
+    return _public_snapshot(state, now)
+
+
+def public_update(state: MeetingState, now: float) -> dict[str, Any]:
+    """The public view without what never changes in a live meeting (title, agenda items)."""
+    return _public_update(state, now)
 
 
 def actor_for(state: MeetingState, participant_id: str) -> Actor:

@@ -19,10 +19,18 @@ from realtime.ballot_keys import BallotKeys
 from realtime.broadcast import Broadcaster
 from realtime.connection import meeting_id_of, principal_fields, principal_from_fields
 from realtime.engine import MAX_COMMAND_BYTES, LiveEngine, setup_from_meeting
-from realtime.meeting import SYSTEM, Actor, Command, snapshot
-from realtime.presence import PresenceCounter
+from realtime.meeting import SYSTEM, Actor, Command
+from realtime.presence import PresenceKeeper
+from realtime.shared_reads import SharedReads
+from realtime.views import Snapshots
 from server import policy
-from server.auth import Credentials, Principal, cookie_from_header, resolve
+from server.auth import (
+    Credentials,
+    Principal,
+    cookie_from_header,
+    principal_from_watch,
+    resolve,
+)
 from server.db.engine import Database
 from server.db.models import MAX_ID, MeetingParticipant
 from server.domain.errors import DomainError
@@ -33,6 +41,9 @@ from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
+# How long a caller's role in a meeting, once decided, serves their further joins.
+ACTOR_TTL_S = 5.0
+WATCHERS_ONLY_WATCH = "旁听只能观看会议，不能发送指令；如需参会，请联系会议工作人员"
 
 
 def _refused(message: str) -> Exception:
@@ -50,7 +61,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         db: Database,
         engine: LiveEngine,
         broadcaster: Broadcaster,
-        presence: PresenceCounter,
+        presence: PresenceKeeper,
         ballot_keys: BallotKeys,
     ) -> None:
         super().__init__(NAMESPACE)
@@ -60,11 +71,17 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.broadcaster = broadcaster
         self.presence = presence
         self.ballots = BallotBox(db, engine, broadcaster, ballot_keys)
+        self.snapshots = Snapshots()
+        self._watch_links: SharedReads[str, int | None] = SharedReads()
+        self._callers: SharedReads[tuple[str | None, ...], dict[str, Any] | None] = SharedReads()
+        self._actors: dict[tuple[Any, ...], tuple[float, Actor]] = {}
 
     # --- connecting -----------------------------------------------------------------------
 
-    async def authenticate(self, environ: dict[str, Any], auth: Any) -> Principal:
-        """The connection's caller, found as for HTTP (server.auth.resolve), or a refusal."""
+    async def authenticate(self, environ: dict[str, Any], auth: Any) -> dict[str, Any]:
+        """The connection's caller (as session fields), found as for HTTP
+        (server.auth.resolve), or a refusal. Connections presenting the same credentials at
+        the same moment share one look-up."""
         auth = auth if isinstance(auth, dict) else {}
 
         def text(value: Any) -> str | None:
@@ -74,22 +91,30 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             token=text(auth.get("token")),
             invite=text(auth.get("invite")),
             cookie=cookie_from_header(environ.get("HTTP_COOKIE")),
+            watch=text(auth.get("watch")),
         )
+        key = (credentials.token, credentials.invite, credentials.cookie, credentials.watch)
+        fields = await self._callers.read(key, lambda: self._resolve(credentials))
+        if fields is None:
+            raise _refused("请先登录或使用邀请链接")
+        return fields
+
+    async def _resolve(self, credentials: Credentials) -> dict[str, Any] | None:
         async with self.db.session() as session:
             try:
                 principal, _ = await resolve(session, self.settings.signing_key(), credentials)
             except DomainError as exc:
                 raise _refused(exc.message) from None
-        if principal is None:
-            raise _refused("请先登录或使用邀请链接")
-        return principal
+        return None if principal is None else principal_fields(principal)
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        principal = await self.authenticate(environ, auth)
+        fields = await self.authenticate(environ, auth)
         await self.save_session(
             sid,
             {
-                **principal_fields(principal),
+                **fields,
+                # A watcher's link is checked again at each join: it may have gone off.
+                "watch": auth["watch"] if fields.get("watch_meeting_id") is not None else None,
                 "meeting_id": None,
                 "bucket": [float(self.settings.live_command_burst), time.monotonic()],
             },
@@ -107,9 +132,10 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         ):
             return error("invalid", "since_seq 应为不小于 0 的整数")
         session_data = await self.get_session(sid)
-        principal = await principal_from_fields(self.db, session_data)
+        if session_data.get("watch_meeting_id") is not None:
+            return await self._watch(sid, session_data, meeting_id)
         try:
-            actor = await self._actor(principal, meeting_id)
+            actor = await self._actor_of(session_data, meeting_id)
         except DomainError as exc:
             return refusal_of(exc)
         await self.engine.ensure_live(meeting_id, lambda: self._setup(meeting_id))
@@ -128,8 +154,48 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if actor.participant_id is not None and not already_here:
             await self._arrive(meeting_id, actor)
         reply = await self._catch_up_reply(meeting_id, since)
+        if "snapshot" in reply and actor.participant_id is not None:
+            # Their own arrival is told to everyone at the next presence update; they are
+            # here already, so their own snapshot says so.
+            reply["snapshot"] = _shown_online(reply["snapshot"], actor.participant_id)
         reply.update(participant_id=actor.participant_id, role=actor.role)
         return reply
+
+    async def _watch(
+        self, sid: str, session_data: dict[str, Any], meeting_id: int
+    ) -> dict[str, Any]:
+        """A public observer joins: the public view, counted, and nobody is told."""
+        token = session_data["watch"]
+        still = await self._watch_links.read(token, lambda: self._watched_by(token))
+        facts = policy.Facts(watching=still == meeting_id == session_data["watch_meeting_id"])
+        if not policy.decide(policy.permission("live.watch"), facts):
+            return error("forbidden", policy.refusal_message(policy.permission("live.watch")))
+        await self.engine.ensure_live(meeting_id, lambda: self._setup(meeting_id))
+        if session_data.get("meeting_id") is None:
+            session_data.update(meeting_id=meeting_id, participant_id=None, role="watcher")
+            await self.save_session(sid, session_data)
+            await self.broadcaster.enter(sid, meeting_id, watcher=True)
+            await self.presence.watch(meeting_id)
+        state, seq = await self.engine.view(meeting_id)
+        view, now = self.snapshots.of(meeting_id, state, seq, public=True)
+        tallies = await self.ballots.tallies(meeting_id, state)
+        return {
+            "ok": True,
+            "seq": seq,
+            "snapshot": view,
+            "tallies": tallies,
+            "server_time": now,
+            "participant_id": None,
+            "role": "watcher",
+        }
+
+    async def _watched_by(self, token: str) -> int | None:
+        """The meeting a watch link shows now, or None when it is off."""
+        async with self.db.session() as session:
+            try:
+                return (await principal_from_watch(session, token)).watch_meeting_id
+            except DomainError:
+                return None
 
     async def _catch_up_reply(self, meeting_id: int, since: int | None) -> dict[str, Any]:
         state, seq = await self.engine.view(meeting_id)
@@ -146,14 +212,32 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     "tallies": tallies,
                     "server_time": time.time(),
                 }
-        now = time.time()
-        return {
-            "ok": True,
-            "seq": seq,
-            "snapshot": snapshot(state, now),
-            "tallies": tallies,
-            "server_time": now,
-        }
+        view, now = self.snapshots.of(meeting_id, state, seq)
+        return {"ok": True, "seq": seq, "snapshot": view, "tallies": tallies, "server_time": now}
+
+    async def _actor_of(self, session_data: dict[str, Any], meeting_id: int) -> Actor:
+        """Who the connection's caller is in the meeting, if the policy lets them join it.
+
+        Decided afresh at most every `ACTOR_TTL_S` per caller and meeting: a crowd of one
+        person's connections (or a reconnecting room) costs the database one decision, and a
+        connection keeps the role it joined with anyway.
+        """
+        key = (
+            session_data["person_id"],
+            session_data["guest_participant_id"],
+            session_data["guest_meeting_id"],
+            meeting_id,
+        )
+        now = time.monotonic()
+        known = self._actors.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
+        principal = await principal_from_fields(self.db, session_data)
+        actor = await self._actor(principal, meeting_id)
+        if len(self._actors) > 10_000:
+            self._actors = {k: v for k, v in self._actors.items() if v[0] > now}
+        self._actors[key] = (now + ACTOR_TTL_S, actor)
+        return actor
 
     async def _actor(self, principal: Principal, meeting_id: int) -> Actor:
         """Who the principal is in the meeting, if the policy lets them join it."""
@@ -178,19 +262,20 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _arrive(self, meeting_id: int, actor: Actor) -> None:
         """Add a late roster entry to the live meeting, then count the connection."""
         assert actor.participant_id is not None
-        state, _ = await self.engine.view(meeting_id)
-        if actor.participant_id not in state.participants:
+        cached = self.engine.cached(meeting_id)
+        known = cached is not None and actor.participant_id in cached[0].participants
+        if (
+            not known
+            and actor.participant_id not in (await self.engine.view(meeting_id))[0].participants
+        ):
             async with self.db.session() as session:
                 row = await session.get(MeetingParticipant, int(actor.participant_id))
                 assert row is not None
                 entry = _roster_entry(row)
             entry.pop("is_moderator")
             await self._system(meeting_id, "participant.add", entry)
-        # Only a participant's first connection is news; more tabs or devices are not.
-        if await self.presence.connect(meeting_id, actor.participant_id) == 1:
-            await self._system(
-                meeting_id, "presence.connect", {"participant_id": actor.participant_id}
-            )
+        # Only a participant's first connection is news, told with others' at the next update.
+        await self.presence.arrive(meeting_id, actor.participant_id)
 
     async def _system(self, meeting_id: int, type_: str, data: dict[str, Any]) -> None:
         """A command the server itself sends on someone's behalf (presence, late roster)."""
@@ -203,14 +288,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if meeting_id is None:
             return
         await self.broadcaster.leave(sid, meeting_id)
+        if session_data.get("role") == "watcher":
+            await self.presence.unwatch(meeting_id)
         participant_id = session_data.get("participant_id")
-        if (
-            participant_id is not None
-            and await self.presence.disconnect(meeting_id, participant_id) == 0
-        ):
-            await self._system(
-                meeting_id, "presence.disconnect", {"participant_id": participant_id}
-            )
+        if participant_id is not None:
+            await self.presence.depart(meeting_id, participant_id)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         try:
@@ -223,6 +305,10 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_command(self, sid: str, data: Any = None) -> dict[str, Any]:
         session_data = await self.get_session(sid)
+        if session_data.get("watch_meeting_id") is not None:
+            return error(
+                "forbidden", "旁听只能观看会议，不能发送指令；如需参会，请联系会议工作人员"
+            )
         meeting_id = session_data.get("meeting_id")
         if meeting_id is None:
             return error("conflict", "请先加入会议（join）再发送指令")
@@ -283,6 +369,20 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         allowed = tokens >= 1.0
         session_data["bucket"] = [tokens - 1.0 if allowed else tokens, now]
         return allowed
+
+
+def _shown_online(view: dict[str, Any], participant_id: str) -> dict[str, Any]:
+    """The snapshot with the participant shown connected (a copy: snapshots are shared)."""
+    people = view["participants"]
+    if all(p["participant_id"] != participant_id or p["connected"] for p in people):
+        return view
+    online = {"connected": True, "connections": 1}
+    return {
+        **view,
+        "participants": [
+            {**p, **online} if p["participant_id"] == participant_id else p for p in people
+        ],
+    }
 
 
 def _sender(session_data: dict[str, Any]) -> str:

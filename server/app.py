@@ -84,8 +84,9 @@ def create_app(settings: Settings) -> Any:
     ballot_keys = key_store(settings.ballot_key_dir or settings.data_dir / "ballot-keys", redis)
     hooks = (*poll_hooks(ballot_keys), *STATUS_HOOKS)
     engine = LiveEngine(db, media.following(broadcaster.publish), hooks=hooks)
-    live = LiveNamespace(settings, db, engine, broadcaster, presence, ballot_keys)
+    broadcaster.watch_states(engine.cached)
     keeper = PresenceKeeper(presence, engine, db)
+    live = LiveNamespace(settings, db, engine, broadcaster, keeper, ballot_keys)
     sio.register_namespace(live)
     media_namespace = MediaNamespace(live, db, engine, media)
     media.attach(engine, media_namespace.deliver)
@@ -125,6 +126,9 @@ def create_app(settings: Settings) -> Any:
     web.state.hsl = state
     # HTTP changes to suggestions and themes reach the editors' live views this way.
     web.state.announce = broadcaster.notify
+    # The watch link's endpoints: how many watch, and closing their view when it goes off.
+    web.state.watchers = keeper.watchers
+    web.state.unwatch = broadcaster.close_watch
     # Outermost, so that every HTTP answer carries the headers: Socket.IO's own (polling,
     # refusals) and the 500 that Starlette's error middleware writes outside its middleware.
     return SecurityHeaders(

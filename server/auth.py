@@ -26,7 +26,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import AuthSession, Invite, LoginAttempt, MeetingParticipant, Person
+from server.db.models import (
+    AuthSession,
+    Invite,
+    LoginAttempt,
+    Meeting,
+    MeetingParticipant,
+    Person,
+)
 from server.domain.errors import RateLimited, Unauthorized
 
 _hasher = PasswordHasher()
@@ -104,13 +111,15 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting: a signed-in person, or a guest holding an invite to one meeting."""
+    """Who is acting: a signed-in person, a guest holding an invite to one meeting, or a
+    public observer holding one meeting's watch link (no account, no roster entry)."""
 
     person: Person | None = None
     guest_participant_id: int | None = None
     guest_meeting_id: int | None = None
     guest_name: str | None = None
     csrf: str | None = None
+    watch_meeting_id: int | None = None
 
     @property
     def is_guest_link(self) -> bool:
@@ -271,14 +280,26 @@ async def principal_from_invite(session: AsyncSession, key: str, token: str) -> 
     )
 
 
+async def principal_from_watch(session: AsyncSession, token: str) -> Principal:
+    """The public observer a meeting's watch link admits; refuses a link that is off."""
+    meeting_id = None
+    if token and len(token) <= 64:
+        meeting_id = await session.scalar(select(Meeting.id).where(Meeting.watch_token == token))
+    if meeting_id is None:
+        raise Unauthorized("旁听链接无效或已关闭，请向会议工作人员索取新的链接")
+    return Principal(watch_meeting_id=meeting_id)
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """What a caller presented: a login token (bearer or Socket.IO auth), an invite, the
-    session cookie. The first one present is the one that counts, in that order."""
+    """What a caller presented: a login token (bearer or Socket.IO auth), an invite, a
+    watch link's token, the session cookie. The first one present is the one that counts,
+    in that order."""
 
     token: str | None = None
     invite: str | None = None
     cookie: str | None = None
+    watch: str | None = None
 
 
 async def resolve(
@@ -297,6 +318,8 @@ async def resolve(
         return principal, False
     if credentials.invite:
         return await principal_from_invite(session, signing_key, credentials.invite), False
+    if credentials.watch:
+        return await principal_from_watch(session, credentials.watch), False
     if credentials.cookie:
         return await principal_from_token(session, credentials.cookie), True
     return None, False

@@ -7,7 +7,8 @@ Theory of operation. A permission names the scope it is checked over (nothing, a
 room, a meeting or a person) and who passes: anyone at all, anyone with an account, the person
 themselves, holders of certain account roles granted over that scope (a grant on an org unit
 covers everything beneath it; `admin` covers every role everywhere), or holders of certain
-roles in the meeting (moderator, staff, participant, as `meeting_role` decides them). Two rules
+roles in the meeting (moderator, staff, participant, as `meeting_role` decides them), or
+holders of the meeting's watch link (public observers, who pass nothing else). Two rules
 go beyond one check: nobody grants a role they could not grant over a scope they do not cover
 (`check_grant`), and nobody changes the account of someone who holds more than they do
 (`check_account_change`). In a live meeting, which command each meeting role may send in which
@@ -56,6 +57,7 @@ class Permission:
     self_: bool = False
     grants: frozenset[str] = frozenset()
     meeting_roles: frozenset[MeetingRole] = frozenset()
+    watchers: bool = False  # holders of the target meeting's watch link
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,12 @@ class Facts:
     is_self: bool = False
     grants: frozenset[str] = frozenset()  # account roles held over the target's scope
     meeting_role: MeetingRole | None = None
+    watching: bool = False  # holds the target meeting's watch link
 
 
 def decide(permission: Permission, facts: Facts) -> bool:
     """Whether the facts let the principal do the action: the whole rule, without I/O."""
-    if permission.anyone:
+    if permission.anyone or (permission.watchers and facts.watching):
         return True
     if not facts.identified:
         return False
@@ -203,6 +206,16 @@ _ALL: list[Permission] = [
     _p("live.command", "发送会议指令", "meeting", meeting_roles=EVERYONE_IN_MEETING),
     _p("media.join", "加入音视频", "meeting", meeting_roles=EVERYONE_IN_MEETING),
     _p("media.room", "接入会场设备", "meeting", meeting_roles=MEETING_EDITORS),
+    # Public observers (旁听): the moderator turns a meeting's watch link on and off.
+    _p(
+        "watch.manage",
+        "开关旁听链接",
+        "meeting",
+        grants=ORGANISERS,
+        meeting_roles=frozenset({"moderator"}),
+    ),
+    _p("watch.read", "查看旁听链接对应的会议", anyone=True),
+    _p("live.watch", "旁听会议", "meeting", watchers=True),
 ]
 
 
@@ -231,6 +244,10 @@ def refuses_early(name: str, principal: Principal | None) -> DomainError | None:
         return None
     if principal is None:
         return Unauthorized("请先登录")
+    if principal.watch_meeting_id is not None:
+        if p.watchers:
+            return None
+        return Forbidden(f"旁听链接只能用于旁听会议，不能{p.title}")
     needs_account = not p.meeting_roles
     if needs_account and (principal.person is None or principal.is_guest_link):
         return Forbidden(f"邀请链接只能用于参加会议，不能{p.title}，请使用账号登录")
@@ -393,6 +410,9 @@ async def facts_for(
     place = await _place_of(session, target, scope)
     role = await meeting_role(session, principal, target.meeting) if target.meeting else None
     person = principal.person if not principal.is_guest_link else None
+    if principal.watch_meeting_id is not None:
+        watched = target.meeting is not None and target.meeting.id == principal.watch_meeting_id
+        return Facts(watching=watched)
     return Facts(
         identified=True,
         signed_in=person is not None,
@@ -422,6 +442,8 @@ async def authorize(
 
 def refusal_message(p: Permission) -> str:
     """What someone who may not do the action is told, and whom to ask."""
+    if p.watchers:
+        return "旁听链接无效或不是这次会议的，请向会议工作人员索取新的链接"
     if p.meeting_roles and not p.grants and not p.signed_in:
         if p.meeting_roles == EVERYONE_IN_MEETING:
             return "您不在本次会议的参会名单中；如需参加，请联系会议工作人员"
@@ -648,5 +670,7 @@ def table_markdown() -> str:
             who.append("the person themselves")
         who += [f"`{role}` grant" for role in sorted(p.grants)]
         who += [f"{_MEETING_ROLE_WORDS[r]} of the meeting" for r in sorted(p.meeting_roles)]
+        if p.watchers:
+            who.append("holders of the meeting's watch link")
         rows.append(f"| `{p.name}` | {p.title} | {_SCOPE_WORDS[p.scope]} | {', '.join(who)} |")
     return "\n".join(rows) + "\n"

@@ -11,7 +11,7 @@ from typing import Any
 from realtime.machine import rules
 from realtime.machine.core import Context, Handler
 from realtime.machine.polls import any_open_poll
-from realtime.machine.schema import NO_DATA, Choice, Ident, Int, Schema, Text
+from realtime.machine.schema import NO_DATA, Choice, Ident, Int, ListOf, Schema, Text
 from realtime.machine.setup import LIMIT
 from realtime.machine.state import QueueEntry
 from realtime.machine.types import (
@@ -34,6 +34,8 @@ SYSTEM: frozenset[Role] = frozenset({"system"})
 LIVE: frozenset[Phase] = frozenset({"item", "round"})
 OPEN: frozenset[Phase] = frozenset({"lobby", "item", "round"})
 ALWAYS: frozenset[Phase] = frozenset(PHASES)
+# At most this many participants change presence in one `presence.update`.
+PRESENCE_BATCH = 5000
 
 _HAND = {"kind": Choice(HAND_KINDS)}
 _STANCE = {"stance": Choice(STANCES)}
@@ -356,24 +358,26 @@ def attendance_check_in(ctx: Context, data: dict[str, Any]) -> None:
     )
 
 
-def presence_connect(ctx: Context, data: dict[str, Any]) -> None:
-    person = ctx.participant(data["participant_id"])
-    ctx.emit(
-        "presence.connected",
-        participant_id=person.participant_id,
-        connections=person.connections + 1,
-    )
+def presence_update(ctx: Context, data: dict[str, Any]) -> None:
+    """Who came online and who went offline since the last update, as one event.
 
-
-def presence_disconnect(ctx: Context, data: dict[str, Any]) -> None:
-    person = ctx.participant(data["participant_id"])
-    if person.connections == 0:
-        raise ctx.refuse("conflict", f"{person.name}没有在线连接")
-    ctx.emit(
-        "presence.disconnected",
-        participant_id=person.participant_id,
-        connections=person.connections - 1,
-    )
+    The server gathers first connections and last disconnections for a moment and sends
+    them together, so a thousand arrivals are a few events, not a thousand. Only what
+    changes the state is kept: someone already shown online is not announced again.
+    """
+    changed_on = []
+    for pid in dict.fromkeys(data.get("connected", [])):
+        if ctx.participant(pid).connections == 0:
+            changed_on.append(pid)
+    changed_off = []
+    for pid in dict.fromkeys(data.get("disconnected", [])):
+        if pid in changed_on:
+            raise ctx.refuse("invalid", f"{pid} 不能同时上线和下线")
+        if ctx.participant(pid).connections > 0:
+            changed_off.append(pid)
+    if not changed_on and not changed_off:
+        raise ctx.refuse("conflict", "在线状态没有变化")
+    ctx.emit("presence.changed", connected=changed_on, disconnected=changed_off)
 
 
 def presence_reset(ctx: Context, data: dict[str, Any]) -> None:
@@ -469,20 +473,17 @@ HANDLERS: tuple[Handler, ...] = (
         attendance_check_in,
     ),
     Handler(
-        "presence.connect",
-        "上线",
+        "presence.update",
+        "更新在线状态",
         SYSTEM,
         ALWAYS,
-        _schema(participant_id=Ident()),
-        presence_connect,
-    ),
-    Handler(
-        "presence.disconnect",
-        "下线",
-        SYSTEM,
-        ALWAYS,
-        _schema(participant_id=Ident()),
-        presence_disconnect,
+        Schema(
+            optional={
+                "connected": ListOf(Ident(), PRESENCE_BATCH),
+                "disconnected": ListOf(Ident(), PRESENCE_BATCH),
+            }
+        ),
+        presence_update,
     ),
     Handler("presence.reset", "清空在线状态", SYSTEM, ALWAYS, NO_DATA, presence_reset),
     Handler(

@@ -78,6 +78,14 @@ def presence_changed(state: MeetingState, data: Data) -> MeetingState:
     return _person(state, data, connections=_opt_int(data, "connections") or 0)
 
 
+def presence_changed_many(state: MeetingState, data: Data) -> MeetingState:
+    # Presence is shown as online or not: one connection stands for all of a person's.
+    people = dict(state.participants)
+    for pid, count in [(p, 1) for p in data["connected"]] + [(p, 0) for p in data["disconnected"]]:
+        people[pid] = replace(people[pid], connections=count)
+    return replace(state, participants=people)
+
+
 def presence_reset(state: MeetingState, data: Data) -> MeetingState:
     del data
     people = {pid: replace(p, connections=0) for pid, p in state.participants.items()}
@@ -230,8 +238,10 @@ def meeting_closed(state: MeetingState, data: Data) -> MeetingState:
 
 APPLIERS: tuple[Applier, ...] = (
     Applier("participant.added", participant_added),
+    # One event per arrival or departure, as stored before presence.changed gathered them.
     Applier("presence.connected", presence_changed),
     Applier("presence.disconnected", presence_changed),
+    Applier("presence.changed", presence_changed_many),
     Applier("presence.reset", presence_reset),
     Applier("attendance.checked_in", checked_in),
     Applier("agenda.moved", agenda_moved),

@@ -165,3 +165,59 @@ def _participants(state: MeetingState) -> list[dict[str, Any]]:
         }
         for p in state.participants.values()
     ]
+
+
+def public_snapshot(state: MeetingState, now: float) -> dict[str, Any]:
+    """What a public observer (旁听) is shown: the agenda, who speaks with the timer, the
+    queue's names and the results of polls that are not secret; nothing of the roster."""
+    view = public_update(state, now)
+    view["agenda"]["items"] = [
+        {
+            "item_id": item.item_id,
+            "title": item.title,
+            "rounds": [
+                {"round_id": r.round_id, "kind": r.kind, "title": r.title} for r in item.rounds
+            ],
+        }
+        for item in state.setup.agenda
+    ]
+    return {"meeting_id": state.setup.meeting_id, "title": state.setup.title, **view}
+
+
+def public_update(state: MeetingState, now: float) -> dict[str, Any]:
+    """The part of the public view that events change: all of it but the meeting's title
+    and the agenda's items, which are fixed once the meeting is live (a watcher has them
+    from its join), so what follows each event stays small."""
+    current = state.round
+    return {
+        "phase": state.phase,
+        "now": now,
+        "closed_at": state.closed_at,
+        "agenda": {
+            "current_item_id": state.item_id,
+            "current_round_id": None if current is None else current.round_id,
+        },
+        "queue": [
+            {"entry_id": e.entry_id, "name": _name(state, e.participant_id), "kind": e.kind}
+            for e in state.queue
+        ],
+        "queue_open": state.queue_open,
+        "floor": None if state.floor is None else _public_floor(state, state.floor, now),
+        "polls": [_public_poll(p) for p in polls_view(state)],
+    }
+
+
+def _public_floor(state: MeetingState, floor: Floor, now: float) -> dict[str, Any]:
+    shown = _floor(state, floor, now)
+    keys = ("speech_id", "name", "kind", "started_at", "limit_s", "elapsed_s", "over")
+    return {key: shown[key] for key in keys}
+
+
+def _public_poll(poll: dict[str, Any]) -> dict[str, Any]:
+    result = poll["result"]
+    if poll["secret"] or result is None:
+        shown = None  # a secret ballot's outcome is the meeting's to announce, not the link's
+    else:
+        shown = {key: result.get(key) for key in ("counts", "votes", "passed")}
+    keys = ("poll_id", "question", "kind", "secret", "status", "options", "closes_at")
+    return {**{key: poll[key] for key in keys}, "result": shown}

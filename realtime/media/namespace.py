@@ -16,7 +16,7 @@ from typing import Any
 import socketio
 
 from realtime.acks import error, refusal_of, relayed
-from realtime.connection import meeting_id_of, principal_fields, principal_from_fields
+from realtime.connection import meeting_id_of, principal_from_fields
 from realtime.engine import LiveEngine
 from realtime.media.gateway import MediaGateway, MediaUnavailable
 from realtime.media.ice import ice_servers
@@ -52,11 +52,11 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.gateway = gateway
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        principal = await self.live.authenticate(environ, auth)
+        fields = await self.live.authenticate(environ, auth)
         await self.save_session(
             sid,
             {
-                **principal_fields(principal),
+                **fields,
                 "meeting_id": None,
                 "joined_at": 0.0,
             },

@@ -187,6 +187,8 @@ class Meeting(Base):
     # The topic (议题) this meeting consults on; its approval, notice and research gate the
     # opening (server.domain.topics.opening_refusal).
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    # The public watch link's token (旁听链接) while the moderator has it on; None when off.
+    watch_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     room: Mapped[Room] = relationship(lazy="joined")
     agenda: Mapped[list[AgendaItem]] = relationship(

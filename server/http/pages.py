@@ -20,6 +20,7 @@ PAGE_PATHS = (
     "/meetings/{rest:path}",
     "/m/{rest:path}",
     "/join/{rest:path}",
+    "/watch/{rest:path}",
     "/office",
     "/outcomes",
     "/assessment",

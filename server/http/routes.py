@@ -20,6 +20,7 @@ from server.http import (
     api_suggestions,
     api_topics,
     api_training,
+    api_watch,
 )
 from server.http.framework import Context, Endpoint, openapi_document
 
@@ -47,4 +48,5 @@ ENDPOINTS: list[Endpoint] = [
     *api_outcomes.ENDPOINTS,
     *api_assessment.ENDPOINTS,
     *api_training.ENDPOINTS,
+    *api_watch.ENDPOINTS,
 ]

@@ -58,14 +58,14 @@ def _connected(ack: dict[str, Any]) -> dict[str, bool]:
     return {p["participant_id"]: p["connected"] for p in ack["snapshot"]["participants"]}
 
 
-async def _wait_disconnected(user: LiveUser, participant_id: str) -> None:
-    """Wait (bounded) for the event that says the participant's last connection is gone."""
+async def _wait_presence(user: LiveUser, participant_id: str, *, connected: bool) -> None:
+    """Wait (bounded) for the presence update that shows the participant (dis)connected."""
+    key = "connected" if connected else "disconnected"
 
     async def seen() -> None:
         while not any(
-            e["type"] in ("presence.disconnected", "presence.reset")
-            and e["data"].get("participant_id", participant_id) == participant_id
-            and not e["data"].get("connections")
+            (e["type"] == "presence.changed" and participant_id in e["data"][key])
+            or (e["type"] == "presence.reset" and not connected)
             for e in user.events.values()
         ):
             user.arrived.clear()
@@ -87,6 +87,7 @@ async def test_after_a_crash_and_restart_nobody_is_left_connected(
         ) = await _meeting_with_people(server.url, demo, PEOPLE)
         member = await connect_user(server.url, member_token, "卢海燕")
         assert _connected(await member.join(meeting_id))[member_pid] is True
+        await _wait_presence(member, member_pid, connected=True)  # stored, then the crash
         server.kill()
         await member.client.disconnect()
     finally:
@@ -124,16 +125,18 @@ async def test_a_dead_workers_connections_lapse_within_the_sweep(tmp_path: Path)
         users = [moderator, kept, lost]
         await moderator.join(meeting_id)
         await kept.join(meeting_id)
+        await _wait_presence(moderator, kept_pid, connected=True)
         # The same person on both workers, then only on the doomed one.
         second_tab = await connect_user(survivor.url, lost_token, "卢海燕")
         await second_tab.join(meeting_id)
         assert _connected(await lost.join(meeting_id))[lost_pid] is True
+        await _wait_presence(moderator, lost_pid, connected=True)
         await second_tab.client.disconnect()
-        await asyncio.sleep(0.5)  # lets the survivor count the closed tab (ordering only)
+        await asyncio.sleep(1.5)  # lets a (wrong) departure be told first (ordering only)
         assert _connected(await moderator.join(meeting_id))[lost_pid] is True
 
         doomed.kill()
-        await _wait_disconnected(moderator, lost_pid)
+        await _wait_presence(moderator, lost_pid, connected=False)
         connected = _connected(await moderator.join(meeting_id))
         assert connected[lost_pid] is False
         assert connected[kept_pid] is True

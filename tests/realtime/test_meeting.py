@@ -471,17 +471,24 @@ def test_budgets_show_each_sides_time_on_the_item_but_not_the_chairs_introductio
 # -- people -------------------------------------------------------------------------------
 
 
-def test_presence_counts_connections_of_one_person() -> None:
+def test_presence_changes_arrive_together_and_only_what_changes_is_told() -> None:
     room = Room()
-    room.send(SYSTEM, "presence.connect", participant_id="wang")
-    room.send(SYSTEM, "presence.connect", participant_id="wang")
-    room.send(SYSTEM, "presence.disconnect", participant_id="wang")
+    both = room.send(SYSTEM, "presence.update", connected=["wang", "zhou", "wang"])
+    assert [(e.type, e.data) for e in both] == [
+        ("presence.changed", {"connected": ["wang", "zhou"], "disconnected": []})
+    ]
     people = {p["participant_id"]: p for p in snapshot(room.state, room.now)["participants"]}
     assert people["wang"]["connected"] and people["wang"]["connections"] == 1
-    room.send(SYSTEM, "presence.disconnect", participant_id="wang")
-    assert room.refused(SYSTEM, "presence.disconnect", participant_id="wang").code == "conflict"
-    assert room.refused("liu", "presence.connect", participant_id="wang").code == "forbidden"
-    room.send(SYSTEM, "presence.connect", participant_id="zhou")
+    # Someone already shown online is not announced again; nothing new is refused.
+    again = room.send(SYSTEM, "presence.update", connected=["wang"], disconnected=["zhou"])
+    assert [e.data for e in again] == [{"connected": [], "disconnected": ["zhou"]}]
+    refusal = room.refused(SYSTEM, "presence.update", connected=["wang"], disconnected=["zhou"])
+    assert refusal.code == "conflict"
+    assert room.refused("liu", "presence.update", connected=["zhou"]).code == "forbidden"
+    assert room.refused(SYSTEM, "presence.update", connected=["nobody"]).code == "not_found"
+    both_ways = room.refused(SYSTEM, "presence.update", connected=["zhou"], disconnected=["zhou"])
+    assert both_ways.code == "invalid"
+    room.send(SYSTEM, "presence.update", connected=["zhou"])
     room.send(SYSTEM, "presence.reset")
     assert all(p.connections == 0 for p in room.state.participants.values())
 
@@ -533,7 +540,7 @@ def test_closing_the_meeting_ends_everything_and_then_only_presence_moves() -> N
     assert types(closed) == ["floor.ended", "round.ended", "queue.cleared", "meeting.closed"]
     assert room.phase() == "closed"
     assert room.refused("wang", "hand.raise", kind="speech").code == "conflict"
-    room.send(SYSTEM, "presence.connect", participant_id="wang")
+    room.send(SYSTEM, "presence.update", connected=["wang"])
 
 
 # -- strictness and messages --------------------------------------------------------------
@@ -624,7 +631,7 @@ def test_a_command_registered_twice_is_refused() -> None:
 
 def test_snapshot_has_the_contract_keys_and_everything_round_trips_json() -> None:
     room = Room()
-    room.send(SYSTEM, "presence.connect", participant_id="wang")
+    room.send(SYSTEM, "presence.update", connected=["wang"])
     room.send("wang", "attendance.check_in", mode="remote")
     room.start_item()
     room.send("liu", "round.start")

@@ -43,7 +43,7 @@ COMMAND_TYPES = [
     *["hand.raise"] * 8,
     *["floor.next", "floor.grant", "hand.lower", "round.start", "round.end"] * 2,
     *["queue.move", "queue.add", "floor.end", "floor.call", "agenda.goto"],
-    *["presence.connect", "presence.disconnect"],
+    *["presence.update"] * 2,
     *["poll.open", "vote.cast", "vote.cast", "poll.close", "kiosk.unlock"],
     *sorted(set(MACHINE.commands) - {"meeting.close"}),
     "bogus",
@@ -140,6 +140,8 @@ def draw_data(data: st.DataObject, state: MeetingState, type_: str) -> dict[str,
         "started_at": st.sampled_from([1_700_000_000.0, 1_700_000_100.5]),
         "ended_at": st.sampled_from([1_700_000_050.0, 1_700_000_200.0]),
         "duration_s": st.sampled_from([0.0, 99.5]),
+        "connected": st.lists(st.sampled_from(people), max_size=3),
+        "disconnected": st.lists(st.sampled_from(people), max_size=3),
     }
     choices.update(poll_fields(state, type_))
     schema = MACHINE.commands[type_].schema

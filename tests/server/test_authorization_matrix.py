@@ -412,6 +412,10 @@ BUILDERS: dict[str, Builder] = {
         None,
     ),
     "read_invite": lambda w, s: (f"/api/invites/{w.invite}", None, None),
+    "read_watch": _meeting_path("/watch"),
+    # Off, so that the matrix leaves no link on; an allowed caller hears 200 all the same.
+    "set_watch": _meeting_body("/watch", {"enabled": False}),
+    "watched": lambda w, s: ("/api/watch/no-such-link", None, None),
     # No such invite: an allowed caller hears not_found, so the matrix's own invite lives on.
     "revoke_invite": _meeting_path("/invites/999999/revoke"),
     "plannable_rooms": lambda w, s: ("/api/rooms/plannable", None, None),

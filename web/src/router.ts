@@ -155,6 +155,13 @@ export const router = createRouter({
       meta: { titleKey: "live.titles.participant" },
     },
     {
+      path: "/watch/:token",
+      name: "watch",
+      component: () => import("@/pages/WatchPage.vue"),
+      props: (route: RouteLocationNormalized) => ({ token: String(route.params.token) }),
+      meta: { titleKey: "watch.title" },
+    },
+    {
       path: "/office",
       name: "office",
       component: () => import("@/pages/OfficePage.vue"),

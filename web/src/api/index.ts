@@ -263,3 +263,31 @@ export function updateMeetingPlan(meetingId: number, body: MeetingPlanChange): P
 export function revokeInvite(meetingId: number, inviteId: number): Promise<{ invite_id: number; revoked: boolean }> {
   return request(`/api/meetings/${meetingId}/invites/${inviteId}/revoke`, { method: "POST" });
 }
+
+/** A meeting's watch link (旁听链接), as its moderator sees it. */
+export interface WatchLink {
+  enabled: boolean;
+  token: string | null;
+  url: string | null;
+  watchers: number;
+}
+
+export function getWatchLink(meetingId: number, signal?: AbortSignal): Promise<WatchLink> {
+  return request(`/api/meetings/${meetingId}/watch`, { signal });
+}
+
+export function setWatchLink(meetingId: number, enabled: boolean): Promise<WatchLink> {
+  return request(`/api/meetings/${meetingId}/watch`, { method: "PUT", body: { enabled } });
+}
+
+/** The meeting a watch link shows (no account needed). */
+export interface WatchedMeeting {
+  meeting_id: number;
+  title: string;
+  starts_at: string;
+  place: string;
+}
+
+export function getWatchedMeeting(token: string, signal?: AbortSignal): Promise<WatchedMeeting> {
+  return request(`/api/watch/${encodeURIComponent(token)}`, { signal });
+}

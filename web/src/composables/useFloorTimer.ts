@@ -5,11 +5,16 @@
 
 import { computed } from "vue";
 
-import type { LiveMeetingStore } from "@/stores/live";
 
 export type TimerMode = "left" | "over" | "elapsed";
 
-export function useFloorTimer(live: LiveMeetingStore) {
+/** What the timer needs: the floor and the server's clock (the live store, or a watcher's view). */
+export interface TimerSource {
+  readonly floor: { started_at: number; limit_s: number | null } | null;
+  readonly now: number;
+}
+
+export function useFloorTimer(live: TimerSource) {
   const elapsed = computed(() => {
     const floor = live.floor;
     return floor ? Math.max(0, live.now - floor.started_at) : 0;

@@ -71,6 +71,13 @@ function list(data: Data, key: string): unknown[] {
   return value as unknown[];
 }
 
+function strs(data: Data, key: string): string[] {
+  return list(data, key).map((value) => {
+    if (typeof value !== "string") throw new BadField(`${key} should hold strings`);
+    return value;
+  });
+}
+
 function obj(value: unknown, what: string): Data {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new BadField(`${what} should be an object`);
@@ -259,6 +266,21 @@ const REDUCERS: Record<string, Reduce> = {
     return { ...state, participants: [...state.participants, added] };
   },
 
+  "presence.changed": (state, data) => {
+    const online = new Set(strs(data, "connected"));
+    const offline = new Set(strs(data, "disconnected"));
+    return {
+      ...state,
+      participants: state.participants.map((p) =>
+        online.has(p.participant_id)
+          ? { ...p, connections: 1, connected: true }
+          : offline.has(p.participant_id)
+            ? { ...p, connections: 0, connected: false }
+            : p,
+      ),
+    };
+  },
+  // One arrival or departure an event: how meetings stored presence before presence.changed.
   "presence.connected": presenceChanged,
   "presence.disconnected": presenceChanged,
 

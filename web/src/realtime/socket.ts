@@ -24,6 +24,8 @@ export interface LiveSocketHandlers {
   tally(tally: PollTally): void;
   /** Something the server announces outside the meeting's events (a new suggestion). */
   notice(notice: LiveNotice): void;
+  /** A watcher's link was turned off: nothing more will come. */
+  watchClosed?(): void;
 }
 
 export interface LiveSocket {
@@ -42,7 +44,8 @@ export class AckTimeout extends Error {
 
 function authPayload(auth: LiveAuth): Record<string, string> {
   // The session cookie goes with the handshake by itself (same origin).
-  return auth.kind === "invite" ? { invite: auth.invite } : {};
+  if (auth.kind === "invite") return { invite: auth.invite };
+  return auth.kind === "watch" ? { watch: auth.watch } : {};
 }
 
 export function openLiveSocket(auth: LiveAuth, handlers: LiveSocketHandlers): LiveSocket {
@@ -68,6 +71,7 @@ export function openLiveSocket(auth: LiveAuth, handlers: LiveSocketHandlers): Li
   socket.on("event", (event: LiveEvent) => handlers.event(event));
   socket.on("tally", (tally: PollTally) => handlers.tally(tally));
   socket.on("notice", (notice: LiveNotice) => handlers.notice(notice));
+  socket.on("watch.closed", () => handlers.watchClosed?.());
 
   async function call<T>(name: string, payload: unknown): Promise<T> {
     try {

@@ -15,7 +15,7 @@ export type AttendanceMode = "in_room" | "remote";
 export type RefusalCode = "invalid" | "forbidden" | "not_found" | "conflict" | "rate_limited";
 
 /** How a browser proves who it is when it connects: the session cookie, or a guest invite. */
-export type LiveAuth = { kind: "session" } | { kind: "invite"; invite: string };
+export type LiveAuth = { kind: "session" } | { kind: "invite"; invite: string } | { kind: "watch"; watch: string };
 
 export interface LiveError {
   code: string;
