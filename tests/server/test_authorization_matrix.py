@@ -455,6 +455,7 @@ BUILDERS: dict[str, Builder] = {
     "list_briefings": _meeting_path("/briefings"),
     "download_briefing": _meeting_path("/briefings/999999"),
     "delete_briefing": _meeting_path("/briefings/999999"),
+    "download_research_file": _meeting_path("/briefings/research/999999"),
     "send_invitations": _meeting_path("/invitations"),
     # No such participant: resending would revoke the matrix's own guest links.
     "resend_invitation": _meeting_path("/participants/999999/invitation"),

@@ -1022,6 +1022,15 @@ const en: Messages = {
     delete: "Delete",
     deleteLabel: "Delete {name}",
     size: "{size}",
+    topic: {
+      heading: "Topic: {title}",
+      notice: "Publicly noticed on {date}, {days} days before the meeting (this room requires at least {required}).",
+      meeting: "Meeting: {when}, {place}, {form}",
+      noNotice: "This topic has not been publicly noticed yet.",
+      research: "Research",
+      record: "{date}: {who} at {place}",
+      noResearch: "This topic has no research record yet.",
+    },
   },
   invitation: {
     heading: "Invitation",

@@ -1020,6 +1020,15 @@ const zhCN = {
     delete: "删除",
     deleteLabel: "删除{name}",
     size: "{size}",
+    topic: {
+      heading: "议题：{title}",
+      notice: "{date}公示，距会议 {days} 天（本议事室要求至少 {required} 天）。",
+      meeting: "会议：{when}，{place}，{form}",
+      noNotice: "本议题尚未公示。",
+      research: "调研情况",
+      record: "{date}，{who}赴{place}调研",
+      noResearch: "本议题尚无调研记录。",
+    },
   },
   invitation: {
     heading: "参会通知",
