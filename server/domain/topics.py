@@ -52,7 +52,7 @@ STEPS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "comment": (("filed", "noticed", "researched", "held", "submitted", "closed"), None),
     "meeting": (("approved", "filed", "noticed", "researched"), None),
     "override": (("approved", "filed", "noticed", "researched"), None),
-    "moderated": (("proposed", "rejected"), None),
+    "moderated": ((), None),  # held, released, removed, or taken down on a report
     "held": (("approved", "filed", "noticed", "researched"), "held"),
     "submitted": (("held",), "submitted"),
     "closed": (("held", "submitted"), "closed"),
@@ -637,6 +637,7 @@ async def public_notices(session: AsyncSession, now: datetime | None = None) -> 
         .where(
             Topic.status.in_(("noticed", "researched")),
             Topic.noticed_at.is_not(None),
+            Topic.moderation != "removed",
             Topic.meeting_at >= today_start,
         )
         .order_by(Topic.meeting_at, Topic.id)

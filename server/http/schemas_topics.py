@@ -227,6 +227,54 @@ class TopicList(BaseModel):
     items: list[TopicSummary]
 
 
+class HeldSuggestionOut(BaseModel):
+    suggestion_id: int
+    meeting_id: int
+    text: str
+    name: str
+    created_at: datetime
+
+
+class ReportItem(BaseModel):
+    report_id: int
+    target_type: Literal["topic", "suggestion"]
+    target_id: int
+    room_id: int
+    text: str = Field(description="What the reported item says (a topic's title)")
+    reason: str
+    reporter: str
+    at: datetime
+
+
+class ModerationQueue(BaseModel):
+    """Everything waiting for the room's staff: held proposals, held suggestions, reports."""
+
+    items: list[TopicSummary]
+    suggestions: list[HeldSuggestionOut]
+    reports: list[ReportItem]
+
+
+class ReportIn(Input):
+    target_type: Literal["topic", "suggestion"]
+    target_id: Id
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class ReportOut(BaseModel):
+    report_id: int
+    status: str
+
+
+class ReportDecisionIn(Input):
+    decision: Literal["uphold", "dismiss"]
+    reason: Note
+
+
+class SuggestionDecisionOut(BaseModel):
+    suggestion_id: int
+    moderation: str
+
+
 class ScreenIn(Input):
     decision: Literal["shortlist", "exclude"]
     reason: Note = ""

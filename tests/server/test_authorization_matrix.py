@@ -75,6 +75,8 @@ class World:
     invite: str
     personas: list[Persona]
     topics: dict[str, int]  # a topic proposed by the admin in each scope's room
+    suggestions: dict[str, int]  # a suggestion the admin wrote to each scope's meeting
+    reports: dict[str, int]  # the admin's report on each scope's topic
     # where each scope sits: its room, its township, its county
     place: dict[str, tuple[str, str, str]] = field(
         default_factory=lambda: {
@@ -228,7 +230,30 @@ async def world(server: str, admin_token: str) -> World:
                 201,
             )
             topics[scope] = topic["topic_id"]
-        return World(units, rooms, meetings, targets, guests, invite, cast, topics)
+        suggestions: dict[str, int] = {}
+        reports: dict[str, int] = {}
+        for scope in SCOPES:
+            written = await _ok(
+                await http.post(
+                    f"/api/meetings/{meetings[scope]}/suggestions",
+                    json={"text": f"矩阵意见：路灯要修（{scope}）"},
+                    headers=admin,
+                ),
+                201,
+            )
+            suggestions[scope] = written["suggestion_id"]
+            filed = await _ok(
+                await http.post(
+                    "/api/reports",
+                    json={"target_type": "topic", "target_id": topics[scope], "reason": "矩阵"},
+                    headers=admin,
+                ),
+                201,
+            )
+            reports[scope] = filed["report_id"]
+        return World(
+            units, rooms, meetings, targets, guests, invite, cast, topics, suggestions, reports
+        )
 
 
 # -- the oracle: facts from the declared world ---------------------------------------------
@@ -535,6 +560,23 @@ BUILDERS.update(
         "moderation_queue": lambda w, s: ("/api/moderation", None, None),
         "list_sensitive_words": lambda w, s: ("/api/moderation/words", None, None),
         "set_sensitive_words": lambda w, s: ("/api/moderation/words", {"words": []}, None),
+        # A topic nobody outside its room can see: found for its readers, hidden for others.
+        "report_abuse": lambda w, s: (
+            "/api/reports",
+            {"target_type": "topic", "target_id": w.topics[s], "reason": "矩阵举报"},
+            None,
+        ),
+        # Not held: a permitted caller is told so (409), anyone else is refused first.
+        "moderate_suggestion": lambda w, s: (
+            f"/api/moderation/suggestions/{w.suggestions[s]}",
+            {"decision": "release"},
+            None,
+        ),
+        "decide_report": lambda w, s: (
+            f"/api/moderation/reports/{w.reports[s]}",
+            {"decision": "dismiss", "reason": "矩阵核实不属实"},
+            None,
+        ),
     }
 )
 for kind in ("minutes", "recommendations"):
