@@ -237,7 +237,14 @@ async def list_topics(ctx: Context) -> t.TopicList:
         ctx.session, ctx.principal, room_id=ctx.query_id("room_id"), status=status
     )
     duplicates = await _duplicates(rows)
-    return t.TopicList(items=[_summary(row, duplicates.get(row.id, [])) for row in rows])
+    themes = await topics.screening_themes(rows)
+    return t.TopicList(
+        items=[_summary(row, duplicates.get(row.id, [])) for row in rows],
+        themes=[
+            t.ThemeGroupOut(label=g.label, keywords=g.keywords, topic_ids=g.topic_ids)
+            for g in themes
+        ],
+    )
 
 
 async def create_topic(ctx: Context) -> t.TopicOut:

@@ -223,8 +223,18 @@ class TopicSummary(BaseModel):
     duplicates: list[int] = Field(description="Other listed topics that say nearly the same")
 
 
+class ThemeGroupOut(BaseModel):
+    label: str
+    keywords: list[str]
+    topic_ids: list[int]
+
+
 class TopicList(BaseModel):
     items: list[TopicSummary]
+    themes: list[ThemeGroupOut] = Field(
+        default=[],
+        description="The listed topics awaiting screening grouped into themes, largest first",
+    )
 
 
 class HeldSuggestionOut(BaseModel):

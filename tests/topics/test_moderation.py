@@ -206,3 +206,44 @@ async def test_anyone_who_sees_a_notice_may_report_it_and_the_decision_is_logged
         e["action"] == "report.uphold" and e["details"]["report_id"] == filed["report_id"]
         for e in log
     )
+
+
+async def test_article_13_staff_screen_proposals_grouped_by_theme(
+    http: httpx.AsyncClient, cast: Cast
+) -> None:
+    parking = [
+        await proposed(
+            http,
+            cast.village_staff,
+            cast.village_room,
+            "小区停车难，车位严重不足",
+            description="晚上回家找不到车位，只能停在消防通道",
+        ),
+        await proposed(
+            http,
+            cast.village_staff,
+            cast.village_room,
+            "停车位太少，小区停车难问题",
+            description="车位太少，车辆乱停在消防通道",
+        ),
+    ]
+    drains = await proposed(
+        http,
+        cast.village_staff,
+        cast.village_room,
+        "雨季下水道堵塞积水严重",
+        description="一下雨路面积水，下水道需要疏通",
+    )
+    listed = await ok(
+        await http.get(
+            f"/api/topics?room_id={cast.village_room}&status=proposed", headers=cast.village_staff
+        )
+    )
+    themes = listed["themes"]
+    assert themes and all(t["label"] for t in themes)
+    grouped = [t["topic_ids"] for t in themes]
+    assert sorted(i for ids in grouped for i in ids) == sorted(
+        i["topic_id"] for i in listed["items"]
+    )
+    home = next(ids for ids in grouped if parking[0]["topic_id"] in ids)
+    assert parking[1]["topic_id"] in home and drains["topic_id"] not in home

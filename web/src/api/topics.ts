@@ -144,8 +144,15 @@ export const sendProposal = (body: PublicProposal) =>
 export const sendVote = (callId: number, body: { topic_id: number; phone: string; challenge?: { token: string; answer: string } }) =>
   request<{ counted: boolean; shortlist: Call["shortlist"] }>(`/api/public/votes/${callId}`, { method: "POST", body });
 
+/** Proposals awaiting screening that say much the same thing (the suggestions' clustering). */
+export interface TopicTheme {
+  label: string;
+  keywords: string[];
+  topic_ids: number[];
+}
+
 export const listTopics = (query: { room_id?: number; status?: string }, signal?: AbortSignal) =>
-  request<{ items: TopicSummary[] }>("/api/topics", { query, signal });
+  request<{ items: TopicSummary[]; themes: TopicTheme[] }>("/api/topics", { query, signal });
 export const getTopic = (id: number, signal?: AbortSignal) => request<Topic>(`/api/topics/${id}`, { signal });
 export const createTopic = (body: Record<string, unknown>) =>
   request<Topic>("/api/topics", { method: "POST", body });
