@@ -764,6 +764,10 @@ const en: Messages = {
       none: "No org units within your reach",
     },
     rooms: {
+      noticeDays: "Notice days (how long a topic's public notice stands before its meeting; 第十四条 says seven)",
+      noticeDaysShort: "notice {days} days",
+      premoderate: "Every public proposal waits for moderation before screening",
+      premoderateShort: "public proposals moderated first",
       heading: "Consultation rooms",
       new: "New room",
       name: "Room name",

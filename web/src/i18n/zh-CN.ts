@@ -762,6 +762,10 @@ const zhCN = {
       none: "您负责的范围内暂无组织",
     },
     rooms: {
+      noticeDays: "公示天数（会议开始前议题至少公示的天数，第十四条为七天）",
+      noticeDaysShort: "公示 {days} 天",
+      premoderate: "公众提交的议题建议一律先审核再进入筛选",
+      premoderateShort: "公众提交先审核",
       heading: "协商议事室",
       new: "新建协商议事室",
       name: "议事室名称",
