@@ -263,18 +263,7 @@ async def _submit(
         return await _hold(session, meeting, author, kept, normalised, client_id, now)
     try:
         async with writing(session, meeting.id) as (board_row, board):
-            suggestion = Suggestion(
-                meeting_id=meeting.id,
-                participant_id=author.participant_id,
-                person_id=author.person_id,
-                author_key=author.key,
-                author_name=author.name,
-                client_id=client_id,
-                text=kept,
-                normalized_text=normalised,
-                created_at=now,
-                pinned=False,
-            )
+            suggestion = _written(meeting, author, kept, normalised, client_id, now)
             session.add(suggestion)
             await session.flush()
             placed, theme_row = await _place(session, board_row, board, suggestion)
@@ -287,6 +276,30 @@ async def _submit(
             raise
         return known
     return _placed(suggestion, placed, theme_row, revision)
+
+
+def _written(
+    meeting: Meeting,
+    author: Author,
+    kept: str,
+    normalised: str,
+    client_id: str,
+    now: datetime,
+    moderation: str = "clear",
+) -> Suggestion:
+    return Suggestion(
+        meeting_id=meeting.id,
+        participant_id=author.participant_id,
+        person_id=author.person_id,
+        author_key=author.key,
+        author_name=author.name,
+        client_id=client_id,
+        text=kept,
+        normalized_text=normalised,
+        created_at=now,
+        pinned=False,
+        moderation=moderation,
+    )
 
 
 async def _place(
@@ -354,19 +367,7 @@ async def _hold(
 ) -> Submitted:
     """A suggestion with a word on the office's list: stored, off the board and unannounced,
     until the room's staff release it (server.domain.moderation)."""
-    suggestion = Suggestion(
-        meeting_id=meeting.id,
-        participant_id=author.participant_id,
-        person_id=author.person_id,
-        author_key=author.key,
-        author_name=author.name,
-        client_id=client_id,
-        text=kept,
-        normalized_text=normalised,
-        created_at=now,
-        pinned=False,
-        moderation="held",
-    )
+    suggestion = _written(meeting, author, kept, normalised, client_id, now, "held")
     session.add(suggestion)
     try:
         await session.commit()

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.topics.conftest import Cast, ok, proposed
+from tests.topics.conftest import Cast, ok, proposed, village_approved
 
 
 def _later(days: int) -> str:
@@ -135,16 +135,7 @@ async def test_a_sensitive_word_holds_a_suggestion_until_the_staff_decide(
 async def _noticed_village_topic(http: httpx.AsyncClient, cast: Cast, title: str) -> int:
     topic = await proposed(http, cast.village_staff, cast.village_room, title)
     tid: int = topic["topic_id"]
-    await ok(
-        await http.post(
-            f"/api/topics/{tid}/screen", json={"decision": "shortlist"}, headers=cast.village_staff
-        )
-    )
-    await ok(
-        await http.post(
-            f"/api/topics/{tid}/review", json={"decision": "approve"}, headers=cast.village_reviewer
-        )
-    )
+    await village_approved(http, cast, tid)
     await ok(
         await http.post(
             f"/api/topics/{tid}/notice",

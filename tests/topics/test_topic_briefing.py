@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import bearer, login_token
-from tests.topics.conftest import PASSWORD, Cast, ok, proposed
+from tests.topics.conftest import PASSWORD, Cast, ok, proposed, village_approved
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 120
 
@@ -49,16 +49,7 @@ async def _ready_village_topic(http: httpx.AsyncClient, cast: Cast) -> dict[str,
         content=PNG,
         headers=cast.village_staff,
     )
-    await ok(
-        await http.post(
-            f"/api/topics/{tid}/screen", json={"decision": "shortlist"}, headers=cast.village_staff
-        )
-    )
-    await ok(
-        await http.post(
-            f"/api/topics/{tid}/review", json={"decision": "approve"}, headers=cast.village_reviewer
-        )
-    )
+    await village_approved(http, cast, tid)
     await ok(
         await http.post(
             f"/api/topics/{tid}/notice",
