@@ -175,6 +175,9 @@ _ALL: list[Permission] = [
     _p("topic.research", "记录调研情况", "room", grants=ORGANISERS),
     _p("topic.override", "记录提前开会的书面理由", "room", grants=ORGANISERS),
     _p("moderation.words", "编辑敏感词", "any", grants=frozenset({"cppcc_staff"})),
+    _p("moderation.decide", "审核被暂缓的意见建议和举报", "room", grants=ORGANISERS),
+    # Who may see the item is checked by the moderation service (server.domain.moderation).
+    _p("report.create", "举报不当内容", anyone=True),
     _p("public.read", "查看公开的征题和公示", anyone=True),
     _p("public.propose", "提交议题建议", anyone=True),
     _p("public.vote", "参加议题网络投票", anyone=True),

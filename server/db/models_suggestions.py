@@ -17,6 +17,10 @@ MAX_SUGGESTION_CHARS = 500
 MAX_THEME_NAME_CHARS = 60
 
 
+# Moderation states of a suggestion that put it on the meeting's board.
+ON_BOARD = ("clear", "released")
+
+
 class SuggestionBoard(Base):
     """One row per meeting that has suggestions: the order of writers and what has changed.
 
@@ -82,6 +86,9 @@ class Suggestion(Base):
         ForeignKey("suggestion_themes.id", ondelete="SET NULL"), index=True
     )
     pinned: Mapped[bool] = mapped_column(default=False)
+    # "clear" or "released" are on the board; "held" (a listed word) waits for the room's
+    # staff; "removed" is kept for the record and shown to nobody but its author.
+    moderation: Mapped[str] = mapped_column(String(16), default="clear")
 
 
 class VocabularyWord(Base):

@@ -177,3 +177,23 @@ class ScreeningVote(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     voter: Mapped[str] = mapped_column(String(80))  # "person:N" or "phone:<digest>"
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AbuseReport(Base):
+    """Someone who could see a topic or a suggestion reports it as abusive, with a reason; the
+    room's staff uphold (the item is taken down) or dismiss it, and the decision is logged."""
+
+    __tablename__ = "abuse_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16))  # "topic" or "suggestion"
+    target_id: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    reporter_name: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_note: Mapped[str] = mapped_column(Text, default="")

@@ -1,5 +1,7 @@
-"""Briefing documents (情况通报) attached to a meeting: PDF, Word (.docx) and images, checked
-by their bytes as well as their names, stored under the data dir under a name we choose.
+"""Briefing material (情况通报) of a meeting: documents attached to it (PDF, Word (.docx) and
+images, checked by their bytes as well as their names, stored under the data dir under a name we
+choose), and, when the meeting comes from a topic, that topic's public notice and research
+records with their attachments (第十五条, 第十六条).
 
 Readable by the meeting's roster and its organisers (policy `briefing.read`).
 """
@@ -24,8 +26,10 @@ from server import policy
 from server.auth import Principal
 from server.db.models import Meeting
 from server.db.models_roster import Briefing
+from server.db.models_topics import Topic, TopicAttachment, TopicResearch
 from server.domain.errors import Invalid, NotFound
 from server.domain.meetings import get_meeting
+from server.domain.topics import local_date
 from server.policy import Target
 
 # What each accepted kind is called, the names it may carry and its media type.
@@ -192,3 +196,82 @@ async def remove_briefing(
     await session.delete(briefing)
     await session.commit()
     await anyio.Path(storage_dir(data_dir) / briefing.stored_name).unlink(missing_ok=True)
+
+
+# -- the topic's notice and research, travelling with the meeting (第十六条) -------------------
+
+
+@dataclass(frozen=True)
+class ResearchMaterial:
+    record: TopicResearch
+    attachments: list[TopicAttachment]
+
+
+@dataclass(frozen=True)
+class TopicMaterial:
+    """What the roster reads of the meeting's topic: its notice (when it went up, for the
+    meeting of when, how many days before it, against the room's required days) and research."""
+
+    topic: Topic
+    notice_days: int
+    days_noticed: int | None  # whole days from the notice to the meeting's day
+    research: list[ResearchMaterial]
+
+
+async def topic_material(session: AsyncSession, meeting: Meeting) -> TopicMaterial | None:
+    """The notice and research of the meeting's topic, None for a meeting without one (no
+    permission check: the caller has made it). Only research attachments travel: a resident's
+    own files with the proposal stay with the topic's staff."""
+    if meeting.topic_id is None:
+        return None
+    topic = await session.get(Topic, meeting.topic_id)
+    if topic is None:
+        return None
+    await session.refresh(topic, ["research", "room"])
+    rows = await session.scalars(
+        select(TopicAttachment)
+        .where(TopicAttachment.topic_id == topic.id, TopicAttachment.research_id.is_not(None))
+        .order_by(TopicAttachment.id)
+    )
+    by_record: dict[int, list[TopicAttachment]] = {}
+    for row in rows:
+        assert row.research_id is not None
+        by_record.setdefault(row.research_id, []).append(row)
+    days = None
+    if topic.noticed_at is not None and topic.meeting_at is not None:
+        days = (local_date(topic.meeting_at) - local_date(topic.noticed_at)).days
+    return TopicMaterial(
+        topic=topic,
+        notice_days=topic.room.notice_days,
+        days_noticed=days,
+        research=[ResearchMaterial(r, by_record.get(r.id, [])) for r in topic.research],
+    )
+
+
+async def read_topic_attachment(
+    session: AsyncSession,
+    principal: Principal | None,
+    meeting_id: int,
+    attachment_id: int,
+    *,
+    data_dir: Path,
+) -> Download:
+    """A research record's attachment of the meeting's topic, for whoever reads the briefing."""
+    meeting = await get_meeting(session, meeting_id)
+    await policy.authorize(session, principal, "briefing.read", Target(meeting=meeting))
+    row = await session.get(TopicAttachment, attachment_id)
+    if (
+        row is None
+        or meeting.topic_id is None
+        or row.topic_id != meeting.topic_id
+        or row.research_id is None
+    ):
+        raise NotFound("找不到这份调研材料，可能已被删除")
+    # topic_files checks its uploads with this module's check_file, hence the late import
+    from server.domain.topic_files import storage_dir as topic_storage
+
+    try:
+        data = await anyio.Path(topic_storage(data_dir) / row.stored_name).read_bytes()
+    except FileNotFoundError:
+        raise NotFound("这份调研材料的文件已不在服务器上，请联系会议工作人员") from None
+    return Download(row.filename, row.content_type, data)

@@ -26,7 +26,7 @@ from server.auth import Principal
 from server.db.models import Meeting, MeetingParticipant
 from server.db.models_records import RecordVersion, TranscriptSegment
 from server.db.models_roster import Invitation
-from server.db.models_suggestions import Suggestion, SuggestionTheme
+from server.db.models_suggestions import ON_BOARD, Suggestion, SuggestionTheme
 from server.documents.minutes_docx import render_minutes_docx, render_report_docx
 from server.documents.minutes_markdown import render_minutes_markdown, render_report_markdown
 from server.documents.pdf import PdfConverter
@@ -221,13 +221,15 @@ async def suggestion_themes(session: AsyncSession, meeting_id: int) -> tuple[tup
     rows = await session.execute(
         select(SuggestionTheme.name, SuggestionTheme.label, func.count(Suggestion.id))
         .join(Suggestion, Suggestion.theme_id == SuggestionTheme.id)
-        .where(SuggestionTheme.meeting_id == meeting_id)
+        .where(SuggestionTheme.meeting_id == meeting_id, Suggestion.moderation.in_(ON_BOARD))
         .group_by(SuggestionTheme.id, SuggestionTheme.name, SuggestionTheme.label)
     )
     themes = [((name or label), int(n)) for name, label, n in rows if n]
     loose = await session.scalar(
         select(func.count(Suggestion.id)).where(
-            Suggestion.meeting_id == meeting_id, Suggestion.theme_id.is_(None)
+            Suggestion.meeting_id == meeting_id,
+            Suggestion.theme_id.is_(None),
+            Suggestion.moderation.in_(ON_BOARD),
         )
     )
     if loose:

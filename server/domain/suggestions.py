@@ -27,9 +27,15 @@ from server import policy
 from server.auth import Principal
 from server.db.engine import Database
 from server.db.models import Meeting, MeetingParticipant
-from server.db.models_suggestions import MAX_SUGGESTION_CHARS, Suggestion, SuggestionTheme
+from server.db.models_suggestions import (
+    MAX_SUGGESTION_CHARS,
+    Suggestion,
+    SuggestionBoard,
+    SuggestionTheme,
+)
 from server.domain.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from server.domain.meetings import get_meeting
+from server.domain.theme_board import Placement, ThemeBoard
 from server.domain.theme_store import (
     reading,
     suggestion_rows,
@@ -38,6 +44,7 @@ from server.domain.theme_store import (
     write_theme,
     writing,
 )
+from server.domain.topic_calls import held_words
 from server.policy import MEETING_EDITORS, Target, meeting_participant, meeting_role
 
 MAX_PER_AUTHOR = 50  # suggestions one person may write to one meeting
@@ -62,6 +69,7 @@ class Submitted:
     duplicate_similarity: float | None
     created: bool
     notice: dict[str, Any] | None = None
+    held: bool = False  # a listed word: waits for the room's staff, on no board yet
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,8 @@ async def submit_from_live(
     }
     if result.duplicate_of is not None:
         ack["duplicate_of"] = result.duplicate_of
+    if result.held:
+        ack["held"] = True
     ack["broadcast"] = result.notice
     return ack
 
@@ -248,29 +258,15 @@ async def _submit(
     if (written or 0) >= MAX_PER_AUTHOR:
         raise RateLimited(f"每人每次会议最多提交 {MAX_PER_AUTHOR} 条意见建议")
     now = datetime.now(UTC)
+    listed = await held_words(session, kept)
+    if listed:
+        return await _hold(session, meeting, author, kept, normalised, client_id, now)
     try:
         async with writing(session, meeting.id) as (board_row, board):
-            suggestion = Suggestion(
-                meeting_id=meeting.id,
-                participant_id=author.participant_id,
-                person_id=author.person_id,
-                author_key=author.key,
-                author_name=author.name,
-                client_id=client_id,
-                text=kept,
-                normalized_text=normalised,
-                created_at=now,
-                pinned=False,
-            )
+            suggestion = _written(meeting, author, kept, normalised, client_id, now)
             session.add(suggestion)
             await session.flush()
-            placed = await anyio.to_thread.run_sync(board.place, str(suggestion.id), normalised)
-            if placed.relayout:
-                theme_row = (await write_layout(session, board_row, board))[placed.theme.key]
-            else:
-                theme_row = await write_theme(session, meeting.id, placed.theme)
-                board_row.revision += 1
-            suggestion.theme_id = theme_row.id
+            placed, theme_row = await _place(session, board_row, board, suggestion)
             revision = board_row.revision
             await session.commit()
     except IntegrityError:
@@ -279,17 +275,64 @@ async def _submit(
         if known is None:
             raise
         return known
+    return _placed(suggestion, placed, theme_row, revision)
+
+
+def _written(
+    meeting: Meeting,
+    author: Author,
+    kept: str,
+    normalised: str,
+    client_id: str,
+    now: datetime,
+    moderation: str = "clear",
+) -> Suggestion:
+    return Suggestion(
+        meeting_id=meeting.id,
+        participant_id=author.participant_id,
+        person_id=author.person_id,
+        author_key=author.key,
+        author_name=author.name,
+        client_id=client_id,
+        text=kept,
+        normalized_text=normalised,
+        created_at=now,
+        pinned=False,
+        moderation=moderation,
+    )
+
+
+async def _place(
+    session: AsyncSession, board_row: SuggestionBoard, board: ThemeBoard, suggestion: Suggestion
+) -> tuple[Placement, SuggestionTheme]:
+    """Put a stored suggestion on the meeting's board (inside `writing`); the caller commits."""
+    placed = await anyio.to_thread.run_sync(
+        board.place, str(suggestion.id), suggestion.normalized_text
+    )
+    if placed.relayout:
+        theme_row = (await write_layout(session, board_row, board))[placed.theme.key]
+    else:
+        theme_row = await write_theme(session, suggestion.meeting_id, placed.theme)
+        board_row.revision += 1
+    suggestion.theme_id = theme_row.id
+    return placed, theme_row
+
+
+def _placed(
+    suggestion: Suggestion, placed: Placement, theme_row: SuggestionTheme, revision: int
+) -> Submitted:
+    """The outcome of a suggestion placed on the board, with the notice to broadcast."""
     duplicate_of = int(placed.duplicate_of) if placed.duplicate_of is not None else None
     label = theme_row.name or placed.theme.label
     notice = {
         "type": "suggestion.added",
         "data": {
-            "meeting_id": meeting.id,
+            "meeting_id": suggestion.meeting_id,
             "suggestion_id": suggestion.id,
-            "participant_id": str(author.participant_id) if author.participant_id else None,
-            "name": author.name,
-            "text": kept,
-            "at": now.timestamp(),
+            "participant_id": str(suggestion.participant_id) if suggestion.participant_id else None,
+            "name": suggestion.author_name,
+            "text": suggestion.text,
+            "at": suggestion.created_at.timestamp(),
             "theme_id": theme_row.id,
             "theme_label": label,
             "theme_size": placed.theme.size,
@@ -311,6 +354,51 @@ async def _submit(
         created=True,
         notice=notice,
     )
+
+
+async def _hold(
+    session: AsyncSession,
+    meeting: Meeting,
+    author: Author,
+    kept: str,
+    normalised: str,
+    client_id: str,
+    now: datetime,
+) -> Submitted:
+    """A suggestion with a word on the office's list: stored, off the board and unannounced,
+    until the room's staff release it (server.domain.moderation)."""
+    suggestion = _written(meeting, author, kept, normalised, client_id, now, "held")
+    session.add(suggestion)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        known = await _existing(session, meeting.id, author.key, client_id)
+        if known is None:
+            raise
+        return known
+    return Submitted(
+        suggestion_id=suggestion.id,
+        theme_id=None,
+        theme_label="",
+        theme_size=0,
+        new_theme=False,
+        similarity=None,
+        duplicate_of=None,
+        duplicate_similarity=None,
+        created=True,
+        held=True,
+    )
+
+
+async def place_released(session: AsyncSession, suggestion: Suggestion) -> Submitted:
+    """A held suggestion the staff released goes on the board as if just submitted; commits
+    and returns the notice to broadcast."""
+    async with writing(session, suggestion.meeting_id) as (board_row, board):
+        placed, theme_row = await _place(session, board_row, board, suggestion)
+        revision = board_row.revision
+        await session.commit()
+    return _placed(suggestion, placed, theme_row, revision)
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.text import default_tokenizer
 from nlp.themes import StaffEdits, Theme
-from server.db.models_suggestions import Suggestion, SuggestionBoard, SuggestionTheme
+from server.db.models_suggestions import ON_BOARD, Suggestion, SuggestionBoard, SuggestionTheme
 from server.domain.errors import DomainError
 from server.domain.theme_board import Stored, ThemeBoard
 from server.domain.vocabulary import refresh_vocabulary
@@ -109,16 +109,22 @@ async def _stored(session: AsyncSession, meeting_id: int, after_id: int = 0) -> 
     rows = await session.execute(
         select(Suggestion.id, Suggestion.normalized_text, SuggestionTheme.key)
         .outerjoin(SuggestionTheme, Suggestion.theme_id == SuggestionTheme.id)
-        .where(Suggestion.meeting_id == meeting_id, Suggestion.id > after_id)
+        .where(
+            Suggestion.meeting_id == meeting_id,
+            Suggestion.id > after_id,
+            Suggestion.moderation.in_(ON_BOARD),
+        )
         .order_by(Suggestion.id)
     )
     return [Stored(id=str(sid), text=text, theme_key=key) for sid, text, key in rows]
 
 
 async def suggestion_rows(session: AsyncSession, meeting_id: int) -> dict[str, Suggestion]:
-    """The meeting's suggestions by (string) id, oldest first."""
+    """The meeting's suggestions on its board by (string) id, oldest first."""
     rows = await session.scalars(
-        select(Suggestion).where(Suggestion.meeting_id == meeting_id).order_by(Suggestion.id)
+        select(Suggestion)
+        .where(Suggestion.meeting_id == meeting_id, Suggestion.moderation.in_(ON_BOARD))
+        .order_by(Suggestion.id)
     )
     return {str(row.id): row for row in rows}
 

@@ -17,6 +17,7 @@ from server import policy
 from server.auth import Principal
 from server.db.models import Room
 from server.db.models_topics import ScreeningVote, SensitiveWord, Topic, TopicCall
+from server.domain import audit
 from server.domain.errors import Conflict, Invalid, NotFound
 from server.domain.topics import record_step
 from server.policy import Target
@@ -92,7 +93,9 @@ async def open_call(session: AsyncSession, call_id: int, kind: str = "proposals"
 async def shortlist_titles(session: AsyncSession, call: TopicCall) -> list[Topic]:
     if not call.topic_ids:
         return []
-    rows = await session.scalars(select(Topic).where(Topic.id.in_(call.topic_ids)))
+    rows = await session.scalars(
+        select(Topic).where(Topic.id.in_(call.topic_ids), Topic.moderation != "removed")
+    )
     return sorted(rows, key=lambda t: t.id)
 
 
@@ -153,6 +156,16 @@ async def set_words(
     who = await policy.authorize(session, principal, "moderation.words")
     assert who.person is not None
     clean = sorted({w.strip() for w in wanted if w.strip()})
+    before = {row.word for row in await words(session)}
+    await audit.record(
+        session,
+        who,
+        "moderation.words",
+        "sensitive_words",
+        None,
+        added=sorted(set(clean) - before),
+        removed=sorted(before - set(clean)),
+    )
     for row in await words(session):
         if row.word not in clean:
             await session.delete(row)
@@ -203,10 +216,12 @@ async def moderate(
     if decision == "release":
         topic.moderation = "released"
         await record_step(session, topic.id, "moderated", who, reason.strip() or "审核通过")
+        await audit.record(session, who, "topic.release", "topic", topic.id, reason=reason.strip())
     elif decision == "remove":
         if not reason.strip():
             raise Invalid("请写明不予展示的理由", field="reason")
         topic.moderation = "removed"
+        await audit.record(session, who, "topic.remove", "topic", topic.id, reason=reason.strip())
         await record_step(session, topic.id, "moderated", who, f"审核未通过：{reason.strip()}")
         await record_step(session, topic.id, "rejected", who, "审核未通过，不进入筛选")
     else:

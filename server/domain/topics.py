@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nlp.screening import screen_topic
+from nlp.themes import Suggestion as ThemeText
+from nlp.themes import cluster_themes
 from server import policy
 from server.auth import Principal
 from server.db.models import Meeting, OrgUnit, Person, Room
@@ -52,7 +54,7 @@ STEPS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "comment": (("filed", "noticed", "researched", "held", "submitted", "closed"), None),
     "meeting": (("approved", "filed", "noticed", "researched"), None),
     "override": (("approved", "filed", "noticed", "researched"), None),
-    "moderated": (("proposed", "rejected"), None),
+    "moderated": ((), None),  # held, released, removed, or taken down on a report
     "held": (("approved", "filed", "noticed", "researched"), "held"),
     "submitted": (("held",), "submitted"),
     "closed": (("held", "submitted"), "closed"),
@@ -344,6 +346,34 @@ def hints_of(topic: Topic) -> list[dict[str, Any]]:
         {"kind": h.kind, "message": h.message, "triggers": list(h.triggers)}
         for h in screen_topic(f"{topic.title}。{topic.description}")
     ]
+
+
+@dataclass(frozen=True)
+class ScreeningTheme:
+    """Proposals that say much the same thing, found by the clustering that groups
+    suggestions into themes (nlp.themes), for staff screening them side by side."""
+
+    label: str
+    keywords: list[str]
+    topic_ids: list[int]
+
+
+# Topics still to be screened; held or removed public submissions are not screened.
+AWAITING_SCREENING = ("proposed", "screened")
+
+
+async def screening_themes(rows: Sequence[Topic]) -> list[ScreeningTheme]:
+    """The listed topics awaiting screening grouped into themes, largest first (a topic that
+    resembles no other is a theme of its own); clustered off the event loop."""
+    pending = [
+        r for r in rows if r.status in AWAITING_SCREENING and r.moderation in ("clear", "released")
+    ]
+    if not pending:
+        return []
+    texts = [ThemeText(str(r.id), f"{r.title}。{r.description}") for r in pending]
+    themes = await anyio.to_thread.run_sync(lambda: cluster_themes(texts).themes())
+    found = [ScreeningTheme(t.label, list(t.keywords), [int(m) for m in t.members]) for t in themes]
+    return sorted(found, key=lambda t: (-len(t.topic_ids), t.topic_ids[0]))
 
 
 async def meetings_of(session: AsyncSession, topic_id: int) -> list[Meeting]:
@@ -654,6 +684,7 @@ async def public_notices(session: AsyncSession, now: datetime | None = None) -> 
         .where(
             Topic.status.in_(("noticed", "researched")),
             Topic.noticed_at.is_not(None),
+            Topic.moderation != "removed",
             Topic.meeting_at >= today_start,
         )
         .order_by(Topic.meeting_at, Topic.id)

@@ -12,6 +12,7 @@ from server.db.models import Invite, Meeting
 from server.db.models_roster import Briefing, Invitation
 from server.domain import briefings, invitations, roster
 from server.domain.errors import Invalid
+from server.domain.meetings import get_meeting
 from server.http import schemas as s
 from server.http import schemas_roster as r
 from server.http.api import invite_out, meeting_out, participant_out
@@ -144,19 +145,61 @@ async def upload_briefing(ctx: Context) -> r.BriefingOut:
     return briefing_out(briefing)
 
 
-async def list_briefings(ctx: Context) -> r.BriefingList:
-    rows = await briefings.list_briefings(ctx.session, ctx.principal, ctx.path_int("meeting_id"))
-    return r.BriefingList(items=[briefing_out(b) for b in rows])
-
-
-async def download_briefing(ctx: Context) -> Response:
-    got = await briefings.read_briefing(
-        ctx.session,
-        ctx.principal,
-        ctx.path_int("meeting_id"),
-        ctx.path_int("briefing_id"),
-        data_dir=ctx.settings.data_dir,
+async def topic_out(ctx: Context, meeting: Meeting) -> r.BriefingTopicOut | None:
+    material = await briefings.topic_material(ctx.session, meeting)
+    if material is None:
+        return None
+    topic = material.topic
+    notice = None
+    if topic.noticed_at is not None and topic.meeting_at is not None:
+        assert material.days_noticed is not None
+        notice = r.BriefingNoticeOut(
+            noticed_at=topic.noticed_at,
+            meeting_at=topic.meeting_at,
+            place=topic.meeting_place,
+            form=topic.meeting_form,
+            how_to_join=topic.how_to_join,
+            days=material.days_noticed,
+            required_days=material.notice_days,
+        )
+    return r.BriefingTopicOut(
+        topic_id=topic.id,
+        title=topic.title,
+        description=topic.description,
+        notice=notice,
+        research=[
+            r.BriefingResearchOut(
+                id=item.record.id,
+                who=item.record.who,
+                place=item.record.place,
+                done_on=item.record.done_on,
+                findings=item.record.findings,
+                attachments=[
+                    r.BriefingAttachmentOut(
+                        id=a.id,
+                        filename=a.filename,
+                        content_type=a.content_type,
+                        size=a.size,
+                        url=f"/api/meetings/{meeting.id}/briefings/research/{a.id}",
+                    )
+                    for a in item.attachments
+                ],
+            )
+            for item in material.research
+        ],
     )
+
+
+async def list_briefings(ctx: Context) -> r.BriefingList:
+    meeting_id = ctx.path_int("meeting_id")
+    rows = await briefings.list_briefings(ctx.session, ctx.principal, meeting_id)
+    meeting = await get_meeting(ctx.session, meeting_id)
+    return r.BriefingList(
+        items=[briefing_out(b) for b in rows], topic=await topic_out(ctx, meeting)
+    )
+
+
+def _download(got: briefings.Download) -> Response:
     fallback = "briefing" + (got.filename[got.filename.rfind(".") :] if "." in got.filename else "")
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''" + quote(got.filename)
     return Response(
@@ -168,6 +211,28 @@ async def download_briefing(ctx: Context) -> Response:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+async def download_briefing(ctx: Context) -> Response:
+    got = await briefings.read_briefing(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        ctx.path_int("briefing_id"),
+        data_dir=ctx.settings.data_dir,
+    )
+    return _download(got)
+
+
+async def download_research_file(ctx: Context) -> Response:
+    got = await briefings.read_topic_attachment(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("meeting_id"),
+        ctx.path_int("attachment_id"),
+        data_dir=ctx.settings.data_dir,
+    )
+    return _download(got)
 
 
 async def delete_briefing(ctx: Context) -> s.Ok:
@@ -228,13 +293,18 @@ async def my_invitations(ctx: Context) -> r.MyInvitationList:
 
 
 def _mine(
-    meeting: Meeting, participant_id: int, invitation: Invitation, docs: list[Briefing]
+    meeting: Meeting,
+    participant_id: int,
+    invitation: Invitation,
+    docs: list[Briefing],
+    topic: r.BriefingTopicOut | None = None,
 ) -> r.MyInvitation:
     return r.MyInvitation(
         meeting=meeting_out(meeting),
         participant_id=participant_id,
         invitation=invitation_out(invitation),
         briefings=[briefing_out(b) for b in docs],
+        topic=topic,
     )
 
 
@@ -243,7 +313,7 @@ async def open_invitation(ctx: Context) -> r.MyInvitation:
         ctx.session, ctx.principal, ctx.path_int("meeting_id")
     )
     docs = await briefings.briefings_of(ctx.session, meeting.id)
-    return _mine(meeting, participant.id, invitation, docs)
+    return _mine(meeting, participant.id, invitation, docs, await topic_out(ctx, meeting))
 
 
 async def answer_invitation(ctx: Context) -> r.MyInvitation:
@@ -256,7 +326,7 @@ async def answer_invitation(ctx: Context) -> r.MyInvitation:
         reason=body.reason,
     )
     docs = await briefings.briefings_of(ctx.session, meeting.id)
-    return _mine(meeting, participant.id, invitation, docs)
+    return _mine(meeting, participant.id, invitation, docs, await topic_out(ctx, meeting))
 
 
 PARTICIPANT = f"{MEETING}/participants/{{participant_id:int}}"
@@ -325,6 +395,13 @@ ENDPOINTS: list[Endpoint] = [
         BRIEFING,
         download_briefing,
         "下载一份情况通报材料",
+        permission="briefing.read",
+    ),
+    Endpoint(
+        "GET",
+        f"{MEETING}/briefings/research/{{attachment_id:int}}",
+        download_research_file,
+        "下载会议议题的调研附件（随情况通报材料提供给参会人员）",
         permission="briefing.read",
     ),
     Endpoint(

@@ -22,14 +22,14 @@ MEETING = "/api/meetings/{meeting_id:int}"
 Announce = Callable[[int, dict[str, Any]], Awaitable[None]]
 
 
-async def _announce(ctx: Context, meeting_id: int, notice: dict[str, Any] | None) -> None:
+async def announce(ctx: Context, meeting_id: int, notice: dict[str, Any] | None) -> None:
     hook: Announce | None = getattr(ctx.request.app.state, "announce", None)
     if hook is not None and notice is not None:
         await hook(meeting_id, notice)
 
 
 async def _board_changed(ctx: Context, change: BoardChange) -> g.BoardOut:
-    await _announce(ctx, change.board.meeting_id, change.notice)
+    await announce(ctx, change.board.meeting_id, change.notice)
     return g.BoardOut.model_validate(change.board, from_attributes=True)
 
 
@@ -39,7 +39,7 @@ async def submit_suggestion(ctx: Context) -> Response:
     result = await suggestions.submit(
         ctx.session, ctx.principal, meeting_id, body.text, body.client_id
     )
-    await _announce(ctx, meeting_id, result.notice)
+    await announce(ctx, meeting_id, result.notice)
     out = g.SubmittedOut.model_validate(result, from_attributes=True)
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if result.created else 200)
 

@@ -13,9 +13,10 @@ from starlette.responses import Response
 from nlp.dedupe import find_duplicates
 from server.db.models import Meeting, Room
 from server.db.models_topics import Topic, TopicAttachment, TopicCall
-from server.domain import outcomes, public_guard, topic_calls, topic_files, topics
+from server.domain import moderation, outcomes, public_guard, topic_calls, topic_files, topics
 from server.domain.errors import Invalid
 from server.http import schemas_topics as t
+from server.http.api_suggestions import announce
 from server.http.framework import Context, Endpoint
 from server.http.uploads import read_upload
 
@@ -247,7 +248,14 @@ async def list_topics(ctx: Context) -> t.TopicList:
         ctx.session, ctx.principal, room_id=ctx.query_id("room_id"), status=status
     )
     duplicates = await _duplicates(rows)
-    return t.TopicList(items=[_summary(row, duplicates.get(row.id, [])) for row in rows])
+    themes = await topics.screening_themes(rows)
+    return t.TopicList(
+        items=[_summary(row, duplicates.get(row.id, [])) for row in rows],
+        themes=[
+            t.ThemeGroupOut(label=g.label, keywords=g.keywords, topic_ids=g.topic_ids)
+            for g in themes
+        ],
+    )
 
 
 async def create_topic(ctx: Context) -> t.TopicOut:
@@ -420,9 +428,81 @@ async def create_call(ctx: Context) -> t.CallOut:
     return await _call_out(ctx, call)
 
 
-async def moderation_queue(ctx: Context) -> t.TopicList:
+async def moderation_queue(ctx: Context) -> t.ModerationQueue:
     rows = await topic_calls.moderation_queue(ctx.session, ctx.principal)
-    return t.TopicList(items=[_summary(row, []) for row in rows])
+    held = await moderation.held_suggestions(ctx.session, ctx.principal)
+    reports = await moderation.open_reports(ctx.session, ctx.principal)
+    return t.ModerationQueue(
+        items=[_summary(row, []) for row in rows],
+        suggestions=[
+            t.HeldSuggestionOut(
+                suggestion_id=s.id,
+                meeting_id=s.meeting_id,
+                text=s.text,
+                name=s.author_name,
+                created_at=s.created_at,
+            )
+            for s in held
+        ],
+        reports=[
+            t.ReportItem(
+                report_id=r.id,
+                target_type=r.target_type,
+                target_id=r.target_id,
+                room_id=r.room_id,
+                text=await moderation.reported_text(ctx.session, r),
+                reason=r.reason,
+                reporter=r.reporter_name,
+                at=r.at,
+            )
+            for r in reports
+        ],
+    )
+
+
+async def report_abuse(ctx: Context) -> t.ReportOut:
+    body: t.ReportIn = ctx.body
+    if ctx.principal is None:
+        # Without an account: limited per address like the other public forms, no question.
+        await _admit(ctx, "report", None, ask=False)
+    row = await moderation.report(
+        ctx.session,
+        ctx.principal,
+        target_type=body.target_type,
+        target_id=body.target_id,
+        reason=body.reason,
+    )
+    return t.ReportOut(report_id=row.id, status=row.status)
+
+
+async def moderate_suggestion(ctx: Context) -> t.SuggestionDecisionOut:
+    body: t.ModerateIn = ctx.body
+    done = await moderation.moderate_suggestion(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("suggestion_id"),
+        decision=body.decision,
+        reason=body.reason,
+    )
+    assert done.suggestion is not None
+    if done.notice is not None:
+        await announce(ctx, done.suggestion.meeting_id, done.notice)
+    return t.SuggestionDecisionOut(
+        suggestion_id=done.suggestion.id, moderation=done.suggestion.moderation
+    )
+
+
+async def decide_report(ctx: Context) -> t.ReportOut:
+    body: t.ReportDecisionIn = ctx.body
+    done = await moderation.decide_report(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("report_id"),
+        decision=body.decision,
+        reason=body.reason,
+    )
+    assert done.report is not None
+    return t.ReportOut(report_id=done.report.id, status=done.report.status)
 
 
 async def moderate_topic(ctx: Context) -> t.TopicOut:
@@ -634,9 +714,37 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         "/api/moderation",
         moderation_queue,
-        "待审核的公众提交",
-        response=t.TopicList,
+        "审核队列：待审核的公众提交、被暂缓的意见建议和待处理的举报",
+        response=t.ModerationQueue,
         permission="topic.list",
+    ),
+    Endpoint(
+        "POST",
+        "/api/reports",
+        report_abuse,
+        "举报能看到的议题或意见建议（写明理由；无需登录的按网络地址限频）",
+        body=t.ReportIn,
+        response=t.ReportOut,
+        status=201,
+        permission="report.create",
+    ),
+    Endpoint(
+        "POST",
+        "/api/moderation/suggestions/{suggestion_id:int}",
+        moderate_suggestion,
+        "审核含敏感词被暂缓的意见建议：通过（进入主题归类）或不予展示",
+        body=t.ModerateIn,
+        response=t.SuggestionDecisionOut,
+        permission="moderation.decide",
+    ),
+    Endpoint(
+        "POST",
+        "/api/moderation/reports/{report_id:int}",
+        decide_report,
+        "处理举报：属实撤下或不予采纳（写明理由，记入操作日志）",
+        body=t.ReportDecisionIn,
+        response=t.ReportOut,
+        permission="moderation.decide",
     ),
     Endpoint(
         "GET",

@@ -107,8 +107,46 @@ class BriefingOut(BaseModel):
     url: str
 
 
+class BriefingAttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class BriefingResearchOut(BaseModel):
+    id: int
+    who: str
+    place: str
+    done_on: datetime
+    findings: str
+    attachments: list[BriefingAttachmentOut]
+
+
+class BriefingNoticeOut(BaseModel):
+    noticed_at: datetime
+    meeting_at: datetime
+    place: str
+    form: str
+    how_to_join: str
+    days: int = Field(description="Whole days from the notice to the meeting's day (Beijing)")
+    required_days: int = Field(description="The room's notice days (第十四条)")
+
+
+class BriefingTopicOut(BaseModel):
+    """The meeting's topic as the roster reads it before the meeting (第十五条, 第十六条)."""
+
+    topic_id: int
+    title: str
+    description: str
+    notice: BriefingNoticeOut | None
+    research: list[BriefingResearchOut]
+
+
 class BriefingList(BaseModel):
     items: list[BriefingOut]
+    topic: BriefingTopicOut | None = None
 
 
 class InvitationsSent(BaseModel):
@@ -133,6 +171,7 @@ class MyInvitation(BaseModel):
     participant_id: int
     invitation: InvitationOut
     briefings: list[BriefingOut]
+    topic: BriefingTopicOut | None = None
 
 
 class MyInvitationList(BaseModel):

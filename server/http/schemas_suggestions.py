@@ -31,6 +31,9 @@ class SubmittedOut(BaseModel):
     duplicate_of: int | None
     duplicate_similarity: float | None
     created: bool
+    held: bool = Field(
+        default=False, description="A listed word: waits for the room's staff, on no board yet"
+    )
 
 
 class SuggestionOut(BaseModel):

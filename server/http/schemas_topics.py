@@ -223,8 +223,66 @@ class TopicSummary(BaseModel):
     duplicates: list[int] = Field(description="Other listed topics that say nearly the same")
 
 
+class ThemeGroupOut(BaseModel):
+    label: str
+    keywords: list[str]
+    topic_ids: list[int]
+
+
 class TopicList(BaseModel):
     items: list[TopicSummary]
+    themes: list[ThemeGroupOut] = Field(
+        default=[],
+        description="The listed topics awaiting screening grouped into themes, largest first",
+    )
+
+
+class HeldSuggestionOut(BaseModel):
+    suggestion_id: int
+    meeting_id: int
+    text: str
+    name: str
+    created_at: datetime
+
+
+class ReportItem(BaseModel):
+    report_id: int
+    target_type: Literal["topic", "suggestion"]
+    target_id: int
+    room_id: int
+    text: str = Field(description="What the reported item says (a topic's title)")
+    reason: str
+    reporter: str
+    at: datetime
+
+
+class ModerationQueue(BaseModel):
+    """Everything waiting for the room's staff: held proposals, held suggestions, reports."""
+
+    items: list[TopicSummary]
+    suggestions: list[HeldSuggestionOut]
+    reports: list[ReportItem]
+
+
+class ReportIn(Input):
+    target_type: Literal["topic", "suggestion"]
+    target_id: Id
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class ReportOut(BaseModel):
+    report_id: int
+    status: str
+
+
+class ReportDecisionIn(Input):
+    decision: Literal["uphold", "dismiss"]
+    reason: Note
+
+
+class SuggestionDecisionOut(BaseModel):
+    suggestion_id: int
+    moderation: str
 
 
 class ScreenIn(Input):

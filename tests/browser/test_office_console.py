@@ -245,6 +245,26 @@ async def test_office_forms_keep_what_was_typed_across_a_refusal_and_a_reload(
         assert re.search(r"[\u4e00-\u9fff]", refusal), f"not said in Chinese: {refusal!r}"
         await expect(form.get_by_label("议事室名称")).to_have_value(room)
         await expect(form.get_by_label("地址")).to_have_value("盐东镇人民路 8 号")
+        await unit.select_option(index=1)
+        await form.get_by_role("button", name="新建协商议事室").click()
+        await expect(page.get_by_text(f"已新建协商议事室：{room}")).to_be_visible()
+
+        # The room's notice days and pre-moderation (第十四条): an impossible number is refused
+        # beside the field; what was typed survives a reload; saved, the room shows both.
+        await page.get_by_role("button", name=f"修改 {room}").click()
+        days = page.get_by_label("公示天数", exact=False)
+        await expect(days).to_have_value("7")
+        await days.fill("90")
+        await page.get_by_role("button", name="保存").click()
+        await expect(days).to_have_attribute("aria-invalid", "true")
+        await days.fill("10")
+        await page.get_by_label("公众提交的议题建议一律先审核再进入筛选").check()
+        await page.reload()
+        await expect(page.get_by_label("公示天数", exact=False)).to_have_value("10")
+        await expect(page.get_by_label("公众提交的议题建议一律先审核再进入筛选")).to_be_checked()
+        await page.get_by_role("button", name="保存").click()
+        await expect(page.get_by_text("公示 10 天")).to_be_visible()
+        await expect(page.get_by_text("公众提交先审核")).to_be_visible()
 
         # Renaming an org unit: an empty name is refused beside the field; the rename typed
         # before the reload comes back with its form open.

@@ -165,6 +165,11 @@ async def test_from_a_residents_idea_to_a_meeting_that_waits_for_its_notice(
     await staff.get_by_role("button", name="创建会议").click()
     await expect(staff).to_have_url(re.compile(r"/meetings/\d+$"))
     meeting_id = int(staff.url.rsplit("/", 1)[1])
+    # The topic's notice travels into the meeting's briefing (no research recorded yet).
+    briefing = staff.get_by_test_id("briefing-topic")
+    await expect(briefing.get_by_test_id("briefing-notice")).to_contain_text("距会议 9 天")
+    await expect(briefing.get_by_test_id("briefing-notice")).to_contain_text("至少 7 天")
+    await expect(briefing).to_contain_text("本议题尚无调研记录")
 
     # The moderator's start is refused with 第十四条's reason.
     chair = await _signed_in(browser, viewport, server, demo["accounts"]["moderator"])

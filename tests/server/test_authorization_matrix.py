@@ -76,6 +76,8 @@ class World:
     invite: str
     personas: list[Persona]
     topics: dict[str, int]  # a topic proposed by the admin in each scope's room
+    suggestions: dict[str, int]  # a suggestion the admin wrote to each scope's meeting
+    reports: dict[str, int]  # the admin's report on each scope's topic
     # where each scope sits: its room, its township, its county
     place: dict[str, tuple[str, str, str]] = field(
         default_factory=lambda: {
@@ -229,7 +231,30 @@ async def world(server: str, admin_token: str) -> World:
                 201,
             )
             topics[scope] = topic["topic_id"]
-        return World(units, rooms, meetings, targets, guests, invite, cast, topics)
+        suggestions: dict[str, int] = {}
+        reports: dict[str, int] = {}
+        for scope in SCOPES:
+            written = await _ok(
+                await http.post(
+                    f"/api/meetings/{meetings[scope]}/suggestions",
+                    json={"text": f"矩阵意见：路灯要修（{scope}）"},
+                    headers=admin,
+                ),
+                201,
+            )
+            suggestions[scope] = written["suggestion_id"]
+            filed = await _ok(
+                await http.post(
+                    "/api/reports",
+                    json={"target_type": "topic", "target_id": topics[scope], "reason": "矩阵"},
+                    headers=admin,
+                ),
+                201,
+            )
+            reports[scope] = filed["report_id"]
+        return World(
+            units, rooms, meetings, targets, guests, invite, cast, topics, suggestions, reports
+        )
 
 
 # -- the oracle: facts from the declared world ---------------------------------------------
@@ -464,6 +489,7 @@ BUILDERS: dict[str, Builder] = {
     "list_briefings": _meeting_path("/briefings"),
     "download_briefing": _meeting_path("/briefings/999999"),
     "delete_briefing": _meeting_path("/briefings/999999"),
+    "download_research_file": _meeting_path("/briefings/research/999999"),
     "send_invitations": _meeting_path("/invitations"),
     # No such participant: resending would revoke the matrix's own guest links.
     "resend_invitation": _meeting_path("/participants/999999/invitation"),
@@ -607,6 +633,23 @@ BUILDERS.update(
         "moderation_queue": lambda w, s: ("/api/moderation", None, None),
         "list_sensitive_words": lambda w, s: ("/api/moderation/words", None, None),
         "set_sensitive_words": lambda w, s: ("/api/moderation/words", {"words": []}, None),
+        # A topic nobody outside its room can see: found for its readers, hidden for others.
+        "report_abuse": lambda w, s: (
+            "/api/reports",
+            {"target_type": "topic", "target_id": w.topics[s], "reason": "矩阵举报"},
+            None,
+        ),
+        # Not held: a permitted caller is told so (409), anyone else is refused first.
+        "moderate_suggestion": lambda w, s: (
+            f"/api/moderation/suggestions/{w.suggestions[s]}",
+            {"decision": "release"},
+            None,
+        ),
+        "decide_report": lambda w, s: (
+            f"/api/moderation/reports/{w.reports[s]}",
+            {"decision": "dismiss", "reason": "矩阵核实不属实"},
+            None,
+        ),
     }
 )
 for kind in ("minutes", "recommendations"):

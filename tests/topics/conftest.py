@@ -121,3 +121,21 @@ async def approved(http: httpx.AsyncClient, cast: Cast, topic_id: int) -> dict[s
             f"/api/topics/{topic_id}/review", json={"decision": "approve"}, headers=cast.reviewer
         )
     )
+
+
+async def village_approved(http: httpx.AsyncClient, cast: Cast, topic_id: int) -> None:
+    """A village topic shortlisted by its room's staff and approved by its party reviewer."""
+    await ok(
+        await http.post(
+            f"/api/topics/{topic_id}/screen",
+            json={"decision": "shortlist"},
+            headers=cast.village_staff,
+        )
+    )
+    await ok(
+        await http.post(
+            f"/api/topics/{topic_id}/review",
+            json={"decision": "approve"},
+            headers=cast.village_reviewer,
+        )
+    )

@@ -90,7 +90,14 @@ export function createRoom(room: { name: string; org_unit_id: number | null; add
   return request("/api/rooms", { method: "POST", body: room });
 }
 
-export function updateRoom(roomId: number, change: { name?: string; address?: string | null }): Promise<Room> {
+export interface RoomChange {
+  name?: string;
+  address?: string | null;
+  notice_days?: number;
+  premoderate?: boolean;
+}
+
+export function updateRoom(roomId: number, change: RoomChange): Promise<Room> {
   return request(`/api/rooms/${roomId}`, { method: "PATCH", body: change });
 }
 

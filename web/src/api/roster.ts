@@ -82,11 +82,56 @@ export interface Briefing {
   url: string;
 }
 
+/** A research record's file, read through the meeting's briefing. */
+export interface BriefingAttachment {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+export interface BriefingResearch {
+  id: number;
+  who: string;
+  place: string;
+  done_on: string;
+  findings: string;
+  attachments: BriefingAttachment[];
+}
+
+export interface BriefingNotice {
+  noticed_at: string;
+  meeting_at: string;
+  place: string;
+  form: string;
+  how_to_join: string;
+  /** Whole days from the notice to the meeting's day. */
+  days: number;
+  /** The room's notice days (第十四条). */
+  required_days: number;
+}
+
+/** The meeting's topic as the roster reads it before the meeting: its notice and research. */
+export interface BriefingTopic {
+  topic_id: number;
+  title: string;
+  description: string;
+  notice: BriefingNotice | null;
+  research: BriefingResearch[];
+}
+
+export interface BriefingList {
+  items: Briefing[];
+  topic: BriefingTopic | null;
+}
+
 export interface MyInvitation {
   meeting: Meeting;
   participant_id: number;
   invitation: Invitation;
   briefings: Briefing[];
+  topic: BriefingTopic | null;
 }
 
 export interface NewEntry {
@@ -125,9 +170,8 @@ export function removeEntry(meetingId: number, entryId: number): Promise<Ok> {
 }
 
 /** `invite`: a guest reading through their link (the same endpoint as the roster's members). */
-export async function listBriefings(meetingId: number, signal?: AbortSignal, invite?: string): Promise<Briefing[]> {
-  const list = await request<{ items: Briefing[] }>(`${base(meetingId)}/briefings`, { signal, invite });
-  return list.items;
+export function listBriefings(meetingId: number, signal?: AbortSignal, invite?: string): Promise<BriefingList> {
+  return request<BriefingList>(`${base(meetingId)}/briefings`, { signal, invite });
 }
 
 export function uploadBriefing(meetingId: number, file: File): Promise<Briefing> {

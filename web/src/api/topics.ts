@@ -144,8 +144,15 @@ export const sendProposal = (body: PublicProposal) =>
 export const sendVote = (callId: number, body: { topic_id: number; phone: string; challenge?: { token: string; answer: string } }) =>
   request<{ counted: boolean; shortlist: Call["shortlist"] }>(`/api/public/votes/${callId}`, { method: "POST", body });
 
+/** Proposals awaiting screening that say much the same thing (the suggestions' clustering). */
+export interface TopicTheme {
+  label: string;
+  keywords: string[];
+  topic_ids: number[];
+}
+
 export const listTopics = (query: { room_id?: number; status?: string }, signal?: AbortSignal) =>
-  request<{ items: TopicSummary[] }>("/api/topics", { query, signal });
+  request<{ items: TopicSummary[]; themes: TopicTheme[] }>("/api/topics", { query, signal });
 export const getTopic = (id: number, signal?: AbortSignal) => request<Topic>(`/api/topics/${id}`, { signal });
 export const createTopic = (body: Record<string, unknown>) =>
   request<Topic>("/api/topics", { method: "POST", body });
@@ -156,8 +163,49 @@ export const topicAction = (id: number, action: string, body: Record<string, unk
 
 export const createCall = (body: Record<string, unknown>) =>
   request<Call>("/api/topic-calls", { method: "POST", body });
-export const moderationQueue = (signal?: AbortSignal) =>
-  request<{ items: TopicSummary[] }>("/api/moderation", { signal });
+/** A suggestion held for a listed word, waiting for the room's staff. */
+export interface HeldSuggestion {
+  suggestion_id: number;
+  meeting_id: number;
+  text: string;
+  name: string;
+  created_at: string;
+}
+
+/** A report of abuse on a topic or a suggestion, waiting for a decision. */
+export interface AbuseReport {
+  report_id: number;
+  target_type: "topic" | "suggestion";
+  target_id: number;
+  room_id: number;
+  text: string;
+  reason: string;
+  reporter: string;
+  at: string;
+}
+
+export interface ModerationQueue {
+  items: TopicSummary[];
+  suggestions: HeldSuggestion[];
+  reports: AbuseReport[];
+}
+
+export const moderationQueue = (signal?: AbortSignal) => request<ModerationQueue>("/api/moderation", { signal });
+export const moderateSuggestion = (id: number, decision: "release" | "remove", reason: string) =>
+  request<{ suggestion_id: number; moderation: string }>(`/api/moderation/suggestions/${id}`, {
+    method: "POST",
+    body: { decision, reason },
+  });
+export const decideReport = (id: number, decision: "uphold" | "dismiss", reason: string) =>
+  request<{ report_id: number; status: string }>(`/api/moderation/reports/${id}`, {
+    method: "POST",
+    body: { decision, reason },
+  });
+export const reportAbuse = (targetType: "topic" | "suggestion", targetId: number, reason: string) =>
+  request<{ report_id: number; status: string }>("/api/reports", {
+    method: "POST",
+    body: { target_type: targetType, target_id: targetId, reason },
+  });
 export const getWords = (signal?: AbortSignal) => request<{ words: string[] }>("/api/moderation/words", { signal });
 export const setWords = (words: string[]) =>
   request<{ words: string[] }>("/api/moderation/words", { method: "PUT", body: { words } });

@@ -66,6 +66,10 @@ export interface Room {
   org_unit_id: number;
   org_unit_name: string;
   address: string | null;
+  /** Days a topic's public notice stands before its meeting may open (第十四条). */
+  notice_days: number;
+  /** Whether every public proposal waits for moderation. */
+  premoderate: boolean;
 }
 
 export interface AgendaRound {

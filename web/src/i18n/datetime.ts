@@ -39,6 +39,12 @@ export function formatMeetingTime(startsAt: string, endsAt: string | null, local
     : `${head} – ${endDate} ${time.format(end)}`;
 }
 
+/** A day in Asia/Shanghai: "2026年12月3日周四". */
+export function formatDay(at: string, locale: string): string {
+  const moment = new Date(at);
+  return Number.isNaN(moment.getTime()) ? at : formatter(locale, "date").format(moment);
+}
+
 /** A server time (epoch seconds) as a wall-clock time of day in Asia/Shanghai: "14:32:05". */
 export function formatClock(epochSeconds: number, locale: string): string {
   const key = `${locale}|clock`;

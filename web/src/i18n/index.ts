@@ -8,7 +8,7 @@ import { createI18n, useI18n } from "vue-i18n";
 import en from "./en";
 import zhCN, { type Messages } from "./zh-CN";
 
-export { formatClock, formatDuration, formatMeetingTime, TIME_ZONE } from "./datetime";
+export { formatClock, formatDay, formatDuration, formatMeetingTime, TIME_ZONE } from "./datetime";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
