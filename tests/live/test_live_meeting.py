@@ -84,7 +84,10 @@ async def test_a_participant_cannot_grant_the_floor(live_meeting: LiveMeetingFix
     refused = await lin.send("floor.grant", {"entry_id": entry_id})
     assert refused["ok"] is False
     assert refused["error"]["code"] == "forbidden"
-    assert "参会人" in refused["error"]["message"]
+    # Plain words for the person; the command and their role in the details line.
+    assert "只有主持人" in refused["error"]["message"]
+    assert "floor.grant" in refused["error"]["details"]
+    assert "参会人" in refused["error"]["details"]
     assert (await lin.join(m.meeting_id))["seq"] == raised["seq"]  # nothing was stored
 
 
