@@ -234,3 +234,67 @@ async def test_staff_prepare_a_meeting_and_a_guest_joins_by_its_qr_code(
             await late.close()
     finally:
         await context.close()
+
+
+async def test_a_lineup_naming_someone_taken_off_the_roster_is_refused_beside_its_round(
+    browser: Browser, server: str, http: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    staff_account = demo["accounts"]["staff"]
+    staff = bearer(await login_token(server, staff_account))
+    created = await http.post(
+        "/api/meetings",
+        json={
+            "room_id": 1,
+            "title": "五星街道停车位分配协商会",
+            "topic_title": "停车位分配",
+            "starts_at": "2026-12-27T09:00:00+08:00",
+            "place": "五星街道党群服务中心",
+            "mode": "in_room",
+            "agenda": [
+                {
+                    "title": "停车位分配",
+                    "rounds": [{"kind": "statements", "title": "群众代表发言"}],
+                }
+            ],
+        },
+        headers=staff,
+    )
+    assert created.status_code == 201, created.text
+    meeting_id = created.json()["id"]
+    guest = await http.post(
+        f"/api/meetings/{meeting_id}/participants",
+        json={"guest_name": "钱小东", "category": "stakeholder"},
+        headers=staff,
+    )
+    assert guest.status_code == 201, guest.text
+    guest_id = guest.json()["id"]
+
+    context = await browser.new_context(viewport=LAPTOP, locale="zh-CN")  # type: ignore[arg-type]
+    page = await context.new_page()
+    try:
+        await page.goto(server + "/")
+        await page.get_by_label("用户名").fill(staff_account["username"])
+        await page.get_by_label("密码").fill(staff_account["password"])
+        await page.get_by_role("button", name="登录").click()
+        await expect(page.get_by_role("link", name="新建会议")).to_be_visible()
+        await page.goto(f"{server}/meetings/{meeting_id}")
+        editor = page.get_by_role("region", name="议程与发言规则")
+        round_ = editor.locator("li.round").filter(has=page.get_by_text("发言顺序"))
+        await round_.get_by_role("button", name="添加发言位").click()
+        await round_.locator("select").last.select_option(f"participant:{guest_id}")
+
+        # Meanwhile someone takes the guest off the roster; saving is refused as the server
+        # refuses it, beside the round, and the lineup stays as typed.
+        removed = await http.delete(
+            f"/api/meetings/{meeting_id}/participants/{guest_id}", headers=staff
+        )
+        assert removed.status_code == 200, removed.text
+        await editor.get_by_role("button", name="保存议程").click()
+        await expect(round_.get_by_role("alert")).to_contain_text(
+            f"环节「群众代表发言」的发言人（编号 {guest_id}）不在参会名单中"
+        )
+        await expect(round_.locator("select").last).to_have_value(f"participant:{guest_id}")
+        saved = (await http.get(f"/api/meetings/{meeting_id}", headers=staff)).json()
+        assert saved["agenda"][0]["rounds"][0]["config"] == {}
+    finally:
+        await context.close()
