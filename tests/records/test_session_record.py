@@ -56,7 +56,7 @@ def record_events() -> list[tuple[str, dict[str, Any], float]]:
             out.append((event.type, dict(event.data), now))
 
     chair, member = actor_for(state, "10"), actor_for(state, "11")
-    send(SYSTEM, "presence.connect", participant_id="11")
+    send(SYSTEM, "presence.update", connected=["11"], disconnected=[])
     send(member, "attendance.check_in", mode="remote")
     send(actor_for(state, "12"), "attendance.check_in", mode="in_room")
     send(chair, "agenda.goto", item_id="7")

@@ -28,9 +28,8 @@ export interface CommandData {
   "participant.add": { "participant_id": string; "name": string; "category": "member" | "stakeholder" | "official" | "guest" };
   "poll.close": { "poll_id": string };
   "poll.open": { "question": string; "kind": "yes_no_abstain" | "single" | "multiple" | "rating" | "ranking" | "text"; "options"?: (string)[]; "secret"?: boolean; "eligible"?: "all" | "members" | string[]; "base"?: "valid" | "cast" | "eligible" | "present"; "threshold"?: "simple" | "two_thirds"; "quorum"?: number | "half" | "two_thirds" | null; "live_results"?: boolean; "allow_change"?: boolean; "max_choices"?: number; "closes_in_s"?: number | null; "item_id"?: string };
-  "presence.connect": { "participant_id": string };
-  "presence.disconnect": { "participant_id": string };
   "presence.reset": Record<string, never>;
+  "presence.update": { "connected"?: (string)[]; "disconnected"?: (string)[] };
   "queue.add": { "participant_id": string; "kind": "speech" | "point_of_order" | "question"; "stance"?: "pro" | "contra" };
   "queue.close": Record<string, never>;
   "queue.move": { "entry_id": string; "position": number };
@@ -65,9 +64,8 @@ export const COMMANDS = {
   "participant.add": { title: "加入参会人", roles: ["system"], phases: ["item", "lobby", "round"] },
   "poll.close": { title: "结束表决", roles: ["moderator", "staff", "system"], phases: ["item", "lobby", "round"] },
   "poll.open": { title: "发起表决", roles: ["moderator", "staff"], phases: ["item", "lobby", "round"] },
-  "presence.connect": { title: "上线", roles: ["system"], phases: ["closed", "item", "lobby", "round"] },
-  "presence.disconnect": { title: "下线", roles: ["system"], phases: ["closed", "item", "lobby", "round"] },
   "presence.reset": { title: "清空在线状态", roles: ["system"], phases: ["closed", "item", "lobby", "round"] },
+  "presence.update": { title: "更新在线状态", roles: ["system"], phases: ["closed", "item", "lobby", "round"] },
   "queue.add": { title: "代为举手", roles: ["moderator", "staff"], phases: ["item", "round"] },
   "queue.close": { title: "关闭发言队列", roles: ["moderator"], phases: ["item", "round"] },
   "queue.move": { title: "调整队列顺序", roles: ["moderator"], phases: ["item", "round"] },
