@@ -131,8 +131,8 @@ async def record_step(
     topic = await _topic(session, topic_id)
     if step not in STEPS:
         raise ValueError(f"unknown topic step {step!r}")
-    after, leads_to = STEPS[step]
-    if after and topic.status not in after:
+    leads_to = STEPS[step][1]
+    if not allows(topic.status, step):
         raise Conflict(f"议题当前状态为「{STATUS_WORDS[topic.status]}」，不能{STEP_WORDS[step]}")
     person = by.person if isinstance(by, Principal) else by
     topic.steps.append(
@@ -151,11 +151,16 @@ async def record_step(
     return topic
 
 
-async def may_take(session: AsyncSession, topic_id: int, step: str) -> bool:
-    """Whether the topic's status lets it take `step` now (what `record_step` would allow)."""
-    status = await session.scalar(select(Topic.status).where(Topic.id == topic_id))
+def allows(status: str, step: str) -> bool:
+    """Whether a topic in `status` may take `step` (the one reading of `STEPS`)."""
     after = STEPS[step][0]
-    return status is not None and (not after or status in after)
+    return not after or status in after
+
+
+async def may_take(session: AsyncSession, topic_id: int, step: str) -> bool:
+    """Whether the topic's status lets it take `step` now (what `record_step` would allow).
+    The topic stays in the session, so `record_step` does not read it again."""
+    return allows((await _topic(session, topic_id)).status, step)
 
 
 async def meeting_ended(session: AsyncSession, meeting_id: int) -> None:
