@@ -211,7 +211,7 @@ async def _timeline(ctx: Context, topic: Topic, meetings: list[Meeting]) -> list
         for step in await outcomes.topic_timeline(ctx.session, meeting.id):
             if step["step"] in ("adopted", "implemented"):
                 steps.append(t.StepOut(**step))
-    return sorted(steps, key=lambda s: s.at if s.at.tzinfo else s.at.replace(tzinfo=UTC))
+    return sorted(steps, key=lambda s: s.at)  # every one read through UtcDateTime
 
 
 async def _duplicates(rows: list[Topic]) -> dict[int, list[int]]:
