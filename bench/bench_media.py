@@ -7,9 +7,11 @@ relay's CPU is read from /proc over the measuring window; each listener counts t
 frames it received per second (listeners count encoded frames and never decode, so their
 own CPU stays out of the way). Scenarios: audio (Opus, 50 frames/s) and audio + video
 (VP8 640x360, 15 frames/s), N = 10, 20, 40 (--quick: N = 10, shorter windows); then
-one speaker's audio to 100 listeners through our worker alone (--hundred runs only that:
-every listener >= 49 frames/s, the worker under half a core) and the room endpoint's audio
-and video to 20 listeners (--room-endpoint runs only that).
+one speaker's audio to 100 watchers through our worker alone (--hundred runs only that:
+public observers joining as the worker's receive-only `watcher` peers, as /watch pages do
+when the moderator lets them listen; every one >= 49 frames/s, the worker under half a
+core) and the room endpoint's audio and video to 20 listeners (--room-endpoint runs only
+that).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ POLICY: dict[str, Any] = {
     "moderators": [],
     "muted": [],
     "open_mics": False,
+    # The moderator lets watchers listen (--hundred's listeners are watchers).
+    "watch_audio": True,
     "names": {SPEAKER: "主讲人"},
     "speeches": [],
 }
@@ -190,7 +194,9 @@ async def run_speaker(port: int, video: bool, room: bool = False) -> None:
     await pc.close()
 
 
-async def run_listeners(port: int, first: int, count: int, video: bool) -> None:
+async def run_listeners(
+    port: int, first: int, count: int, video: bool, watchers: bool = False
+) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection
 
     from realtime.media.forward import install_forwarding_codecs
@@ -215,7 +221,8 @@ async def run_listeners(port: int, first: int, count: int, video: bool) -> None:
         counts.append(tally)
         for kind in ["audio", "video"] if video else ["audio"]:
             pc.addTransceiver(kind, direction="recvonly")
-        await connect_peer(link, f"listener-{index}", None, pc)
+        kind = "watcher" if watchers else "person"
+        await connect_peer(link, f"listener-{index}", None, pc, kind=kind)
         for transceiver in pc.getTransceivers():  # their tracks exist once answered
             asyncio.get_running_loop().create_task(count_frames(transceiver.receiver.track, tally))
         peers.append(pc)
@@ -352,7 +359,13 @@ def bench_env(data_dir: str) -> dict[str, str]:
 
 
 def scenario(
-    relay: str, listeners: int, video: bool, warmup: float, window: float, room: bool = False
+    relay: str,
+    listeners: int,
+    video: bool,
+    warmup: float,
+    window: float,
+    room: bool = False,
+    watchers: bool = False,
 ) -> dict[str, Any]:
     data_dir = tempfile.mkdtemp(prefix="hsl-bench-media-")
     env = bench_env(data_dir)
@@ -374,7 +387,12 @@ def scenario(
             first = g * listeners // spread
             count = (g + 1) * listeners // spread - first
             group = child(
-                [*me, "--role", "listeners", "--first", str(first), "--count", str(count), *flags],
+                [
+                    *me,
+                    *("--role", "listeners", "--first", str(first), "--count", str(count)),
+                    *flags,
+                    *(["--watchers"] if watchers else []),
+                ],
                 env,
             )
             children.append(group)
@@ -504,11 +522,11 @@ HUNDRED = 100
 
 
 def hundred(warmup: float, window: float) -> bool:
-    """One speaker's audio to 100 listeners through one forwarding worker."""
-    result = scenario("forwarding", HUNDRED, False, warmup, window)
+    """One speaker's audio to 100 watchers (receive-only) through one forwarding worker."""
+    result = scenario("forwarding", HUNDRED, False, warmup, window, watchers=True)
     audio = result["audio"]
     print_table(
-        ["relay", "media", "listeners", "worker CPU %", "audio fps min / p50"],
+        ["relay", "media", "watchers", "worker CPU %", "audio fps min / p50"],
         [
             [
                 "forwarding",
@@ -521,7 +539,8 @@ def hundred(warmup: float, window: float) -> bool:
     )
     ok = bool(min(audio) >= 49 and result["cpu"] < 0.50)
     print(
-        f"{'PASS' if ok else 'MISS'}  {HUNDRED} audio listeners through one worker: every one "
+        f"{'PASS' if ok else 'MISS'}  {HUNDRED} watchers hearing one speaker through one worker: "
+        "every one "
         f">= 49 frames/s (min {min(audio):.1f}), worker < 50 % of a core "
         f"({100 * result['cpu']:.1f} %)"
     )
@@ -566,7 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--video", action="store_true")
     parser.add_argument(
-        "--hundred", action="store_true", help="only: one speaker's audio to 100 listeners"
+        "--watchers", action="store_true", help="listeners join as watchers (receive-only)"
+    )
+    parser.add_argument(
+        "--hundred", action="store_true", help="only: one speaker's audio to 100 watchers"
     )
     parser.add_argument(
         "--room", action="store_true", help="the speaker joins as the room endpoint"
@@ -578,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.role == "speaker":
         asyncio.run(run_speaker(args.port, args.video, args.room))
     elif args.role == "listeners":
-        asyncio.run(run_listeners(args.port, args.first, args.count, args.video))
+        asyncio.run(run_listeners(args.port, args.first, args.count, args.video, args.watchers))
     elif args.role == "default-relay":
         asyncio.run(run_default_relay())
     elif args.hundred:

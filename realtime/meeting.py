@@ -63,6 +63,8 @@ Legal commands (x = allowed in that phase; * = a participant only for their own 
     media.unmute          moderator                        x     x     x      -
     media.open_mics       moderator                        x     x     x      -
     media.close_mics      moderator                        x     x     x      -
+    media.allow_watch_audio  moderator                     x     x     x      -
+    media.stop_watch_audio   moderator                     x     x     x      -
     media.record          system                           x     x     x      x
 
 What a round's kind changes: a round with a lineup (intro and summary: the moderators;

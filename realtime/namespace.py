@@ -166,7 +166,7 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     ) -> dict[str, Any]:
         """A public observer joins: the public view, counted, and nobody is told."""
         token = session_data["watch"]
-        still = await self._watch_links.read(token, lambda: self._watched_by(token))
+        still = await self.watching(token)
         facts = policy.Facts(watching=still == meeting_id == session_data["watch_meeting_id"])
         if not policy.decide(policy.permission("live.watch"), facts):
             return error("forbidden", policy.refusal_message(policy.permission("live.watch")))
@@ -188,6 +188,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "participant_id": None,
             "role": "watcher",
         }
+
+    async def watching(self, token: str) -> int | None:
+        """The meeting a watch link shows now, or None when it is off (shared reads: a
+        crowd of watchers joining at once costs one look-up)."""
+        return await self._watch_links.read(token, lambda: self._watched_by(token))
 
     async def _watched_by(self, token: str) -> int | None:
         """The meeting a watch link shows now, or None when it is off."""

@@ -28,6 +28,7 @@ from realtime.meeting_status import STATUS_HOOKS
 from realtime.namespace import LiveNamespace
 from realtime.poll_storage import poll_hooks
 from realtime.presence import PresenceCounter, PresenceKeeper
+from realtime.quality_feed import QualityFeed
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
@@ -91,6 +92,8 @@ def create_app(settings: Settings) -> Any:
     media_namespace = MediaNamespace(live, db, engine, media)
     media.attach(engine, media_namespace.deliver)
     sio.register_namespace(media_namespace)
+    # Everyone's connection quality on the moderators' consoles, at a bounded rate.
+    quality_feed = QualityFeed(sio, engine, media)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -101,6 +104,7 @@ def create_app(settings: Settings) -> Any:
         await media.start()
         # Connections counted before a crash or restart are gone; a dead worker's lapse.
         await keeper.start()
+        quality_feed.start()
         # Start-up objects (Jieba's dictionary above all) live as long as the process; moving
         # them out of the collector's view keeps full collections short during fan-out.
         gc.collect()
@@ -109,6 +113,7 @@ def create_app(settings: Settings) -> Any:
         try:
             yield
         finally:
+            await quality_feed.stop()
             await keeper.stop()
             await presence.release_all()
             if redis is not None:
@@ -128,7 +133,12 @@ def create_app(settings: Settings) -> Any:
     web.state.announce = broadcaster.notify
     # The watch link's endpoints: how many watch, and closing their view when it goes off.
     web.state.watchers = keeper.watchers
-    web.state.unwatch = broadcaster.close_watch
+
+    async def unwatch(meeting_id: int) -> None:
+        await broadcaster.close_watch(meeting_id)
+        await media.unwatch(meeting_id)  # and whoever listened through it stops hearing
+
+    web.state.unwatch = unwatch
     # Outermost, so that every HTTP answer carries the headers: Socket.IO's own (polling,
     # refusals) and the 500 that Starlette's error middleware writes outside its middleware.
     return SecurityHeaders(

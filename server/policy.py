@@ -219,6 +219,9 @@ _ALL: list[Permission] = [
     ),
     _p("watch.read", "查看旁听链接对应的会议", anyone=True),
     _p("live.watch", "旁听会议", "meeting", watchers=True),
+    # Hearing the meeting through the watch link also needs the moderator's consent, which
+    # the live machine keeps (`media.allow_watch_audio`; realtime/machine/media.py).
+    _p("media.listen", "收听会场声音", "meeting", watchers=True),
 ]
 
 

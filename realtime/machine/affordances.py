@@ -124,6 +124,8 @@ PLAIN: Mapping[str, dict[str, Any]] = {
     "kiosk.cancel": {},
     "media.open_mics": {},
     "media.close_mics": {},
+    "media.allow_watch_audio": {},
+    "media.stop_watch_audio": {},
 }
 TARGETED: Mapping[str, Probes] = {
     "hand.raise": _hands,

@@ -1,5 +1,6 @@
 """The media rules of a live meeting: who the moderator has muted, whether the mics are open,
-and which recordings the session record holds.
+whether public observers may hear the meeting (the moderator's consent), and which
+recordings the session record holds.
 
 Who may be heard follows from these and the floor (`media_may_speak`); the media worker
 only applies it. `ROOM` stands for the room's own microphone (the in-room computer).
@@ -57,6 +58,12 @@ def media_may_speak(state: MeetingState, participant_id: str, *, is_room: bool =
     return state.floor is not None and state.floor.participant_id == participant_id
 
 
+def watchers_may_listen(state: MeetingState) -> bool:
+    """Whether holders of the watch link may hear the meeting's audio now: only while the
+    moderator allows it (`media.allow_watch_audio`) and until the meeting closes."""
+    return state.watch_audio and state.closed_at is None
+
+
 def _target(ctx: Context, participant_id: str) -> str:
     if participant_id != ROOM:
         ctx.participant(participant_id)  # refuses an id that is not on the roster
@@ -89,6 +96,18 @@ def media_close_mics(ctx: Context, data: dict[str, Any]) -> None:
     ctx.emit("media.mics_closed", by=ctx.actor.participant_id)
 
 
+def media_allow_watch_audio(ctx: Context, data: dict[str, Any]) -> None:
+    if ctx.state.watch_audio:
+        raise ctx.refuse("conflict", "旁听收听已经开放")
+    ctx.emit("media.watch_audio_allowed", by=ctx.actor.participant_id)
+
+
+def media_stop_watch_audio(ctx: Context, data: dict[str, Any]) -> None:
+    if not ctx.state.watch_audio:
+        raise ctx.refuse("conflict", "旁听收听没有开放")
+    ctx.emit("media.watch_audio_stopped", by=ctx.actor.participant_id)
+
+
 def media_record(ctx: Context, data: dict[str, Any]) -> None:
     if data["ended_at"] < data["started_at"]:
         raise ctx.refuse("invalid", "录音的结束时间早于开始时间")
@@ -114,6 +133,22 @@ MEDIA_HANDLERS: tuple[Handler, ...] = (
     ),
     Handler("media.open_mics", "开放麦克风", _MODERATOR, _OPEN, NO_DATA, media_open_mics),
     Handler("media.close_mics", "收回麦克风", _MODERATOR, _OPEN, NO_DATA, media_close_mics),
+    Handler(
+        "media.allow_watch_audio",
+        "开放旁听收听",
+        _MODERATOR,
+        _OPEN,
+        NO_DATA,
+        media_allow_watch_audio,
+    ),
+    Handler(
+        "media.stop_watch_audio",
+        "停止旁听收听",
+        _MODERATOR,
+        _OPEN,
+        NO_DATA,
+        media_stop_watch_audio,
+    ),
     Handler(
         "media.record",
         "保存录音",
@@ -151,6 +186,16 @@ def mics_closed(state: MeetingState, data: Mapping[str, Any]) -> MeetingState:
     return replace(state, open_mics=False)
 
 
+def watch_audio_allowed(state: MeetingState, data: Mapping[str, Any]) -> MeetingState:
+    del data
+    return replace(state, watch_audio=True)
+
+
+def watch_audio_stopped(state: MeetingState, data: Mapping[str, Any]) -> MeetingState:
+    del data
+    return replace(state, watch_audio=False)
+
+
 def recorded(state: MeetingState, data: Mapping[str, Any]) -> MeetingState:
     # The recording is a fact of the session record; the live state does not change.
     del data
@@ -162,5 +207,7 @@ MEDIA_APPLIERS: tuple[Applier, ...] = (
     Applier("media.unmuted", unmuted),
     Applier("media.mics_opened", mics_opened),
     Applier("media.mics_closed", mics_closed),
+    Applier("media.watch_audio_allowed", watch_audio_allowed),
+    Applier("media.watch_audio_stopped", watch_audio_stopped),
     Applier("media.recorded", recorded),
 )

@@ -123,6 +123,8 @@ class MeetingState:
     # room's microphone) and whether every microphone is open for free discussion.
     muted: frozenset[str] = frozenset()
     open_mics: bool = False
+    # Whether public observers (旁听) may hear the meeting's audio: the moderator's consent.
+    watch_audio: bool = False
 
     @property
     def phase(self) -> Phase:

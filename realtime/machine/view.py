@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from realtime.machine import rules
+from realtime.machine.media import watchers_may_listen
 from realtime.machine.polls import kiosk_view, polls_view
 from realtime.machine.state import Floor, MeetingState, QueueEntry, Speech
 
@@ -29,7 +30,11 @@ def snapshot(state: MeetingState, now: float) -> dict[str, Any]:
         "speeches": [_speech(state, s) for s in state.speeches],
         "settings": state.setup.settings.to_dict(),
         "closed_at": state.closed_at,
-        "media": {"muted": sorted(state.muted), "open_mics": state.open_mics},
+        "media": {
+            "muted": sorted(state.muted),
+            "open_mics": state.open_mics,
+            "watch_audio": state.watch_audio,
+        },
     }
 
 
@@ -204,6 +209,8 @@ def public_update(state: MeetingState, now: float) -> dict[str, Any]:
         "queue_open": state.queue_open,
         "floor": None if state.floor is None else _public_floor(state, state.floor, now),
         "polls": [_public_poll(p) for p in polls_view(state)],
+        # The moderator lets watchers hear the meeting: their page offers 收听会场声音.
+        "watch_audio": watchers_may_listen(state),
     }
 
 

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ from server.settings import Settings
 log = logging.getLogger("hsl.media")
 
 REQUEST_TIMEOUT_S = 30.0
+# The worker reports each meeting's connections every 2 s; older rows are a worker gone.
+QUALITY_FRESH_S = 10.0
 READY_TIMEOUT_S = 30.0
 RESTART_DELAY_S = 1.0
 MAX_RESTART_DELAY_S = 60.0
@@ -40,6 +43,8 @@ POLICY_EVENTS = frozenset(
         "media.unmuted",
         "media.mics_opened",
         "media.mics_closed",
+        "media.watch_audio_allowed",
+        "media.watch_audio_stopped",
     }
 )
 
@@ -93,7 +98,7 @@ class WorkerLink:
                 if waiter is not None:
                     if not waiter.done():
                         waiter.set_result(message)
-                elif message.get("op") in ("notice", "recorded"):
+                elif message.get("op") in ("notice", "recorded", "quality"):
                     try:
                         await self._on_notice(message)
                     except Exception:
@@ -192,6 +197,8 @@ class MediaGateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._emit: Callable[[dict[str, Any]], Awaitable[None]] | None = None
         self.enabled = settings.media_workers > 0 or bool(settings.media_addresses)
+        # Each meeting's newest connection rows from its worker: (when, rows, listening).
+        self._quality: dict[int, tuple[float, list[dict[str, Any]], int]] = {}
 
     # --- wiring --------------------------------------------------------------------------
 
@@ -305,8 +312,34 @@ class MediaGateway:
         except Exception:
             log.exception("meeting %s: media policy not sent", meeting_id)
 
+    def quality_of(self, meeting_id: int) -> tuple[list[dict[str, Any]], int]:
+        """The worker's newest connection rows of the meeting's peers and how many watchers
+        listen; nothing when no peer is in its media (or its worker stopped reporting)."""
+        known = self._quality.get(meeting_id)
+        if known is None or time.monotonic() - known[0] > QUALITY_FRESH_S:
+            return [], 0
+        return known[1], known[2]
+
+    async def unwatch(self, meeting_id: int) -> None:
+        """The watch link went off: the worker cuts off the watchers listening."""
+        if not self.enabled:
+            return
+        try:
+            link = await self.link_for(meeting_id)
+            await link.request("unwatch", meeting_id=meeting_id)
+        except MediaUnavailable:
+            pass
+
     async def _notice(self, message: dict[str, Any]) -> None:
-        if message.get("op") == "recorded":
+        if message.get("op") == "quality":
+            rows, listening = message.get("peers"), message.get("listening")
+            if isinstance(rows, list) and isinstance(listening, int):
+                meeting_id = int(message["meeting_id"])
+                if rows or listening:
+                    self._quality[meeting_id] = (time.monotonic(), rows, listening)
+                else:
+                    self._quality.pop(meeting_id, None)
+        elif message.get("op") == "recorded":
             await self._record(message)
         elif self._emit is not None:
             await self._emit(message)

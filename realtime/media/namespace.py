@@ -1,7 +1,9 @@
 """The /media Socket.IO namespace: signalling between a browser and its meeting's media worker.
 
 Connections are authenticated exactly as on /live (the same function). A client joins a
-meeting's media as a person or, from the in-room computer, as the room; sends one SDP
+meeting's media as a person or, from the in-room computer, as the room; a public observer
+holding the watch link joins as a listener (receive-only, when the moderator allows it:
+see `_listen`). Each sends one SDP
 offer (with its ICE candidates gathered) and gets the worker's answer; the worker's
 notices (live or not, who is in which slot, levels, quality, bitrate cap) come back as
 events. Media failing never touches /live: a participant keeps text, hand and vote.
@@ -18,6 +20,7 @@ import socketio
 from realtime.acks import error, refusal_of, relayed
 from realtime.connection import meeting_id_of, principal_from_fields
 from realtime.engine import LiveEngine
+from realtime.machine.media import watchers_may_listen
 from realtime.media.gateway import MediaGateway, MediaUnavailable
 from realtime.media.ice import ice_servers
 from realtime.namespace import LiveNamespace
@@ -57,6 +60,8 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             sid,
             {
                 **fields,
+                # A watcher's link is checked again at each join: it may have gone off.
+                "watch": auth["watch"] if fields.get("watch_meeting_id") is not None else None,
                 "meeting_id": None,
                 "joined_at": 0.0,
             },
@@ -67,12 +72,14 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if isinstance(meeting_id, dict):
             return meeting_id
         kind = data.get("kind", "person")
-        if kind not in ("person", "room"):
-            return error("invalid", "kind 应为 person 或 room")
+        if kind not in ("person", "room", "listen"):
+            return error("invalid", "kind 应为 person、room 或 listen")
         session_data = await self.get_session(sid)
         if time.monotonic() - session_data["joined_at"] < JOIN_INTERVAL_S:
             return error("rate_limited", "操作过于频繁，请稍后再试")
         session_data["joined_at"] = time.monotonic()
+        if session_data.get("watch_meeting_id") is not None or kind == "listen":
+            return await self._listen(sid, session_data, meeting_id)
         principal = await principal_from_fields(self.db, session_data)
         action = "media.room" if kind == "room" else "media.join"
         async with self.db.session() as session:
@@ -120,6 +127,63 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             "kind": kind,
             "participant_id": participant_id,
             "role": role,
+            "ice_servers": servers,
+        }
+
+    async def _listen(
+        self, sid: str, session_data: dict[str, Any], meeting_id: int
+    ) -> dict[str, Any]:
+        """A public observer hears the meeting: receive-only, never listed, never announced.
+
+        Needs the watch link (still on, for this meeting; `media.listen`) and the moderator's
+        consent, which the live machine keeps (`watchers_may_listen`); the worker checks the
+        consent again against its newest policy and cuts listeners off when it goes.
+        """
+        token = session_data.get("watch")
+        if token is None:
+            return error("forbidden", "只有旁听链接可以收听会场声音；参会人请加入音视频")
+        still = await self.live.watching(token)
+        facts = policy.Facts(watching=still == meeting_id == session_data["watch_meeting_id"])
+        listen = policy.permission("media.listen")
+        if not policy.decide(listen, facts):
+            return error("forbidden", policy.refusal_message(listen))
+        try:
+            state, _ = await self.engine.view(meeting_id)
+        except LookupError:
+            return error("conflict", "会议尚未开始，开始后即可收听")
+        if not watchers_may_listen(state):
+            return error("forbidden", "主持人没有开放旁听收听；开放后此处会出现收听按钮")
+        await self._leave(sid, session_data)
+        servers = ice_servers(self.gateway.settings, label=f"m{meeting_id}")
+        try:
+            link = await self.gateway.link_for(meeting_id)
+            media_policy = await self.gateway.policy_for(meeting_id)
+            reply = await link.request(
+                "join",
+                peer_id=sid,
+                meeting_id=meeting_id,
+                participant_id=None,
+                kind="watcher",
+                name="",
+                role="watcher",
+                policy=media_policy,
+                ice_servers=servers,
+            )
+        except LookupError:
+            return error("conflict", "会议尚未开始，开始后即可收听")
+        except MediaUnavailable as exc:
+            return error("unavailable", str(exc))
+        if not reply.get("ok"):
+            return relayed(reply)
+        # Not in the meeting's media room: levels and the like are for participants.
+        session_data.update(meeting_id=meeting_id, participant_id=None, kind="listen")
+        await self.save_session(sid, session_data)
+        return {
+            "ok": True,
+            "peer_id": sid,
+            "kind": "listen",
+            "participant_id": None,
+            "role": "watcher",
             "ice_servers": servers,
         }
 

@@ -39,6 +39,8 @@ FORWARDED_CODECS = {"audio": "audio/opus", "video": "video/vp8"}
 # More receiving transceivers than this are answered inactive: a listener hears the
 # floor, the room and a moderator at once, and sees two of them.
 MAX_SLOTS = {"audio": 4, "video": 3}
+# A public observer (旁听) only hears: no video, and nothing it sends is taken.
+WATCHER_SLOTS = {"audio": 4, "video": 0}
 
 
 class OfferRefused(Exception):
@@ -59,13 +61,18 @@ class PeerInfo:
     peer_id: str
     meeting_id: int
     participant_id: str | None
-    kind: str  # "person" or "room"
+    kind: str  # "person", "room" or "watcher" (a public observer, receive-only)
     name: str
-    role: str  # the meeting role: moderator, staff, participant
+    role: str  # the meeting role: moderator, staff, participant (watcher for a watcher)
 
     @property
     def is_room(self) -> bool:
         return self.kind == "room"
+
+    @property
+    def is_watcher(self) -> bool:
+        """A public observer: hears the meeting, sends nothing, is counted, never listed."""
+        return self.kind == "watcher"
 
     @property
     def label(self) -> str:
@@ -122,6 +129,7 @@ async def answer(
 ) -> RTCSessionDescription:
     """Take the browser's offer: set up sources and slots, and give back our answer."""
     pc = peer.pc
+    limits = WATCHER_SLOTS if peer.info.is_watcher else MAX_SLOTS
     try:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
     except (ValueError, AssertionError) as exc:
@@ -132,8 +140,12 @@ async def answer(
             continue
         _keep_forwarded_codecs(transceiver)
         offered = transceiver._offerDirection or "inactive"  # seen from our side
-        we_receive = offered in ("sendrecv", "recvonly") and kind not in peer.sources
-        we_send = offered in ("sendrecv", "sendonly") and len(peer.slots[kind]) < MAX_SLOTS[kind]
+        we_receive = (
+            offered in ("sendrecv", "recvonly")
+            and kind not in peer.sources
+            and not peer.info.is_watcher  # a watcher's microphone is never taken
+        )
+        we_send = offered in ("sendrecv", "sendonly") and len(peer.slots[kind]) < limits[kind]
         if we_receive:
             receiver = transceiver.receiver
             source = Source(kind, receiver.track, keyframe_requester(receiver))

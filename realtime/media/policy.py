@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.machine.media import ROOM, media_may_speak
+from realtime.machine.media import ROOM, media_may_speak, watchers_may_listen
 from realtime.meeting import MeetingState
 
 # Which speakers a listener hears first when there are more than it has slots for.
@@ -49,6 +49,8 @@ def media_policy(state: MeetingState, seq: int) -> dict[str, Any]:
         ),
         "muted": sorted(state.muted),
         "open_mics": state.open_mics,
+        # Public observers may listen (the moderator's consent); when it goes, they go.
+        "watch_audio": watchers_may_listen(state),
         "names": {p.participant_id: p.name for p in state.participants.values()},
         "speeches": speeches,
     }
@@ -65,6 +67,7 @@ def closed_policy(seq: int = 0) -> dict[str, Any]:
         "moderators": [],
         "muted": [],
         "open_mics": False,
+        "watch_audio": False,
         "names": {},
         "speeches": [],
     }

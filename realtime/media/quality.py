@@ -10,8 +10,10 @@ REMB the listener's browser sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from realtime.machine.state import MeetingState
 
 MIN_VIDEO_BPS = 150_000
 MAX_VIDEO_BPS = 1_500_000
@@ -20,6 +22,10 @@ START_VIDEO_BPS = 800_000
 CAP_STEP = 0.15
 
 Grade = Literal["good", "fair", "poor"]
+# What the moderator's console shows of each participant: a grade from the media worker's
+# view of their connection, or why there is none. The browser words them (良好, 一般, 较差,
+# 未连接音视频, 不在线); which one applies is decided here.
+Standing = Literal["good", "fair", "poor", "no_media", "offline"]
 
 
 def next_estimate(current: float, fraction_lost: float, remb_bps: int | None) -> float:
@@ -56,3 +62,49 @@ def grade(loss_pct: float | None, rtt_ms: float | None) -> Grade:
     if loss < 8 and rtt < 700:
         return "fair"
     return "poor"
+
+
+def participant_quality(
+    state: MeetingState, rows: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each participant's connection as the moderator sees it, in roster order, then the
+    room's computer if it is in the media.
+
+    `rows` are the media worker's (`media.quality` peers): one per peer in the meeting's
+    media, oldest first; a person on two devices is judged by the newest. Someone with no
+    peer is `no_media` while connected to the meeting, else `offline`. Public observers are
+    never in `rows`.
+    """
+    by_label: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_label[str(row["label"])] = row
+    out = []
+    for person in state.participants.values():
+        seen = by_label.get(person.participant_id)
+        if seen is not None:
+            out.append(_judged(person.participant_id, seen))
+        else:
+            standing: Standing = "no_media" if person.connections > 0 else "offline"
+            out.append(
+                {
+                    "participant_id": person.participant_id,
+                    "grade": standing,
+                    "rtt_ms": None,
+                    "loss_pct": None,
+                }
+            )
+    if "room" in by_label:
+        out.append(_judged("room", by_label["room"]))
+    return out
+
+
+def _judged(participant_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    losses = [
+        x for x in (row.get("uplink_loss_pct"), row.get("downlink_loss_pct")) if x is not None
+    ]
+    return {
+        "participant_id": participant_id,
+        "grade": row["grade"],
+        "rtt_ms": row.get("rtt_ms"),
+        "loss_pct": max(losses) if losses else None,
+    }

@@ -28,6 +28,8 @@ log = logging.getLogger("hsl.media")
 PeerNotice = Callable[[Peer, str, dict[str, Any]], None]
 MeetingNotice = Callable[[int, str, dict[str, Any]], None]
 Finished = Callable[[int, Recording, dict[str, Any]], None]
+# The meeting's connection rows for the server processes (who decide the moderator's view).
+Report = Callable[[int, list[dict[str, Any]], int], None]
 
 LEVELS_EVERY_S = 0.25
 QUALITY_EVERY_S = 2.0
@@ -45,6 +47,7 @@ class MeetingMedia:
         tell_peer: PeerNotice,
         tell_meeting: MeetingNotice,
         finished: Finished,
+        report: Report | None = None,
     ) -> None:
         self.meeting_id = meeting_id
         self.recordings = recordings
@@ -54,6 +57,7 @@ class MeetingMedia:
         self._tell_peer = tell_peer
         self._tell_meeting = tell_meeting
         self._finished = finished
+        self._report = report
         self._loops: list[asyncio.Task[None]] = []
         self._levels_sent: dict[str, float] = {}
 
@@ -108,7 +112,7 @@ class MeetingMedia:
         newest = {
             peer.info.participant_id: peer
             for peer in sorted(self.peers.values(), key=lambda p: p.joined_at)
-            if not peer.info.is_room
+            if not peer.info.is_room and not peer.info.is_watcher
         }
         for peer in self.peers.values():
             live = is_live(self.policy, peer.info.participant_id, peer.info.is_room) and (
@@ -221,13 +225,18 @@ class MeetingMedia:
         if self.policy["open_mics"]:
             self.refresh()  # with open mics, whoever spoke last comes first
 
+    def listening(self) -> int:
+        """How many public observers hear the meeting now (counted, never listed)."""
+        return sum(1 for p in self.peers.values() if p.info.is_watcher)
+
     async def _quality(self) -> None:
         self._update_caps()
-        watchers = [p for p in self.peers.values() if p.info.role in STAFF_ROLES]
-        if not watchers:
+        staff = [p for p in self.peers.values() if p.info.role in STAFF_ROLES]
+        if not staff and self._report is None:
             return
         rows = []
-        for peer in list(self.peers.values()):
+        # Public observers are counted, never listed (and their stats are nobody's business).
+        for peer in [p for p in self.peers.values() if not p.info.is_watcher]:
             stats = await peer_stats(peer)
             loss = max(
                 (
@@ -250,8 +259,11 @@ class MeetingMedia:
                     "client": peer.client_report,
                 }
             )
-        for watcher in watchers:
-            self._tell_peer(watcher, "media.quality", {"peers": rows})
+        listening = self.listening()
+        for peer in staff:
+            self._tell_peer(peer, "media.quality", {"peers": rows, "listening": listening})
+        if self._report is not None:
+            self._report(self.meeting_id, rows, listening)
 
     def _update_caps(self) -> None:
         """Ask each live speaker's browser to keep its video within the weakest listener."""

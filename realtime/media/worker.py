@@ -82,6 +82,12 @@ class MediaHub:
             "meeting %s: recorded %s (%.1f s)", meeting_id, recording.file, recording.duration_s
         )
 
+    def _report(self, meeting_id: int, rows: list[dict[str, Any]], listening: int) -> None:
+        # Every server process gets the rows: each tells its own moderators' consoles.
+        message = {"op": "quality", "meeting_id": meeting_id, "peers": rows, "listening": listening}
+        for link in self.links:
+            link.send(message)
+
     # --- requests ------------------------------------------------------------------------
 
     async def handle(self, link: Link, message: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +104,14 @@ class MediaHub:
                 meeting = self.meetings.get(int(message["meeting_id"]))
                 if meeting is not None:
                     meeting.apply(message["policy"])
+                    if not meeting.policy.get("watch_audio"):
+                        await self._drop_watchers(meeting, "stopped")
+                return {"ok": True}
+            if op == "unwatch":
+                # The watch link went off: its holders stop hearing the meeting too.
+                meeting = self.meetings.get(int(message["meeting_id"]))
+                if meeting is not None:
+                    await self._drop_watchers(meeting, "link_closed")
                 return {"ok": True}
             if op == "report":
                 entry = self.peers.get(str(message.get("peer_id")))
@@ -126,7 +140,7 @@ class MediaHub:
             peer_id=str(message["peer_id"]),
             meeting_id=int(message["meeting_id"]),
             participant_id=message.get("participant_id"),
-            kind="room" if message.get("kind") == "room" else "person",
+            kind=kind if (kind := message.get("kind")) in ("room", "watcher") else "person",
             name=str(message.get("name") or ""),
             role=str(message.get("role") or "participant"),
         )
@@ -140,8 +154,14 @@ class MediaHub:
                 self._tell_peer,
                 self._tell_meeting,
                 self._finished,
+                self._report,
             )
         meeting.apply(message["policy"])
+        if info.is_watcher and not meeting.policy.get("watch_audio"):
+            # The newest policy decides: consent withdrawn after the server's check counts.
+            if not meeting.peers:
+                self.meetings.pop(info.meeting_id, None)
+            return error("forbidden", "主持人没有开放旁听收听")
         peer = new_peer(info, list(message.get("ice_servers") or []))
         self.peers[info.peer_id] = (peer, link)
         meeting.add(peer)
@@ -167,6 +187,12 @@ class MediaHub:
         meeting.refresh()
         return {"ok": True, "sdp": description.sdp, "type": description.type}
 
+    async def _drop_watchers(self, meeting: MeetingMedia, reason: str) -> None:
+        """Cut off every public observer listening to the meeting, telling each why."""
+        for peer in [p for p in meeting.peers.values() if p.info.is_watcher]:
+            self._tell_peer(peer, "media.listen_closed", {"reason": reason})
+            await self._leave(peer.peer_id)
+
     async def _leave(self, peer_id: str) -> None:
         entry = self.peers.pop(peer_id, None)
         if entry is None:
@@ -178,6 +204,7 @@ class MediaHub:
         if await meeting.remove(peer_id) and not meeting.peers:
             self.meetings.pop(meeting_id, None)
             await meeting.close()
+            self._report(meeting_id, [], 0)  # nobody is in the meeting's media any more
 
     async def drop_link(self, link: Link) -> None:
         """A server process went away: its peers' sockets went with it."""

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from realtime.machine.media import ROOM, media_may_speak
+from realtime.machine.media import ROOM, media_may_speak, watchers_may_listen
 from realtime.media.policy import is_live, media_policy, rank, speeches_within
 from realtime.meeting import (
     SYSTEM,
@@ -158,7 +158,42 @@ def test_the_snapshot_shows_who_is_muted_and_whether_mics_are_open() -> None:
 
     state = play(meeting(), MODERATOR, "media.mute", {"participant_id": "zhou"})
     state = play(state, MODERATOR, "media.open_mics")
-    assert snapshot(state, NOW)["media"] == {"muted": ["zhou"], "open_mics": True}
+    assert snapshot(state, NOW)["media"] == {
+        "muted": ["zhou"],
+        "open_mics": True,
+        "watch_audio": False,
+    }
+
+
+def test_watchers_hear_the_meeting_only_while_the_moderator_allows_it() -> None:
+    from realtime.meeting import public_snapshot
+
+    state = meeting()
+    assert not watchers_may_listen(state)
+    assert public_snapshot(state, NOW)["watch_audio"] is False
+    assert media_policy(state, seq=1)["watch_audio"] is False
+    with pytest.raises(Refusal) as refused:
+        decide(state, Command("media.allow_watch_audio", {}), WANG, NOW)
+    assert refused.value.code == "forbidden"
+    with pytest.raises(Refusal) as refused:
+        decide(state, Command("media.stop_watch_audio", {}), MODERATOR, NOW)
+    assert refused.value.code == "conflict"
+
+    allowed = play(state, MODERATOR, "media.allow_watch_audio")
+    assert watchers_may_listen(allowed)
+    assert public_snapshot(allowed, NOW)["watch_audio"] is True
+    assert media_policy(allowed, seq=2)["watch_audio"] is True
+    with pytest.raises(Refusal) as refused:
+        decide(allowed, Command("media.allow_watch_audio", {}), MODERATOR, NOW)
+    assert refused.value.code == "conflict"
+
+    stopped = play(allowed, MODERATOR, "media.stop_watch_audio")
+    assert not watchers_may_listen(stopped)
+    assert media_policy(stopped, seq=3)["watch_audio"] is False
+    # Closing the meeting ends the listening with everything else.
+    closed = play(allowed, MODERATOR, "meeting.close")
+    assert not watchers_may_listen(closed)
+    assert media_policy(closed, seq=4)["watch_audio"] is False
 
 
 def test_the_policy_carries_the_speakers_their_precedence_and_the_speeches() -> None:

@@ -809,13 +809,18 @@ async def test_live_join_and_every_command_follow_the_policy_and_the_machine(
 
 async def test_media_join_follows_the_policy(server: str, world: World) -> None:
     """Joining a meeting's audio and video as a person needs a role in the meeting; joining
-    as the room's own devices needs its moderator or staff."""
+    as the room's own devices needs its moderator or staff; listening (receive-only) is for
+    holders of the watch link only, so every persona here is refused it."""
     wrong: list[str] = []
     for persona in world.personas:
         if persona.auth is None:
             continue
         for scope in SCOPES:
-            for kind, name in (("person", "media.join"), ("room", "media.room")):
+            for kind, name in (
+                ("person", "media.join"),
+                ("room", "media.room"),
+                ("listen", "media.listen"),
+            ):
                 want = expected(persona, world, name, scope)
                 client = socketio.AsyncClient(reconnection=False)
                 await client.connect(

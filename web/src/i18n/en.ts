@@ -511,6 +511,15 @@ const en: Messages = {
       unmute: "Unmute",
       muteNamed: "Mute {name}",
       unmuteNamed: "Unmute {name}",
+      watchAudioOff: "Watchers can see the meeting but not hear it.",
+      watchAudioOn: "Watchers may listen: anyone with the watch link can hear the meeting ({n} listening now).",
+      allowWatchAudio: "Let watchers listen",
+      stopWatchAudio: "Stop watchers listening",
+    },
+    quality: {
+      grade: { good: "Good", fair: "Fair", poor: "Poor", no_media: "No audio/video", offline: "Offline" },
+      label: "Connection: {grade}",
+      figures: "round trip {rtt} ms, loss {loss}%",
     },
     budgets: {
       title: "Speaking time by side (this item)",
@@ -1364,6 +1373,17 @@ const en: Messages = {
     linkClosed: "The watch link has been turned off. Thank you for following.",
     invalid: "This watch link is not valid or has been turned off; ask the meeting staff for a new one.",
     offline: "Connection lost, reconnecting…",
+    listen: {
+      heading: "Meeting audio",
+      start: "Listen to the meeting",
+      stop: "Stop listening",
+      starting: "Connecting to the meeting audio…",
+      on: "Listening to the meeting",
+      stopped: "The moderator stopped watchers listening.",
+      linkClosed: "The watch link was turned off; listening ended.",
+      failed: "Cannot listen to the meeting: {reason}",
+      tapToPlay: "Tap to play the sound",
+    },
     panel: {
       heading: "Watching online",
       intro: "When it is on, anyone with the link or QR code can follow the agenda, the speaker and timer, the queue and the results of named votes on a phone; watchers are never listed and never disturb the participants.",

@@ -509,6 +509,15 @@ const zhCN = {
       unmute: "取消静音",
       muteNamed: "将{name}静音",
       unmuteNamed: "取消{name}的静音",
+      watchAudioOff: "旁听者只能观看，听不到会场声音。",
+      watchAudioOn: "已开放旁听收听：持旁听链接的人可以收听会场声音（当前 {n} 人收听）。",
+      allowWatchAudio: "开放旁听收听",
+      stopWatchAudio: "停止旁听收听",
+    },
+    quality: {
+      grade: { good: "良好", fair: "一般", poor: "较差", no_media: "未连接音视频", offline: "不在线" },
+      label: "连接质量：{grade}",
+      figures: "往返 {rtt} 毫秒，丢包 {loss}%",
     },
     budgets: {
       title: "各方发言时间（本议程项）",
@@ -1362,6 +1371,17 @@ const zhCN = {
     linkClosed: "旁听链接已关闭，感谢您的关注。",
     invalid: "旁听链接无效或已关闭，请向会议工作人员索取新的链接。",
     offline: "网络连接中断，正在重新连接…",
+    listen: {
+      heading: "会场声音",
+      start: "收听会场声音",
+      stop: "停止收听",
+      starting: "正在连接会场声音…",
+      on: "正在收听会场声音",
+      stopped: "主持人已停止旁听收听。",
+      linkClosed: "旁听链接已关闭，收听已结束。",
+      failed: "无法收听会场声音：{reason}",
+      tapToPlay: "点此播放声音",
+    },
     panel: {
       heading: "网上旁听",
       intro: "开启后，任何人都可以通过旁听链接或二维码在手机上观看议程、发言人和计时、发言队列以及记名表决的结果；旁听者不会出现在名单中，也不会打扰参会人。",

@@ -19,10 +19,12 @@ export interface CommandData {
   "kiosk.cancel": Record<string, never>;
   "kiosk.unlock": { "poll_id": string; "participant_id": string };
   "lineup.skip": { "participant_id": string };
+  "media.allow_watch_audio": Record<string, never>;
   "media.close_mics": Record<string, never>;
   "media.mute": { "participant_id": string };
   "media.open_mics": Record<string, never>;
   "media.record": { "recording_id": string; "file": string; "started_at": number; "ended_at": number; "duration_s": number };
+  "media.stop_watch_audio": Record<string, never>;
   "media.unmute": { "participant_id": string };
   "meeting.close": Record<string, never>;
   "participant.add": { "participant_id": string; "name": string; "category": "member" | "stakeholder" | "official" | "guest" };
@@ -55,10 +57,12 @@ export const COMMANDS = {
   "kiosk.cancel": { title: "取消表决器投票", roles: ["moderator", "staff"], phases: ["item", "lobby", "round"] },
   "kiosk.unlock": { title: "解锁表决器", roles: ["moderator", "staff"], phases: ["item", "lobby", "round"] },
   "lineup.skip": { title: "跳过发言人", roles: ["moderator"], phases: ["round"] },
+  "media.allow_watch_audio": { title: "开放旁听收听", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "media.close_mics": { title: "收回麦克风", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "media.mute": { title: "静音", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "media.open_mics": { title: "开放麦克风", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "media.record": { title: "保存录音", roles: ["system"], phases: ["closed", "item", "lobby", "round"] },
+  "media.stop_watch_audio": { title: "停止旁听收听", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "media.unmute": { title: "取消静音", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "meeting.close": { title: "结束会议", roles: ["moderator"], phases: ["item", "lobby", "round"] },
   "participant.add": { title: "加入参会人", roles: ["system"], phases: ["item", "lobby", "round"] },
@@ -77,7 +81,7 @@ export const COMMANDS = {
 } as const satisfies Record<CommandType, unknown>;
 
 /** Commands with one button: `allowed[type]` is true or false. */
-export type PlainCommand = "floor.end" | "floor.extend" | "floor.next" | "hand.lower" | "kiosk.cancel" | "media.close_mics" | "media.open_mics" | "meeting.close" | "poll.open" | "queue.close" | "queue.open" | "round.end";
+export type PlainCommand = "floor.end" | "floor.extend" | "floor.next" | "hand.lower" | "kiosk.cancel" | "media.allow_watch_audio" | "media.close_mics" | "media.open_mics" | "media.stop_watch_audio" | "meeting.close" | "poll.open" | "queue.close" | "queue.open" | "round.end";
 /** Commands with a button per target: `allowed[type]` lists the accepted keys. */
 export type TargetedCommand = "agenda.goto" | "floor.grant" | "hand.raise" | "lineup.skip" | "poll.close" | "queue.move" | "queue.remove" | "round.start" | "vote.cast";
 

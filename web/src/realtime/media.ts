@@ -67,6 +67,8 @@ export interface PeerQuality {
 
 export interface MediaView {
   phase: MediaPhase;
+  /** Why a listener (kind "listen") was cut off: the moderator stopped it, or the link went. */
+  listenClosed: "stopped" | "link_closed" | null;
   /** A sentence for the participant when starting or the connection failed. */
   error: string | null;
   /** The server forwards our microphone now (we have the floor, open mics, the room…). */
@@ -125,6 +127,7 @@ function isAck(value: unknown): value is Ack {
 function initialView(): MediaView {
   return {
     phase: "idle",
+    listenClosed: null,
     error: null,
     live: false,
     mutedByModerator: false,
@@ -208,6 +211,15 @@ export class MediaSession {
       this.view.videoCapKbps = data.video_kbps;
       void this.applyVideoCap();
     });
+    signal.on("media.listen_closed", (data: { reason: string }) => {
+      // A watcher cut off by the server: consent withdrawn or the link turned off. Final.
+      this.wanted = false;
+      this.clearRetry();
+      this.teardown();
+      this.view.phase = "closed";
+      this.view.listenClosed = data.reason === "link_closed" ? "link_closed" : "stopped";
+      this.emitChange();
+    });
     signal.on("media.connection", (data: { state: string }) => {
       if (data.state === "failed") this.fail("音视频连接失败，您仍可通过文字、举手和表决参加会议");
     });
@@ -242,11 +254,13 @@ export class MediaSession {
     this.clearRetry();
     this.view.phase = "starting";
     this.view.error = null;
+    this.view.listenClosed = null;
     this.emitChange();
     try {
       const joined = await this.call("join", { meeting_id: this.options.meetingId, kind: this.options.kind });
       const iceServers = (joined.ice_servers as RTCIceServer[] | undefined) ?? [];
-      this.local = await this.openDevices();
+      // A listener never asks for the microphone: it only hears.
+      this.local = this.options.kind === "listen" ? null : await this.openDevices();
       const pc = new RTCPeerConnection({ iceServers, bundlePolicy: "max-bundle" });
       this.pc = pc;
       this.addTransceivers(pc);
@@ -344,6 +358,13 @@ export class MediaSession {
     this.view.sendingAudio = mic !== null;
     this.view.sendingVideo = camera !== null;
     const streams = this.local ? [this.local] : [];
+    if (this.options.kind === "listen") {
+      // A watcher hears up to `audioSlots` speakers and sends nothing, sees no video.
+      for (let i = 0; i < (this.options.audioSlots ?? 3); i += 1) {
+        preferForwardedCodecs(pc.addTransceiver("audio", { direction: "recvonly" }), "audio");
+      }
+      return;
+    }
     // The first transceiver of each kind carries ours up and one speaker down.
     const audio = pc.addTransceiver(mic ?? "audio", { direction: mic ? "sendrecv" : "recvonly", streams });
     preferForwardedCodecs(audio, "audio");

@@ -4,7 +4,8 @@
  * its own so that pages can ask without loading the media code (its own chunk).
  */
 
-export type MediaKind = "person" | "room";
+/** "listen": a watcher (旁听) hearing the meeting, receive-only. */
+export type MediaKind = "person" | "room" | "listen";
 
 function storageKey(meetingId: number, kind: MediaKind): string {
   return `hsl.media.${meetingId}.${kind}`;

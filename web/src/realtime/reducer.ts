@@ -17,6 +17,7 @@ import type {
   HandKind,
   LiveEvent,
   ParticipantView,
+  MediaView,
   Phase,
   KioskView,
   PollKind,
@@ -227,8 +228,8 @@ function kioskUnlocked(state: Snapshot, data: Data): Snapshot {
 
 // --- media (realtime/machine/media.py): mutes and open microphones -----------------------
 
-function media(state: Snapshot): { muted: string[]; open_mics: boolean } {
-  return state.media ?? { muted: [], open_mics: false };
+function media(state: Snapshot): MediaView {
+  return state.media ?? { muted: [], open_mics: false, watch_audio: false };
 }
 
 function setMuted(on: boolean): Reduce {
@@ -243,6 +244,11 @@ function setMuted(on: boolean): Reduce {
 
 function setOpenMics(open: boolean): Reduce {
   return (state) => ({ ...state, media: { ...media(state), open_mics: open } });
+}
+
+/** Whether watchers (旁听) may hear the meeting: the moderator's consent. */
+function setWatchAudio(allowed: boolean): Reduce {
+  return (state) => ({ ...state, media: { ...media(state), watch_audio: allowed } });
 }
 
 // --- one function per event type ----------------------------------------------------------
@@ -468,6 +474,8 @@ const REDUCERS: Record<string, Reduce> = {
   "media.unmuted": setMuted(false),
   "media.mics_opened": setOpenMics(true),
   "media.mics_closed": setOpenMics(false),
+  "media.watch_audio_allowed": setWatchAudio(true),
+  "media.watch_audio_stopped": setWatchAudio(false),
   // A recording is a fact of the session record; the live view does not change.
   "media.recorded": (state) => state,
 

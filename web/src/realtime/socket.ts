@@ -7,7 +7,7 @@ import { io, type Socket } from "socket.io-client";
 
 export type { Socket };
 
-import type { CommandAck, JoinAck, LiveAuth, LiveCommand, LiveEvent, LiveNotice, PollTally } from "./types";
+import type { CommandAck, ConnectionQuality, JoinAck, LiveAuth, LiveCommand, LiveEvent, LiveNotice, PollTally } from "./types";
 
 const NAMESPACE = "/live";
 /** An ack that has not come back by then is treated as lost; the command is sent again. */
@@ -26,6 +26,8 @@ export interface LiveSocketHandlers {
   notice(notice: LiveNotice): void;
   /** A watcher's link was turned off: nothing more will come. */
   watchClosed?(): void;
+  /** Everyone's connection quality (moderators and staff only). */
+  quality?(quality: ConnectionQuality): void;
 }
 
 export interface LiveSocket {
@@ -72,6 +74,7 @@ export function openLiveSocket(auth: LiveAuth, handlers: LiveSocketHandlers): Li
   socket.on("tally", (tally: PollTally) => handlers.tally(tally));
   socket.on("notice", (notice: LiveNotice) => handlers.notice(notice));
   socket.on("watch.closed", () => handlers.watchClosed?.());
+  socket.on("quality", (quality: ConnectionQuality) => handlers.quality?.(quality));
 
   async function call<T>(name: string, payload: unknown): Promise<T> {
     try {

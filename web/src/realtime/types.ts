@@ -218,6 +218,19 @@ export interface PollResult {
  * always while a secret poll is open: the server sends it only the turnout.
  * `version` grows with every vote: the highest one is the newest.
  */
+/**
+ * Each participant's connection as the server judges it (realtime/media/quality.py), sent
+ * to moderators and staff every few seconds when a grade changes (docs/protocol.md).
+ */
+export type ConnectionGrade = "good" | "fair" | "poor" | "no_media" | "offline";
+
+export interface ConnectionQuality {
+  meeting_id: number;
+  participants: { participant_id: string; grade: ConnectionGrade; rtt_ms: number | null; loss_pct: number | null }[];
+  /** Watchers hearing the meeting now: a number, never who. */
+  listening: number;
+}
+
 export interface PollTally {
   poll_id: string;
   votes: number;
@@ -309,6 +322,8 @@ export interface Snapshot {
 export interface MediaView {
   muted: string[];
   open_mics: boolean;
+  /** The moderator lets watchers (旁听) hear the meeting's audio. */
+  watch_audio: boolean;
 }
 
 /** A vote's choice, by poll kind (CONTRACT.md): an option id, several, a number or a text. */

@@ -20,6 +20,7 @@ import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
 import type {
   BudgetView,
   CommandAck,
+  ConnectionQuality,
   FloorFields,
   JoinAckOk,
   LiveAuth,
@@ -440,6 +441,13 @@ function defineLiveStore(meetingId: number) {
       return ack;
     }
 
+    /** Everyone's connection as the server judges it; moderators and staff get it. */
+    const connectionQuality = shallowRef<ConnectionQuality | null>(null);
+
+    function takeQuality(quality: ConnectionQuality): void {
+      if (quality?.meeting_id === meetingId && Array.isArray(quality.participants)) connectionQuality.value = quality;
+    }
+
     function isPending(key: string): boolean {
       return pending.value.has(key);
     }
@@ -463,6 +471,7 @@ function defineLiveStore(meetingId: number) {
         event: receive,
         tally: takeTally,
         notice: takeNotice,
+        quality: takeQuality,
       });
       ticker = setInterval(() => {
         now.value = Date.now() / 1000 + clockOffset.value;
@@ -498,6 +507,7 @@ function defineLiveStore(meetingId: number) {
       myVotes,
       unsent,
       tallies,
+      connectionQuality,
       suggestions,
       clockOffset,
       now,
