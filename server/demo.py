@@ -31,7 +31,8 @@ from server.db.models_roster import Briefing, Invitation
 from server.demo_outcomes import load_outcome
 from server.demo_topics import load_topics
 from server.domain import records, transcripts
-from server.domain.briefings import KINDS, storage_dir
+from server.domain.briefings import storage_dir
+from server.domain.stored_files import KINDS
 from server.meeting_templates import agenda_rounds, speaking_rules
 from server.settings import Settings
 

@@ -17,8 +17,8 @@ from server import policy
 from server.auth import Principal
 from server.db.models_outcomes import OutcomeAttachment, OutcomeItem, OutcomeRecord
 from server.domain import audit, outcomes, stored_files
-from server.domain.briefings import Download
 from server.domain.errors import Conflict, NotFound
+from server.domain.stored_files import Download
 from server.policy import Target
 
 MAX_PER_ENTRY = 10

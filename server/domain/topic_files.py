@@ -1,6 +1,6 @@
 """Attachments of topics: images and documents with a proposal (from staff, or from the resident
-who holds its receipt) or with a research record; checked by their bytes as briefings are
-(server.domain.briefings.check_file) and stored under the data dir (server.domain.stored_files).
+who holds its receipt) or with a research record; checked by their bytes and stored under the
+data dir as briefings are (server.domain.stored_files).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from server import policy
 from server.auth import Principal
 from server.db.models_topics import Topic, TopicAttachment, TopicResearch
 from server.domain import stored_files
-from server.domain.briefings import Download
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.stored_files import Download
 from server.policy import Target
 
 PUBLIC_MAX_MB = 5  # a resident's photo or document, per file

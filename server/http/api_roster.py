@@ -11,6 +11,7 @@ from server.db.models import Invite, Meeting
 from server.db.models_roster import Briefing, Invitation
 from server.domain import briefings, invitations, roster
 from server.domain.meetings import get_meeting
+from server.domain.stored_files import Download
 from server.http import schemas as s
 from server.http import schemas_roster as r
 from server.http.api import invite_out, meeting_out, participant_out
@@ -193,7 +194,7 @@ async def list_briefings(ctx: Context) -> r.BriefingList:
     )
 
 
-def _download(got: briefings.Download) -> Response:
+def _download(got: Download) -> Response:
     return download(got, "briefing")
 
 

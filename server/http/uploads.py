@@ -12,8 +12,8 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.domain.briefings import Download
 from server.domain.errors import DomainError, Invalid
+from server.domain.stored_files import Download
 
 MULTIPART_REFUSAL = (
     "请以文件内容作为请求体直接上传（不支持 multipart 表单），文件名放在 ?filename= 中"
