@@ -25,6 +25,7 @@ from server.documents.minutes_markdown import numeral
 class Table:
     header: list[str]
     rows: list[list[str]]
+    weights: list[int] | None = None  # the columns' shares of the width
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def render_yearly_report_docx(report: YearlyReport) -> bytes:
         for text in part.paragraphs:
             _plain(doc, text)
         if part.table is not None:
-            _table(doc, part.table.header, part.table.rows)
+            _table(doc, part.table.header, part.table.rows, part.table.weights)
         for text in part.after:
             _plain(doc, text)
     _plain(doc, "", indent=False)

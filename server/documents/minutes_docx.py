@@ -200,9 +200,12 @@ def _plain(
     _run(para, text, BODY_FONT, BODY_PT)
 
 
-def _table(doc: Any, header: list[str], rows: list[list[str]]) -> Any:
+def _table(
+    doc: Any, header: list[str], rows: list[list[str]], weights: list[int] | None = None
+) -> Any:
     """A ruled table across the text area: the header row in 黑体 (repeated on each page),
-    the cells in the body face, both 4号 and centred."""
+    the cells in the body face, both 4号 and centred; columns share the width by `weights`
+    (equally without them)."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -214,6 +217,13 @@ def _table(doc: Any, header: list[str], rows: list[list[str]]) -> Any:
     for row in rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
             _cell(cell, text, BODY_FONT)
+    shares = weights or [1] * len(header)
+    table.autofit = False
+    for column, share in zip(table.columns, shares, strict=True):
+        # Word reads the cells' widths, LibreOffice the grid's: set both.
+        column.width = Mm(TEXT_WIDTH_MM * share / sum(shares))
+        for cell in column.cells:
+            cell.width = column.width
     return table
 
 

@@ -131,7 +131,11 @@ def _activities(found: dict[str, Any]) -> Part:
     return Part(
         "各协商议事室活动情况",
         [f"按月份：{by_month or '全年尚无活动'}。"],
-        Table(["序号", "协商议事室", "层级", "活动次数", "应办次数", "完成情况"], rows),
+        Table(
+            ["序号", "协商议事室", "层级", "活动次数", "应办次数", "完成情况"],
+            rows,
+            [2, 9, 6, 3, 3, 3],
+        ),
     )
 
 
@@ -168,7 +172,8 @@ def _outcomes(found: dict[str, Any]) -> Part:
         for r in rooms
         if r["outcomes"]
     ]
-    table = Table(["协商议事室", "报送成果", "采纳建议", "落实建议"], rows) if rows else None
+    header = ["协商议事室", "报送成果", "采纳建议", "落实建议"]
+    table = Table(header, rows, [9, 3, 3, 3]) if rows else None
     return Part("协商成果报送、采纳和落实情况", [summary], table)
 
 

@@ -98,6 +98,8 @@ async def test_the_report_says_what_the_dashboard_shows(
         )
         for r in rooms
     ]
+    widths = [c.width for c in document.tables[0].columns]
+    assert max(widths) == widths[1]  # the rooms' names get the room
     for room in rooms:
         if room["behind"]:
             assert f"{room['name']}：已举办{room['activities']}次，应办{room['required']}次" in body
