@@ -28,9 +28,11 @@ from server.db.models import (
 )
 from server.db.models_grants import RoleGrant
 from server.db.models_roster import Briefing, Invitation
+from server.demo_outcomes import load_outcome
 from server.demo_topics import load_topics
 from server.domain import records, transcripts
-from server.domain.briefings import KINDS, storage_dir
+from server.domain.briefings import storage_dir
+from server.domain.stored_files import KINDS
 from server.meeting_templates import agenda_rounds, speaking_rules
 from server.settings import Settings
 
@@ -346,8 +348,9 @@ HELD_TRANSCRIPT = """\
 """
 
 
-async def _signed_minutes(session: AsyncSession) -> None:
-    """The meeting held last month has its transcript and minutes signed by its moderator."""
+async def _signed_minutes(session: AsyncSession, data_dir: Path) -> None:
+    """The meeting held last month has its transcript and minutes signed by its moderator, and
+    its outcome submitted and answered (server.demo_outcomes)."""
     held = await session.scalar(
         select(Meeting).where(Meeting.topic_title == "背街小巷路灯维修").order_by(Meeting.id)
     )
@@ -359,6 +362,9 @@ async def _signed_minutes(session: AsyncSession) -> None:
     )
     version = await records.draft_minutes_version(session, chair, held.id, "会后整理")
     await records.sign(session, chair, held.id, "minutes", version.number)
+    staff = await session.scalar(select(Person).where(Person.username == PEOPLE[1][0]))
+    assert staff is not None
+    await load_outcome(session, data_dir, staff=staff, chair=moderator)
 
 
 async def load_demo(settings: Settings) -> dict[str, Any]:
@@ -375,7 +381,7 @@ async def load_demo(settings: Settings) -> dict[str, Any]:
             )
             if meeting_id is None:
                 meeting_id = await _build(session, settings.data_dir)
-                await _signed_minutes(session)
+                await _signed_minutes(session, settings.data_dir)
     finally:
         await db.close()
     return {"meeting_id": meeting_id, "accounts": _accounts()}

@@ -198,6 +198,8 @@ _ALL: list[Permission] = [
     _p("outcome.public", "查看公开的协商成果", anyone=True),
     _p("assessment.read", "查看年度考核和委员履职", "any", grants=frozenset({"cppcc_staff"})),
     _p("assessment.rules", "修改考核要求和履职计分规则", grants=frozenset({"cppcc_staff"})),
+    # A county's yearly report: its CPPCC office, or the city's above it (the county's unit).
+    _p("assessment.report", "下载年度考核报告", "org_unit", grants=frozenset({"cppcc_staff"})),
     # The city marks excellent rooms: a CPPCC-staff grant over the room's city (server.domain.
     # assessment asks `holds` for the city unit after this check passes for the room).
     _p("room.award", "评选优秀协商议事室", "room", grants=frozenset({"cppcc_staff"})),

@@ -105,6 +105,26 @@ class OutcomeRecord(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
 
 
+class OutcomeAttachment(Base):
+    """An image or document attached to a progress entry of an item (第十八条: progress with
+    its attachments); the bytes sit under the data dir under a name the server chose, as a
+    topic's attachments do."""
+
+    __tablename__ = "outcome_attachments"
+    __table_args__ = (Index("ix_outcome_attachments_item_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("outcome_items.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("outcome_records.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    uploaded_by_name: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class ActivityRequirement(Base):
     """How many consultation activities a room of a level must hold a year (第二十二条)."""
 

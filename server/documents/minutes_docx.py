@@ -16,6 +16,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import OxmlElement, parse_xml
@@ -43,6 +44,7 @@ LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 FOLIO_PT = 14  # 4号
+TABLE_PT = 14  # 4号: a table's cells are set a size smaller than the body
 # 225 mm / 22 lines, rounded down to whole twips (the unit of the file): 579 twips = 28.95 pt.
 # Rounding up (580) would need 0.7 mm more than the text area holds, and lose the 22nd line.
 LINE_PITCH_TWIPS = math.floor(TEXT_HEIGHT_MM / 25.4 * 72 * 20 / LINES_PER_PAGE)
@@ -196,6 +198,40 @@ def _plain(
     if indent:
         para.paragraph_format.first_line_indent = INDENT
     _run(para, text, BODY_FONT, BODY_PT)
+
+
+def _table(
+    doc: Any, header: list[str], rows: list[list[str]], weights: list[int] | None = None
+) -> Any:
+    """A ruled table across the text area: the header row in 黑体 (repeated on each page),
+    the cells in the body face, both 4号 and centred; columns share the width by `weights`
+    (equally without them)."""
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        _cell(cell, text, HEADING_FONT)
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            _cell(cell, text, BODY_FONT)
+    shares = weights or [1] * len(header)
+    table.autofit = False
+    for column, share in zip(table.columns, shares, strict=True):
+        # Word reads the cells' widths, LibreOffice the grid's: set both.
+        column.width = Mm(TEXT_WIDTH_MM * share / sum(shares))
+        for cell in column.cells:
+            cell.width = column.width
+    return table
+
+
+def _cell(cell: Any, text: str, font: str) -> None:
+    para = cell.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _spacing(para, TABLE_PT * 1.5)
+    _run(para, text, font, TABLE_PT)
 
 
 def _spacing(para: Any, pitch: float = LINE_PITCH_PT) -> None:

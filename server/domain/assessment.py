@@ -162,7 +162,33 @@ async def dashboard(
     """What the county and city dashboards draw: the rows, the months left, activities per
     month, adoption and implementation rates, participation by category, excellent rooms."""
     check_year(year)
-    reach = await _scope(session, principal)
+    return await figures(session, await _scope(session, principal), year, now)
+
+
+async def area(session: AsyncSession, org_unit_id: int) -> tuple[OrgUnit, policy.Reach]:
+    """An org unit and everything beneath it (its units and rooms), as a scope the figures
+    are counted over: the yearly report of a county counts exactly its own rooms."""
+    unit = await session.get(OrgUnit, org_unit_id)
+    if unit is None:
+        raise NotFound("组织不存在，请检查编号")
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit_id, parent_id in await session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
+        children[parent_id].append(unit_id)
+    units: set[int] = set()
+    todo = [unit.id]
+    while todo:
+        current = todo.pop()
+        if current not in units:
+            units.add(current)
+            todo.extend(children[current])
+    rooms = await session.scalars(select(Room.id).where(Room.org_unit_id.in_(units)))
+    return unit, policy.Reach(False, tuple(sorted(units)), tuple(sorted(rooms)), ())
+
+
+async def figures(
+    session: AsyncSession, reach: policy.Reach, year: int, now: datetime
+) -> dict[str, Any]:
+    """The dashboard's figures over a scope (the caller's, or one county's for its report)."""
     rows = await _room_rows(session, reach, year)
     mine = _within(Meeting.room_id, reach)
     if session.get_bind().dialect.name == "postgresql":
@@ -463,7 +489,11 @@ async def office_duty(
     session: AsyncSession, principal: Principal | None, year: int
 ) -> list[DutyRecord]:
     """The duty records of members filed under the caller's scope."""
-    reach = await _scope(session, principal)
+    return await duty_within(session, await _scope(session, principal), year)
+
+
+async def duty_within(session: AsyncSession, reach: policy.Reach, year: int) -> list[DutyRecord]:
+    """The duty records of members filed under the scope's org units."""
     query = select(Person.id).where(Person.category == "member")
     if not reach.everywhere:
         query = query.where(Person.org_unit_id.in_(reach.org_unit_ids))

@@ -1,6 +1,6 @@
 """Attachments of topics: images and documents with a proposal (from staff, or from the resident
-who holds its receipt) or with a research record; checked by their bytes as briefings are
-(server.domain.briefings.check_file) and stored under the data dir.
+who holds its receipt) or with a research record; checked by their bytes and stored under the
+data dir as briefings are (server.domain.stored_files).
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-import anyio
-import anyio.to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
 from server.auth import Principal
 from server.db.models_topics import Topic, TopicAttachment, TopicResearch
-from server.domain.briefings import Download, check_file
+from server.domain import stored_files
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.stored_files import Download
 from server.policy import Target
 
 PUBLIC_MAX_MB = 5  # a resident's photo or document, per file
@@ -39,18 +38,14 @@ async def _store(
     by: int | None,
     research_id: int | None = None,
 ) -> TopicAttachment:
-    name, content_type = check_file(filename, data, "议题附件")
-    stored = f"{secrets.token_hex(16)}.bin"
-    folder = storage_dir(data_dir)
-    await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True, exist_ok=True))
-    await anyio.Path(folder / stored).write_bytes(data)
+    stored = await stored_files.store(storage_dir(data_dir), filename, data, "议题附件")
     row = TopicAttachment(
         topic_id=topic.id,
         research_id=research_id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        stored_name=stored,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        stored_name=stored.stored_name,
         uploaded_by=by,
         uploaded_at=datetime.now(UTC),
     )
@@ -145,8 +140,5 @@ async def read_attachment(
     row = await session.get(TopicAttachment, attachment_id)
     if row is None or row.topic_id != topic.id:
         raise NotFound("找不到这个附件")
-    try:
-        data = await anyio.Path(storage_dir(data_dir) / row.stored_name).read_bytes()
-    except FileNotFoundError:
-        raise NotFound("附件文件已不在服务器上，请重新上传") from None
+    data = await stored_files.load(storage_dir(data_dir), row.stored_name)
     return Download(row.filename, row.content_type, data)

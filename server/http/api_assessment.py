@@ -14,7 +14,7 @@ import anyio
 from pydantic import BaseModel, Field, StringConstraints
 from starlette.responses import Response
 
-from server.domain import assessment
+from server.domain import assessment, assessment_report
 from server.domain.errors import Invalid
 from server.http.framework import Context, Endpoint
 from server.http.schemas import Input
@@ -262,6 +262,20 @@ async def export_assessment(ctx: Context) -> Response:
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+async def yearly_report(ctx: Context) -> Response:
+    org_unit_id = ctx.query_id("org_unit_id")
+    if org_unit_id is None:
+        raise Invalid("请用 org_unit_id 指定县（市、区）或市", field="org_unit_id")
+    name, data = await assessment_report.yearly_report(
+        ctx.session, ctx.principal, org_unit_id, year_of(ctx), datetime.now(UTC)
+    )
+    disposition = "attachment; filename=\"assessment-report.docx\"; filename*=UTF-8''" + quote(name)
+    return Response(data, media_type=DOCX, headers={"Content-Disposition": disposition})
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "GET",
@@ -292,6 +306,16 @@ ENDPOINTS: list[Endpoint] = [
         None,
         {"year": "string", "table": "string", "format": "string"},
         permission="assessment.read",
+    ),
+    Endpoint(
+        "GET",
+        "/api/assessment/report.docx",
+        yearly_report,
+        "县（市、区）或市的年度协商议事室工作报告（公文格式 DOCX）",
+        None,
+        None,
+        {"year": "string", "org_unit_id": "integer"},
+        permission="assessment.report",
     ),
     Endpoint(
         "GET",

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
+from starlette.responses import Response
 
-from server.db.models_outcomes import Outcome, OutcomeItem, OutcomeRecord
-from server.domain import outcomes
+from server.db.models_outcomes import Outcome, OutcomeAttachment, OutcomeItem, OutcomeRecord
+from server.domain import outcome_files, outcomes
 from server.domain.errors import Invalid
 from server.http.framework import Context, Endpoint
 from server.http.schemas import Id, Input, Title
+from server.http.uploads import TooLarge, download, read_upload
 
 MEETING = "/api/meetings/{meeting_id:int}/outcome"
 ITEM = "/api/outcome-items/{item_id:int}"
@@ -55,6 +57,16 @@ class RecordIn(Input):
     method: Literal["oversight", "inspection", "review"] | None = None
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by_name: str
+    uploaded_at: datetime
+    url: str
+
+
 class RecordOut(BaseModel):
     id: int
     kind: str
@@ -62,6 +74,7 @@ class RecordOut(BaseModel):
     by_name: str
     note: str
     data: dict[str, object]
+    attachments: list[AttachmentOut] = []
 
 
 class ItemOut(BaseModel):
@@ -139,15 +152,34 @@ class PublicOutcomes(BaseModel):
     outcomes: list[PublicOutcome]
 
 
-def record_out(row: OutcomeRecord) -> RecordOut:
+def attachment_out(a: OutcomeAttachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        uploaded_by_name=a.uploaded_by_name,
+        uploaded_at=a.uploaded_at,
+        url=f"/api/outcome-items/{a.item_id}/attachments/{a.id}",
+    )
+
+
+def record_out(row: OutcomeRecord, files: list[OutcomeAttachment] | None = None) -> RecordOut:
     return RecordOut(
-        id=row.id, kind=row.kind, at=row.at, by_name=row.by_name, note=row.note, data=row.data
+        id=row.id,
+        kind=row.kind,
+        at=row.at,
+        by_name=row.by_name,
+        note=row.note,
+        data=row.data,
+        attachments=[attachment_out(a) for a in files or []],
     )
 
 
 async def items_out(ctx: Context, items: list[OutcomeItem]) -> list[ItemOut]:
     now = outcomes.utc_now()
     history = await outcomes.records_of(ctx.session, [i.id for i in items])
+    files = await outcome_files.attachments_of(ctx.session, [i.id for i in items])
     shaped = []
     for item in items:
         outcome = item.outcome
@@ -174,7 +206,7 @@ async def items_out(ctx: Context, items: list[OutcomeItem]) -> list[ItemOut]:
                 overdue=outcomes.is_overdue(item, now),
                 reminded_on=item.reminded_on,
                 may_answer=await outcomes.may_answer(ctx.session, ctx.principal, item),
-                records=[record_out(r) for r in history[item.id]],
+                records=[record_out(r, files.get(r.id)) for r in history[item.id]],
             )
         )
     return shaped
@@ -264,6 +296,37 @@ async def add_outcome_record(ctx: Context) -> ItemOut:
     return (await items_out(ctx, [item]))[0]
 
 
+async def upload_progress_file(ctx: Context) -> ItemOut:
+    item_id, record_id = ctx.path_int("item_id"), ctx.path_int("record_id")
+    # Who asks, and for which entry, is checked before a byte of the file is read.
+    await outcome_files.progress_entry(ctx.session, ctx.principal, item_id, record_id)
+    mb = ctx.settings.briefing_max_mb
+    too_big = TooLarge(f"文件过大：每个落实进度附件不能超过 {mb} MB，请压缩后再上传")
+    data = await read_upload(ctx.request, mb * 1024 * 1024, too_big)
+    await outcome_files.attach(
+        ctx.session,
+        ctx.principal,
+        item_id,
+        record_id,
+        filename=ctx.request.query_params.get("filename", "")[:300],
+        data=data,
+        data_dir=ctx.settings.data_dir,
+    )
+    item = await outcomes.readable_item(ctx.session, ctx.principal, item_id)
+    return (await items_out(ctx, [item]))[0]
+
+
+async def download_progress_file(ctx: Context) -> Response:
+    got = await outcome_files.read_attachment(
+        ctx.session,
+        ctx.principal,
+        ctx.path_int("item_id"),
+        ctx.path_int("attachment_id"),
+        data_dir=ctx.settings.data_dir,
+    )
+    return download(got, "progress")
+
+
 async def public_outcomes(ctx: Context) -> PublicOutcomes:
     return PublicOutcomes.model_validate({"outcomes": await outcomes.public_outcomes(ctx.session)})
 
@@ -333,6 +396,26 @@ ENDPOINTS: list[Endpoint] = [
         RecordIn,
         ItemOut,
         status=201,
+        permission="outcome.items",
+    ),
+    Endpoint(
+        "POST",
+        f"{ITEM}/records/{{record_id:int}}/attachments",
+        upload_progress_file,
+        "为落实进度附上图片或文件（请求体为文件内容，?filename= 为文件名）",
+        None,
+        ItemOut,
+        {"filename": "string"},
+        status=201,
+        permission="outcome.items",
+    ),
+    Endpoint(
+        "GET",
+        f"{ITEM}/attachments/{{attachment_id:int}}",
+        download_progress_file,
+        "下载落实进度的附件",
+        None,
+        None,
         permission="outcome.items",
     ),
     Endpoint(

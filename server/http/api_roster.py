@@ -4,27 +4,22 @@ documents (情况通报) and invitations with their answers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from starlette.responses import Response
 
 from server.db.models import Invite, Meeting
 from server.db.models_roster import Briefing, Invitation
 from server.domain import briefings, invitations, roster
-from server.domain.errors import Invalid
 from server.domain.meetings import get_meeting
+from server.domain.stored_files import Download
 from server.http import schemas as s
 from server.http import schemas_roster as r
 from server.http.api import invite_out, meeting_out, participant_out
 from server.http.framework import Context, Endpoint
-from server.http.uploads import read_upload
+from server.http.uploads import TooLarge, download, read_upload
 from server.notify import deliver
 
 MEETING = "/api/meetings/{meeting_id:int}"
-
-
-class TooLarge(Invalid):
-    status = 413
 
 
 def invitation_out(i: Invitation) -> r.InvitationOut:
@@ -199,18 +194,8 @@ async def list_briefings(ctx: Context) -> r.BriefingList:
     )
 
 
-def _download(got: briefings.Download) -> Response:
-    fallback = "briefing" + (got.filename[got.filename.rfind(".") :] if "." in got.filename else "")
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''" + quote(got.filename)
-    return Response(
-        got.data,
-        media_type=got.content_type,
-        headers={
-            "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+def _download(got: Download) -> Response:
+    return download(got, "briefing")
 
 
 async def download_briefing(ctx: Context) -> Response:

@@ -14,11 +14,10 @@ from nlp.dedupe import find_duplicates
 from server.db.models import Meeting, Room
 from server.db.models_topics import Topic, TopicAttachment, TopicCall
 from server.domain import moderation, outcomes, public_guard, topic_calls, topic_files, topics
-from server.domain.errors import Invalid
 from server.http import schemas_topics as t
 from server.http.api_suggestions import announce
 from server.http.framework import Context, Endpoint
-from server.http.uploads import read_upload
+from server.http.uploads import TooLarge, download, read_upload
 
 TOPIC = "/api/topics/{topic_id:int}"
 
@@ -354,10 +353,6 @@ async def export_topic_docx(ctx: Context) -> Response:
     )
 
 
-class TooLarge(Invalid):
-    status = 413
-
-
 def _filename(ctx: Context) -> str:
     return ctx.request.query_params.get("filename", "")[:300]
 
@@ -405,12 +400,7 @@ async def download_attachment(ctx: Context) -> Response:
         ctx.path_int("attachment_id"),
         data_dir=ctx.settings.data_dir,
     )
-    disposition = "attachment; filename=\"attachment\"; filename*=UTF-8''" + quote(got.filename)
-    return Response(
-        got.data,
-        media_type=got.content_type,
-        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
-    )
+    return download(got, "attachment")
 
 
 async def create_call(ctx: Context) -> t.CallOut:

@@ -1,4 +1,5 @@
-"""Reading an uploaded file sent as the raw request body, with a size limit.
+"""Reading an uploaded file sent as the raw request body, with a size limit, and sending a
+stored file back as a download.
 
 A body declared larger than the limit is refused before a byte is read; an undeclared one is
 read only until it passes the limit.
@@ -6,13 +7,21 @@ read only until it passes the limit.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
+from starlette.responses import Response
 
 from server.domain.errors import DomainError, Invalid
+from server.domain.stored_files import Download
 
 MULTIPART_REFUSAL = (
     "请以文件内容作为请求体直接上传（不支持 multipart 表单），文件名放在 ?filename= 中"
 )
+
+
+class TooLarge(Invalid):
+    status = 413
 
 
 async def read_upload(request: Request, limit: int, too_big: DomainError) -> bytes:
@@ -30,3 +39,21 @@ async def read_upload(request: Request, limit: int, too_big: DomainError) -> byt
             raise too_big
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def download(got: Download, fallback: str) -> Response:
+    """A stored upload as an attachment: its own name (UTF-8), `fallback` plus its suffix for
+    old clients, never sniffed or cached by the browser."""
+    suffix = got.filename[got.filename.rfind(".") :] if "." in got.filename else ""
+    disposition = f"attachment; filename=\"{fallback}{suffix}\"; filename*=UTF-8''" + quote(
+        got.filename
+    )
+    return Response(
+        got.data,
+        media_type=got.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

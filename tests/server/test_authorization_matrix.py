@@ -308,8 +308,9 @@ def expected(persona: Persona, world: World, name: str, scope: str) -> bool:
         "meeting": "room",
         "person": "unit",
     }[p.scope]
-    if name in ("org_unit.update", "topic.file", "topic.comment"):
-        # An org unit, and a township's topic filing, are looked after from the unit above.
+    if name in ("org_unit.update", "topic.file", "topic.comment", "assessment.report"):
+        # An org unit, and a township's topic filing, are looked after from the unit above;
+        # the yearly report is asked for the scope's county.
         where = "parent"
     if name == "room.award":
         # Only the city marks excellent rooms: a CPPCC-staff grant over the city (or global).
@@ -526,6 +527,22 @@ BUILDERS: dict[str, Builder] = {
     "get_dashboard": lambda w, s: ("/api/assessment/dashboard?year=2026", None, None),
     "export_assessment": lambda w, s: (
         "/api/assessment/export?year=2026&table=rooms&format=csv",
+        None,
+        None,
+    ),
+    "yearly_report": lambda w, s: (
+        f"/api/assessment/report.docx?year=2026&org_unit_id={w.units[w.place[s][2]]}",
+        None,
+        None,
+    ),
+    # No such item: every account hears not_found (the unit's check comes after the item).
+    "upload_progress_file": lambda w, s: (
+        "/api/outcome-items/999999/records/999999/attachments?filename=a.png",
+        None,
+        b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+    ),
+    "download_progress_file": lambda w, s: (
+        "/api/outcome-items/999999/attachments/999999",
         None,
         None,
     ),

@@ -117,6 +117,19 @@ export async function fetchFile(path: string, invite?: string): Promise<{ blob: 
   return { blob: await response.blob(), filename };
 }
 
+/** Fetch a file as `fetchFile` does and hand it to the browser to save under its name. */
+export async function downloadFile(path: string, invite?: string): Promise<void> {
+  const { blob, filename } = await fetchFile(path, invite);
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 function withQuery(path: string, query: RequestOptions["query"]): string {
   if (!query) return path;
   const params = new URLSearchParams();

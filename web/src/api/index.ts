@@ -34,7 +34,7 @@ import type {
   VersionSummary,
 } from "./types";
 
-export { ApiError, fetchFile, onUnauthorized } from "./client";
+export { ApiError, downloadFile, fetchFile, onUnauthorized } from "./client";
 export { CATEGORIES } from "./types";
 export type * from "./types";
 

@@ -9,6 +9,17 @@ export type Decision = "adopted" | "partly_adopted" | "not_adopted";
 export type RecordKindName = "decision" | "progress" | "feedback" | "escalation" | "follow_up" | "explanation";
 export type FollowUpMethod = "oversight" | "inspection" | "review";
 
+/** A photo or document on a progress entry (第十八条); `url` downloads it with the session. */
+export interface ProgressFile {
+  id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  uploaded_by_name: string;
+  uploaded_at: string;
+  url: string;
+}
+
 export interface ItemRecord {
   id: number;
   kind: RecordKindName | "reminder";
@@ -16,6 +27,7 @@ export interface ItemRecord {
   by_name: string;
   note: string;
   data: Record<string, unknown>;
+  attachments: ProgressFile[];
 }
 
 export interface OutcomeItem {
@@ -152,6 +164,15 @@ export function addItemRecord(itemId: number, body: ItemRecordNew): Promise<Outc
   return request(`/api/outcome-items/${itemId}/records`, { method: "POST", body });
 }
 
+/** Attach a file to a progress entry of the item: the raw file as the body, as topics do. */
+export function attachToProgress(itemId: number, recordId: number, file: File): Promise<OutcomeItem> {
+  return request(`/api/outcome-items/${itemId}/records/${recordId}/attachments`, {
+    method: "POST",
+    body: file,
+    query: { filename: file.name },
+  });
+}
+
 export async function listPublicOutcomes(signal?: AbortSignal): Promise<PublicOutcome[]> {
   return (await request<{ outcomes: PublicOutcome[] }>("/api/public/outcomes", { signal, allowUnauthorized: true }))
     .outcomes;
@@ -176,4 +197,9 @@ export function awardRoom(roomId: number, year: number, evidence: string): Promi
 /** Where the browser downloads a table of the assessment (the session cookie goes along). */
 export function exportUrl(year: number, table: "rooms" | "duty", format: "xlsx" | "csv"): string {
   return `/api/assessment/export?year=${year}&table=${table}&format=${format}`;
+}
+
+/** The county's (or city's) yearly report as DOCX in the official layout. */
+export function reportUrl(year: number, orgUnitId: number): string {
+  return `/api/assessment/report.docx?year=${year}&org_unit_id=${orgUnitId}`;
 }
