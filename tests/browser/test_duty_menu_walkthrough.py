@@ -9,21 +9,14 @@ import uuid
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
+from tests.browser.test_outcomes_walkthrough import _sign_in
 from tests.conftest import bearer
 from tests.outcomes.conftest import YEAR, ok
 
 pytestmark = pytest.mark.browser
 PASSWORD = "menu-walk-2026"
-
-
-async def _sign_in(page: Page, server: str, username: str, password: str) -> None:
-    await page.goto(server + "/")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(password)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page.get_by_test_id("user-name")).to_be_visible()
 
 
 async def _account(

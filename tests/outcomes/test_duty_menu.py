@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from server.db.models_outcomes import MENU_KINDS
 from server.domain.duty_menu import Line, allocate
-from tests.conftest import bearer, live_client, login_token
-from tests.outcomes.conftest import YEAR, hold, ok, signed_meeting
+from tests.conftest import bearer, login_token
+from tests.outcomes.conftest import YEAR, check_in_twice, ok, signed_meeting
 from tests.outcomes.test_assessment import _office
 
 PASSWORD = "menu-pass-2026"
@@ -46,28 +46,6 @@ async def _member(http: httpx.AsyncClient, admin: dict[str, str], unit: str) -> 
         201,
     )
     return int(person["id"]), username
-
-
-async def _attend_twice(server: str, admin: dict[str, str], token: str, meeting_id: int) -> None:
-    """The member checks in from a phone and a laptop; the moderator closes the meeting."""
-    clients = [await live_client(server, {"token": token}) for _ in range(2)]
-    try:
-        for client, mode in zip(clients, ("in_room", "remote"), strict=True):
-            joined = await client.call(
-                "join", {"meeting_id": meeting_id}, namespace="/live", timeout=30
-            )
-            assert joined["ok"], joined
-            reply = await client.call(
-                "command",
-                {"id": uuid.uuid4().hex, "type": "attendance.check_in", "data": {"mode": mode}},
-                namespace="/live",
-                timeout=30,
-            )
-            assert reply["ok"], reply
-        await hold(server, admin["Authorization"][7:], meeting_id)
-    finally:
-        for client in clients:
-            await client.disconnect()
 
 
 MENU = {
@@ -104,7 +82,7 @@ async def test_a_member_sees_their_own_menu_and_each_activity_counts_once(
         ),
         201,
     )
-    await _attend_twice(server, admin, token, meeting_id)
+    await check_in_twice(server, admin, token, meeting_id)
 
     mine = await ok(await http.get(f"/api/me/duty-menu?year={YEAR}", headers=bearer(token)))
     assert mine["person_id"] == person_id
