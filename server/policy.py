@@ -204,6 +204,16 @@ _ALL: list[Permission] = [
     # assessment asks `holds` for the city unit after this check passes for the room).
     _p("room.award", "评选优秀协商议事室", "room", grants=frozenset({"cppcc_staff"})),
     _p("duty.mine", "查看本人履职记录", signed_in=True),
+    # The yearly duty menu (履职菜单, 第二十三条): the CPPCC office over the member's org unit
+    # plans it; the member reads their own.
+    _p(
+        "duty_menu.read",
+        "查看委员履职菜单",
+        "person",
+        self_=True,
+        grants=frozenset({"cppcc_staff"}),
+    ),
+    _p("duty_menu.edit", "制定委员履职菜单", "person", grants=frozenset({"cppcc_staff"})),
     _p("training.manage", "登记培训和出席情况", "org_unit", grants=frozenset({"cppcc_staff"})),
     _p("publicity.manage", "登记宣传报道", "room", grants=ORGANISERS),
     # Live meetings: joining, and sending commands whose per-role rules are the machine's.

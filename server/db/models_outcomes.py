@@ -1,6 +1,7 @@
 """Typed models of what follows a meeting: outcomes and their items, the records kept on each
 item, and the yearly assessment's stored rules (activities required, duty points, awards),
-with the training sessions and publicity items it also looks at (第二十四、二十五条)."""
+with the training sessions and publicity items it also looks at (第二十四、二十五条), and each
+member's yearly duty menu (履职菜单, 第二十三条)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ ITEM_RECORD_KINDS = (
 FOLLOW_UP_METHODS = ("oversight", "inspection", "review")  # 民主监督、视察、民主评议
 ESCALATION_LEVELS = ("county", "city")
 DUTY_KINDS = ("invited", "attended", "spoke", "speech_minutes", "voted", "suggestion", "training")
+# What a duty menu may plan: the duty record's kinds a member takes on by number of times.
+MENU_KINDS = ("attended", "spoke", "voted", "suggestion", "training")
 PUBLICITY_CHANNELS = ("portal", "wechat", "press", "app")  # 门户网站、微信公众号、报刊、履职APP
 
 
@@ -201,6 +204,40 @@ class PublicityItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     published_on: Mapped[date] = mapped_column(Date)
     by_name: Mapped[str] = mapped_column(String(64))
+
+
+class DutyMenu(Base):
+    """A member's duty menu for a year (履职菜单, 第二十三条), planned by CPPCC staff; its lines
+    say which activities the member takes on and how many times."""
+
+    __tablename__ = "duty_menus"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    by_name: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    lines: Mapped[list[DutyMenuLine]] = relationship(
+        lazy="selectin", order_by="DutyMenuLine.position", cascade="all, delete-orphan"
+    )
+
+
+class DutyMenuLine(Base):
+    """One line of a duty menu: a kind of activity, the target number of times, and
+    optionally the room it is to happen in and the topic it is about."""
+
+    __tablename__ = "duty_menu_lines"
+    __table_args__ = (UniqueConstraint("menu_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("duty_menus.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"))
+    topic: Mapped[str] = mapped_column(String(200), default="")
 
 
 # The yearly count of a room's activities reads meetings by room and start (migration 0013).

@@ -410,6 +410,7 @@ async def duty_records(
                 {
                     "meeting_id": meeting_id,
                     "title": meetings[meeting_id].title,
+                    "room_id": meetings[meeting_id].room_id,
                     "attended": attended,
                     "speeches": len(speeches),
                     "speech_seconds": round(seconds),

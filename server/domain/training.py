@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,27 @@ from server.domain.errors import Invalid, NotFound
 from server.policy import Target
 
 MAX_ATTENDEES = 500
+
+
+def check_link(url: str) -> str:
+    """A report's link is shown to everyone as a clickable address: only a whole http(s)
+    address with a host, and nothing in it that a browser would read another way."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c in '<>"\\' for c in url):
+        raise Invalid("链接中不能有空格、引号、尖括号或反斜杠，请粘贴完整的网址", field="url")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise Invalid("链接不是有效的网址，请粘贴完整的网址", field="url") from None
+    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(
+        ("http://", "https://")
+    ):
+        raise Invalid("链接应以 https:// 或 http:// 开头", field="url")
+    if not host or parts.username is not None or parts.password is not None:
+        raise Invalid(
+            "链接应包含网站地址（如 https://mp.weixin.qq.com/…），不含账号密码", field="url"
+        )
+    return url
 
 
 async def record_training(
@@ -97,8 +119,7 @@ async def add_publicity(
     who = await policy.authorize(session, principal, "publicity.manage", Target(room_id=room_id))
     if channel not in PUBLICITY_CHANNELS:
         raise Invalid("请选择门户网站、微信公众号、报刊或履职 APP", field="channel")
-    if not url.startswith(("https://", "http://")):
-        raise Invalid("链接应以 https:// 或 http:// 开头", field="url")
+    check_link(url)
     if outcome_id is not None:
         outcome = await session.get(Outcome, outcome_id)
         if outcome is None or outcome.room_id != room_id:
@@ -113,6 +134,7 @@ async def add_publicity(
         by_name=who.name,
     )
     session.add(item)
+    await audit.record(session, who, "publicity.add", "room", room_id, title=title, url=url)
     await session.commit()
     return item
 

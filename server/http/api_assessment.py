@@ -14,7 +14,7 @@ import anyio
 from pydantic import BaseModel, Field, StringConstraints
 from starlette.responses import Response
 
-from server.domain import assessment, assessment_report
+from server.domain import assessment, assessment_report, duty_menu
 from server.domain.errors import Invalid
 from server.http.framework import Context, Endpoint
 from server.http.schemas import Input
@@ -189,6 +189,24 @@ DUTY_COLUMNS = (
     + [("score", "得分")]
 )
 
+MENU_COLUMNS = [
+    ("person_id", "编号"),
+    ("name", "委员"),
+    ("planned", "计划次数"),
+    ("done", "已完成"),
+    ("behind", "未完成菜单"),
+    ("lines", "菜单明细"),
+]
+
+
+def _menu_lines(menu: dict[str, Any]) -> str:
+    return "；".join(
+        f"{duty_menu.KIND_NAMES[ln['kind']]}"
+        + (f"（{ln['room_name']}）" if ln["room_name"] else "")
+        + f" {ln['done']}/{ln['target']}"
+        for ln in menu["lines"]
+    )
+
 
 def _neutral(value: Any) -> Any:
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
@@ -203,6 +221,11 @@ def table_rows(table: str, found: list[Any]) -> tuple[list[str], list[list[Any]]
     if table == "rooms":
         return [n for _, n in ROOM_COLUMNS], [
             [_neutral(r[k]) for k, _ in ROOM_COLUMNS] for r in found
+        ]
+    if table == "menu":
+        return [n for _, n in MENU_COLUMNS], [
+            [_neutral(_menu_lines(m) if k == "lines" else m[k]) for k, _ in MENU_COLUMNS]
+            for m in found
         ]
     rows = []
     for record in found:
@@ -233,6 +256,7 @@ def render(fmt: str, title: str, header: list[str], rows: list[list[Any]]) -> by
     return data.getvalue()
 
 
+TABLE_TITLES = {"rooms": "协商议事室考核", "duty": "委员履职", "menu": "委员履职菜单"}
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -243,17 +267,21 @@ async def export_assessment(ctx: Context) -> Response:
     year = year_of(ctx)
     table = ctx.request.query_params.get("table", "rooms")
     fmt = ctx.request.query_params.get("format", "xlsx")
-    if table not in ("rooms", "duty"):
-        raise Invalid("table 只能是 rooms（协商议事室）或 duty（委员履职）", field="table")
+    if table not in TABLE_TITLES:
+        raise Invalid(
+            "table 只能是 rooms（协商议事室）、duty（委员履职）或 menu（履职菜单）", field="table"
+        )
     if fmt not in MEDIA:
         raise Invalid("format 只能是 xlsx 或 csv", field="format")
     found: list[Any]
     if table == "rooms":
         found = await assessment.room_rows(ctx.session, ctx.principal, year)
+    elif table == "menu":
+        found = await duty_menu.office_menus(ctx.session, ctx.principal, year, datetime.now(UTC))
     else:
         found = await assessment.office_duty(ctx.session, ctx.principal, year)
     header, rows = table_rows(table, found)
-    title = f"{year}年{'协商议事室考核' if table == 'rooms' else '委员履职'}"
+    title = f"{year}年{TABLE_TITLES[table]}"
     content = await anyio.to_thread.run_sync(render, fmt, title, header, rows)
     name = f"{title}.{fmt}"
     disposition = (
@@ -301,7 +329,7 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         "/api/assessment/export",
         export_assessment,
-        "导出考核表或委员履职表（format=xlsx|csv，table=rooms|duty）",
+        "导出考核表、委员履职表或履职菜单表（format=xlsx|csv，table=rooms|duty|menu）",
         None,
         None,
         {"year": "string", "table": "string", "format": "string"},

@@ -12,6 +12,7 @@ from server.http import (
     api,
     api_assessment,
     api_audit,
+    api_duty_menu,
     api_office,
     api_outcomes,
     api_polls,
@@ -48,5 +49,6 @@ ENDPOINTS: list[Endpoint] = [
     *api_outcomes.ENDPOINTS,
     *api_assessment.ENDPOINTS,
     *api_training.ENDPOINTS,
+    *api_duty_menu.ENDPOINTS,
     *api_watch.ENDPOINTS,
 ]

@@ -92,6 +92,29 @@ async def hold(server: str, token: str, meeting_id: int) -> None:
         await client.disconnect()
 
 
+async def check_in_twice(server: str, admin: dict[str, str], token: str, meeting_id: int) -> None:
+    """The member joins from two devices and checks in twice (in the room, then remotely);
+    the moderator closes the meeting."""
+    clients = [await live_client(server, {"token": token}) for _ in range(2)]
+    try:
+        for client, mode in zip(clients, ("in_room", "remote"), strict=True):
+            joined = await client.call(
+                "join", {"meeting_id": meeting_id}, namespace="/live", timeout=30
+            )
+            assert joined["ok"], joined
+            reply = await client.call(
+                "command",
+                {"id": uuid.uuid4().hex, "type": "attendance.check_in", "data": {"mode": mode}},
+                namespace="/live",
+                timeout=30,
+            )
+            assert reply["ok"], reply
+        await hold(server, admin["Authorization"][7:], meeting_id)
+    finally:
+        for client in clients:
+            await client.disconnect()
+
+
 async def unit_account(
     http: httpx.AsyncClient, server: str, admin: dict[str, str], unit_name: str
 ) -> Unit:

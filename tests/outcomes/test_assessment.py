@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import openpyxl
 
-from tests.conftest import bearer, live_client, login_token
-from tests.outcomes.conftest import YEAR, hold, ok, signed_meeting
+from tests.conftest import bearer, login_token
+from tests.outcomes.conftest import YEAR, check_in_twice, ok, signed_meeting
 
 ROW_KEYS = {
     "room_id",
@@ -193,29 +193,7 @@ async def test_duty_scores_follow_the_rule_table_and_count_each_activity_once(
         ),
         201,
     )
-    # The member joins from two devices and checks in twice (in the room, then remotely);
-    # the moderator closes the meeting.
-    clients = [await live_client(server, {"token": token}) for _ in range(2)]
-    try:
-        for client, mode in zip(clients, ("in_room", "remote"), strict=True):
-            assert (
-                await client.call("join", {"meeting_id": meeting_id}, namespace="/live", timeout=30)
-            )["ok"]
-            reply = await client.call(
-                "command",
-                {
-                    "id": uuid.uuid4().hex,
-                    "type": "attendance.check_in",
-                    "data": {"mode": mode},
-                },
-                namespace="/live",
-                timeout=30,
-            )
-            assert reply["ok"], reply
-        await hold(server, admin["Authorization"][7:], meeting_id)
-    finally:
-        for client in clients:
-            await client.disconnect()
+    await check_in_twice(server, admin, token, meeting_id)
     assert entry["id"]
 
     mine = await ok(await http.get(f"/api/me/duty?year={YEAR}", headers=bearer(token)))

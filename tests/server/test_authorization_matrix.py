@@ -577,6 +577,15 @@ BUILDERS: dict[str, Builder] = {
         None,
     ),
     "list_publicity": lambda w, s: (f"/api/rooms/{w.rooms[s]}/publicity", None, None),
+    # The duty menu of the member filed under each scope's township.
+    "my_menu": lambda w, s: ("/api/me/duty-menu?year=2026", None, None),
+    "get_menu": lambda w, s: (f"/api/people/{w.targets[s]}/duty-menu?year=2026", None, None),
+    "set_menu": lambda w, s: (
+        f"/api/people/{w.targets[s]}/duty-menu",
+        {"year": 2026, "lines": [{"kind": "attended", "target": 2}]},
+        None,
+    ),
+    "office_menus": lambda w, s: ("/api/assessment/duty-menus?year=2026", None, None),
 }
 
 

@@ -195,7 +195,7 @@ export function awardRoom(roomId: number, year: number, evidence: string): Promi
 }
 
 /** Where the browser downloads a table of the assessment (the session cookie goes along). */
-export function exportUrl(year: number, table: "rooms" | "duty", format: "xlsx" | "csv"): string {
+export function exportUrl(year: number, table: "rooms" | "duty" | "menu", format: "xlsx" | "csv"): string {
   return `/api/assessment/export?year=${year}&table=${table}&format=${format}`;
 }
 

@@ -36,3 +36,18 @@ export function splitErrors(
   }
   return Object.keys(fields).length ? { fields, general: null } : { fields: {}, general: error };
 }
+
+/**
+ * The server's words about one input ("lines.2.target"), or "" when the refusal is about
+ * another: a domain refusal names its field (`ApiError.field`) and says it plainly; a
+ * validation refusal lists "field：reason" parts, of which the one for `name` is kept.
+ */
+export function errorFor(error: unknown, name: string): string {
+  if (!(error instanceof ApiError) || !error.message || error.field !== name) return "";
+  if (!error.message.startsWith(PREFIX)) return error.message;
+  for (const part of error.message.slice(PREFIX.length).split("；")) {
+    const match = FIELD.exec(part.trim());
+    if (match?.[1] === name) return match[2] ?? "";
+  }
+  return error.message;
+}
