@@ -104,7 +104,8 @@ class Room(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     # Days a topic's public notice must stand before its meeting may open (第十四条: a week).
     notice_days: Mapped[int] = mapped_column(Integer, default=7)
-    # Whether every public proposal waits for moderation, not only those with a listed word.
+    # Whether every public proposal and suggestion waits for moderation, not only those with a
+    # listed word.
     premoderate: Mapped[bool] = mapped_column(default=False)
 
     org_unit: Mapped[OrgUnit] = relationship(lazy="joined")

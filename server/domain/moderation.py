@@ -4,7 +4,7 @@ abuse from anyone who can see an item, and the staff's decisions on both, each i
 Held proposals are decided in server.domain.topic_calls (`moderate`); this module owns the rest
 of the queue. A report names a topic or a suggestion; who may report is whoever may see it:
 anyone for a topic on /public (under notice, or on an open vote's shortlist), the topic's
-readers otherwise, and for a suggestion whoever may read the meeting's suggestions.
+readers otherwise, and for a suggestion the meeting's roster (who see its board).
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
 from server.auth import Principal
-from server.db.models import Meeting
+from server.db.models import Meeting, Room
 from server.db.models_suggestions import Suggestion
 from server.db.models_topics import AbuseReport, Topic, TopicCall
 from server.domain import audit
 from server.domain.errors import Conflict, Invalid, NotFound
 from server.domain.suggestions import place_released
 from server.domain.theme_store import lock_board_row, registry_for
+from server.domain.topic_calls import held_words
 from server.domain.topics import record_step
 from server.policy import Target
 
@@ -81,7 +82,12 @@ async def _reported_item(
             raise missing
         meeting = await session.get(Meeting, suggestion.meeting_id)
         assert meeting is not None
-        if not await policy.allows(session, principal, "suggestion.read", Target(meeting=meeting)):
+        # Suggestions are shown to the meeting's roster (server.domain.suggestions), not to a
+        # resident who only wrote to it.
+        if (
+            not await policy.allows(session, principal, "suggestion.read", Target(meeting=meeting))
+            or await policy.meeting_role(session, principal, meeting) is None
+        ):
             raise missing
         return meeting.room_id, suggestion
     raise Invalid("只能举报议题（topic）或意见建议（suggestion）", field="target_type")
@@ -99,7 +105,8 @@ async def report(
     reason: str,
 ) -> AbuseReport:
     """File a report of abuse on an item the caller can see; it waits in the moderation queue
-    of the item's room. The same person reporting the same open item again changes nothing."""
+    of the item's room. The same person reporting the same item again while their first
+    report waits is refused, politely (the public, who have no name, are limited per address)."""
     # Open to anyone (the public included); who may see the item is checked below.
     assert policy.permission("report.create").anyone
     text = reason.strip()
@@ -119,7 +126,7 @@ async def report(
             )
         )
         if known is not None:
-            return known
+            raise Conflict("您已经举报过这条内容，工作人员会尽快处理，无需重复举报")
     row = AbuseReport(
         target_type=target_type,
         target_id=target_id,
@@ -143,15 +150,31 @@ async def _decides(session: AsyncSession, principal: Principal | None, room_id: 
     return await policy.allows(session, principal, "moderation.decide", Target(room_id=room_id))
 
 
-async def held_suggestions(session: AsyncSession, principal: Principal | None) -> list[Suggestion]:
-    """Suggestions held for a listed word, in the rooms the caller moderates, oldest first."""
+@dataclass(frozen=True)
+class Held:
+    """A held suggestion and why: the listed words it contains (as the list is now) and
+    whether its room holds every suggestion anyway."""
+
+    suggestion: Suggestion
+    words: list[str]
+    premoderated: bool
+
+
+async def held_suggestions(session: AsyncSession, principal: Principal | None) -> list[Held]:
+    """Suggestions held for a listed word or by the room's pre-moderation, in the rooms the
+    caller moderates, oldest first."""
     rows = await session.execute(
-        select(Suggestion, Meeting.room_id)
+        select(Suggestion, Meeting.room_id, Room.premoderate)
         .join(Meeting, Meeting.id == Suggestion.meeting_id)
+        .join(Room, Room.id == Meeting.room_id)
         .where(Suggestion.moderation == "held")
         .order_by(Suggestion.id)
     )
-    return [s for s, room_id in rows.all() if await _decides(session, principal, room_id)]
+    return [
+        Held(s, await held_words(session, s.text), premoderated)
+        for s, room_id, premoderated in rows.all()
+        if await _decides(session, principal, room_id)
+    ]
 
 
 async def open_reports(session: AsyncSession, principal: Principal | None) -> list[AbuseReport]:
@@ -205,7 +228,6 @@ async def moderate_suggestion(
     if suggestion.moderation != "held":
         raise Conflict("这条意见建议不在审核队列中")
     if decision == "release":
-        suggestion.moderation = "released"
         await audit.record(
             session, who, "suggestion.release", "suggestion", suggestion.id, reason=reason.strip()
         )

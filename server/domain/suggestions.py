@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +26,10 @@ from nlp.text import normalize
 from server import policy
 from server.auth import Principal
 from server.db.engine import Database
-from server.db.models import Meeting, MeetingParticipant
+from server.db.models import Meeting, MeetingParticipant, Room
 from server.db.models_suggestions import (
     MAX_SUGGESTION_CHARS,
+    ON_BOARD,
     Suggestion,
     SuggestionBoard,
     SuggestionTheme,
@@ -85,6 +86,8 @@ class SuggestionView:
     pinned: bool
     duplicate_of: int | None = None
     duplicate_similarity: float | None = None
+    moderation: str = "clear"
+    mine: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,8 +261,9 @@ async def _submit(
     if (written or 0) >= MAX_PER_AUTHOR:
         raise RateLimited(f"每人每次会议最多提交 {MAX_PER_AUTHOR} 条意见建议")
     now = datetime.now(UTC)
-    listed = await held_words(session, kept)
-    if listed:
+    # A listed word, or a room whose every piece of public input waits for its staff.
+    premoderated = await session.scalar(select(Room.premoderate).where(Room.id == meeting.room_id))
+    if premoderated or await held_words(session, kept):
         return await _hold(session, meeting, author, kept, normalised, client_id, now)
     try:
         async with writing(session, meeting.id) as (board_row, board):
@@ -365,8 +369,9 @@ async def _hold(
     client_id: str,
     now: datetime,
 ) -> Submitted:
-    """A suggestion with a word on the office's list: stored, off the board and unannounced,
-    until the room's staff release it (server.domain.moderation)."""
+    """A suggestion with a word on the office's list (or any, in a room that pre-moderates):
+    stored, off the board and unannounced, until the room's staff release it
+    (server.domain.moderation)."""
     suggestion = _written(meeting, author, kept, normalised, client_id, now, "held")
     session.add(suggestion)
     try:
@@ -395,7 +400,10 @@ async def place_released(session: AsyncSession, suggestion: Suggestion) -> Submi
     """A held suggestion the staff released goes on the board as if just submitted; commits
     and returns the notice to broadcast."""
     async with writing(session, suggestion.meeting_id) as (board_row, board):
+        # Still held while the board loads: a board built from the database now would
+        # otherwise hold it already, and placing it again would fail.
         placed, theme_row = await _place(session, board_row, board, suggestion)
+        suggestion.moderation = "released"
         revision = board_row.revision
         await session.commit()
     return _placed(suggestion, placed, theme_row, revision)
@@ -408,21 +416,37 @@ async def list_suggestions(
     session: AsyncSession, principal: Principal | None, meeting_id: int
 ) -> list[SuggestionView]:
     """Every suggestion with its theme and near-duplicate, for the meeting's moderators and
-    staff; anyone else who may submit sees their own."""
+    staff. The rest of the roster sees its own (held or removed ones marked as such) and, so
+    that they may read and report them, the others on the board without their writers' names;
+    a resident off the roster sees only their own."""
     meeting = await get_meeting(session, meeting_id)
     principal = await policy.authorize(
         session, principal, "suggestion.read", Target(meeting=meeting)
     )
-    if await meeting_role(session, principal, meeting) in MEETING_EDITORS:
+    role = await meeting_role(session, principal, meeting)
+    if role in MEETING_EDITORS:
         return await _all_suggestions(session, meeting_id)
     author = await _author(session, principal, meeting)
+    shown: ColumnElement[bool] = Suggestion.author_key == author.key
+    if role is not None:
+        shown = or_(shown, Suggestion.moderation.in_(ON_BOARD))
     rows = await session.execute(
         select(Suggestion, SuggestionTheme)
         .outerjoin(SuggestionTheme, Suggestion.theme_id == SuggestionTheme.id)
-        .where(Suggestion.meeting_id == meeting_id, Suggestion.author_key == author.key)
+        .where(Suggestion.meeting_id == meeting_id, shown)
         .order_by(Suggestion.id)
     )
-    return [_suggestion_view(s, t, None, None) for s, t in rows]
+    return [
+        replace(_suggestion_view(s, t, None, None), mine=True)
+        if s.author_key == author.key
+        else _anonymous(_suggestion_view(s, t, None, None))
+        for s, t in rows
+    ]
+
+
+def _anonymous(view: SuggestionView) -> SuggestionView:
+    """Another participant's suggestion as the roster sees it: who wrote it is for the staff."""
+    return replace(view, name="", participant_id=None, mine=False)
 
 
 def _suggestion_view(
@@ -444,6 +468,7 @@ def _suggestion_view(
         pinned=s.pinned,
         duplicate_of=duplicate_of,
         duplicate_similarity=similarity,
+        moderation=s.moderation,
     )
 
 

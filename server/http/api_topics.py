@@ -426,13 +426,15 @@ async def moderation_queue(ctx: Context) -> t.ModerationQueue:
         items=[_summary(row, []) for row in rows],
         suggestions=[
             t.HeldSuggestionOut(
-                suggestion_id=s.id,
-                meeting_id=s.meeting_id,
-                text=s.text,
-                name=s.author_name,
-                created_at=s.created_at,
+                suggestion_id=h.suggestion.id,
+                meeting_id=h.suggestion.meeting_id,
+                text=h.suggestion.text,
+                name=h.suggestion.author_name,
+                created_at=h.suggestion.created_at,
+                words=h.words,
+                premoderated=h.premoderated,
             )
-            for s in held
+            for h in held
         ],
         reports=[
             t.ReportItem(

@@ -137,7 +137,8 @@ class RoomPatch(Input):
         default=None, description="Days a topic's notice stands before its meeting may open"
     )
     premoderate: Annotated[bool | None, *NotNull] = Field(
-        default=None, description="Whether every public proposal waits for moderation"
+        default=None,
+        description="Whether every public proposal and meeting suggestion waits for moderation",
     )
 
 

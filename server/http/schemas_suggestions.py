@@ -48,6 +48,12 @@ class SuggestionOut(BaseModel):
     pinned: bool
     duplicate_of: int | None
     duplicate_similarity: float | None
+    moderation: Literal["clear", "held", "released", "removed"] = Field(
+        "clear",
+        description="held: waits for the room's staff; removed: not shown (only its author "
+        "sees either, on their own suggestion)",
+    )
+    mine: bool = Field(False, description="Written by the caller (always false for staff)")
 
 
 class SuggestionList(BaseModel):

@@ -243,6 +243,8 @@ class HeldSuggestionOut(BaseModel):
     text: str
     name: str
     created_at: datetime
+    words: list[str] = Field(description="The listed words it contains (as the list is now)")
+    premoderated: bool = Field(description="Its room holds every suggestion for the staff")
 
 
 class ReportItem(BaseModel):

@@ -258,13 +258,14 @@ async def test_office_forms_keep_what_was_typed_across_a_refusal_and_a_reload(
         await page.get_by_role("button", name="保存").click()
         await expect(days).to_have_attribute("aria-invalid", "true")
         await days.fill("10")
-        await page.get_by_label("公众提交的议题建议一律先审核再进入筛选").check()
+        premoderate = "公众提交的议题建议和会上的意见建议一律先审核再展示"
+        await page.get_by_label(premoderate).check()
         await page.reload()
         await expect(page.get_by_label("公示天数", exact=False)).to_have_value("10")
-        await expect(page.get_by_label("公众提交的议题建议一律先审核再进入筛选")).to_be_checked()
+        await expect(page.get_by_label(premoderate)).to_be_checked()
         await page.get_by_role("button", name="保存").click()
         await expect(page.get_by_text("公示 10 天")).to_be_visible()
-        await expect(page.get_by_text("公众提交先审核")).to_be_visible()
+        await expect(page.get_by_text("先审后发")).to_be_visible()
 
         # Renaming an org unit: an empty name is refused beside the field; the rename typed
         # before the reload comes back with its form open.

@@ -103,7 +103,7 @@ async def test_bad_input_is_refused_with_a_clear_reason_and_nothing_is_stored(
     assert not_json_text.status_code == 400
 
 
-async def test_residents_and_guests_write_and_see_only_their_own(
+async def test_residents_see_only_their_own_and_guests_see_the_others_without_names(
     collection: Collection, member_token: str, staff_token: str, http: httpx.AsyncClient
 ) -> None:
     # a signed-in resident not on the roster
@@ -124,9 +124,18 @@ async def test_residents_and_guests_write_and_see_only_their_own(
         f"{collection.base}/suggestions", json={"text": "希望增加健身器材"}, headers=as_guest
     )
     assert r.status_code == 201, r.text
-    own = (await http.get(f"{collection.base}/suggestions", headers=as_guest)).json()["items"]
-    assert [s["text"] for s in own] == ["希望增加健身器材"]
-    assert own[0]["name"] == "钱晓东" and own[0]["participant_id"] == guest.json()["id"]
+    seen = (await http.get(f"{collection.base}/suggestions", headers=as_guest)).json()["items"]
+    # A guest is on the roster: the resident's suggestion is there, but not who wrote it.
+    assert [(s["text"], s["mine"]) for s in seen] == [
+        ("建议在小区门口增设非机动车停放区", False),
+        ("希望增加健身器材", True),
+    ]
+    assert seen[0]["name"] == "" and seen[0]["participant_id"] is None
+    own = seen[1]
+    assert own["name"] == "钱晓东" and own["participant_id"] == guest.json()["id"]
+    # The resident, off the roster, sees only their own.
+    theirs = await http.get(f"{collection.base}/suggestions", headers=bearer(member_token))
+    assert [s["text"] for s in theirs.json()["items"]] == ["建议在小区门口增设非机动车停放区"]
     everything = await http.get(f"{collection.base}/suggestions", headers=bearer(staff_token))
     rows = everything.json()["items"]
     assert len(rows) == 2

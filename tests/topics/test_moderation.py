@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import bearer, login_token
 from tests.topics.conftest import Cast, ok, proposed, village_approved
 
 
@@ -34,16 +35,21 @@ async def _audit(http: httpx.AsyncClient, cast: Cast) -> list[dict[str, Any]]:
     return items
 
 
-async def _meeting(http: httpx.AsyncClient, cast: Cast) -> dict[str, Any]:
+async def _meeting(
+    http: httpx.AsyncClient,
+    cast: Cast,
+    room_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     body = {
-        "room_id": cast.township_room,
+        "room_id": room_id or cast.township_room,
         "title": "意见征集会",
         "topic_title": "背街小巷整治",
         "starts_at": _later(3),
         "place": "党群服务中心",
         "mode": "hybrid",
     }
-    return await ok(await http.post("/api/meetings", json=body, headers=cast.staff), 201)
+    return await ok(await http.post("/api/meetings", json=body, headers=headers or cast.staff), 201)
 
 
 async def test_a_sensitive_word_holds_a_suggestion_until_the_staff_decide(
@@ -238,3 +244,129 @@ async def test_article_13_staff_screen_proposals_grouped_by_theme(
     )
     home = next(ids for ids in grouped if parking[0]["topic_id"] in ids)
     assert parking[1]["topic_id"] in home and drains["topic_id"] not in home
+
+
+async def _on_roster(
+    http: httpx.AsyncClient, cast: Cast, meeting_id: int, account: dict[str, str]
+) -> None:
+    people = await ok(await http.get("/api/people", headers=cast.admin))
+    pid = next(p["id"] for p in people["items"] if p["username"] == account["username"])
+    await ok(
+        await http.post(
+            f"/api/meetings/{meeting_id}/participants",
+            json={"person_id": pid, "role": "participant"},
+            headers=cast.admin,
+        ),
+        201,
+    )
+
+
+async def test_a_room_that_premoderates_holds_every_suggestion_and_one_report_per_person(
+    http: httpx.AsyncClient, cast: Cast, server: str, demo: dict[str, Any]
+) -> None:
+    members = demo["accounts"]["members"]
+    writer, reader, outsider = [bearer(await login_token(server, m)) for m in members[:3]]
+    meeting = await _meeting(http, cast, room_id=cast.village_room, headers=cast.village_staff)
+    for account in members[:2]:
+        await _on_roster(http, cast, meeting["id"], account)
+    path = f"/api/meetings/{meeting['id']}/suggestions"
+    room = f"/api/rooms/{cast.village_room}"
+    await ok(await http.patch(room, json={"premoderate": True}, headers=cast.admin))
+    try:
+        held = await ok(
+            await http.post(path, json={"text": "社区路灯晚上不亮"}, headers=writer), 201
+        )
+        assert held["held"] is True
+        mine = (await ok(await http.get(path, headers=writer)))["items"]
+        assert [(s["text"], s["moderation"], s["mine"]) for s in mine] == [
+            ("社区路灯晚上不亮", "held", True)
+        ]
+        assert (await ok(await http.get(path, headers=reader)))["items"] == []
+        queue = await ok(await http.get("/api/moderation", headers=cast.village_staff))
+        waiting = next(
+            s for s in queue["suggestions"] if s["suggestion_id"] == held["suggestion_id"]
+        )
+        assert waiting["premoderated"] is True and waiting["words"] == []
+        # Held, it cannot be reported: nobody but its writer sees it.
+        body = {"target_type": "suggestion", "target_id": held["suggestion_id"], "reason": "广告"}
+        assert (await http.post("/api/reports", json=body, headers=reader)).status_code == 404
+
+        await ok(
+            await http.post(
+                f"/api/moderation/suggestions/{held['suggestion_id']}",
+                json={"decision": "release"},
+                headers=cast.village_staff,
+            )
+        )
+        seen = (await ok(await http.get(path, headers=reader)))["items"]
+        assert [(s["text"], s["name"], s["mine"]) for s in seen] == [
+            ("社区路灯晚上不亮", "", False)
+        ]
+
+        # A second report by the same person while the first waits is refused, politely; a
+        # resident off the roster, who does not see the board, cannot report at all.
+        await ok(await http.post("/api/reports", json=body, headers=reader), 201)
+        again = await http.post("/api/reports", json=body, headers=reader)
+        assert again.status_code == 409 and "已经举报" in again.json()["error"]["message"]
+        assert (await http.post("/api/reports", json=body, headers=outsider)).status_code == 404
+        queue = await ok(await http.get("/api/moderation", headers=cast.village_staff))
+        assert [
+            r["reason"] for r in queue["reports"] if r["target_id"] == held["suggestion_id"]
+        ] == ["广告"]
+    finally:
+        await ok(await http.patch(room, json={"premoderate": False}, headers=cast.admin))
+
+
+async def test_the_queue_names_the_listed_word_that_held_a_suggestion(
+    http: httpx.AsyncClient, cast: Cast
+) -> None:
+    word = f"赌博{uuid.uuid4().hex[:4]}"
+    await _listed(http, cast, word)
+    meeting = await _meeting(http, cast)
+    held = await ok(
+        await http.post(
+            f"/api/meetings/{meeting['id']}/suggestions",
+            json={"text": f"楼下棋牌室疑似{word}"},
+            headers=cast.staff,
+        ),
+        201,
+    )
+    queue = await ok(await http.get("/api/moderation", headers=cast.staff))
+    waiting = next(s for s in queue["suggestions"] if s["suggestion_id"] == held["suggestion_id"])
+    assert waiting["words"] == [word] and waiting["premoderated"] is False
+
+
+async def test_bad_input_to_the_public_moderation_endpoints_is_refused_in_chinese(
+    http: httpx.AsyncClient, cast: Cast
+) -> None:
+    tid = await _noticed_village_topic(http, cast, f"社区菜场噪音{uuid.uuid4().hex[:4]}")
+    address = {"X-Forwarded-For": f"10.78.{uuid.uuid4().int % 250}.9"}
+    huge = {"target_type": "topic", "target_id": tid, "reason": "广" * 5000}
+    for body in (
+        huge,
+        {**huge, "reason": "广告", "target_type": "meeting"},
+        {**huge, "reason": "广告", "target_id": -1},
+        {"target_type": "topic", "target_id": tid},
+    ):
+        refused = await http.post("/api/reports", json=body, headers=address)
+        assert refused.status_code == 400, body
+        message = refused.json()["error"]["message"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
+    # Script in a reason is kept as the text it is, for the staff to read.
+    script = '<script>alert("x")</script>广告'
+    filed = await ok(
+        await http.post("/api/reports", json={**huge, "reason": script}, headers=address), 201
+    )
+    queue = await ok(await http.get("/api/moderation", headers=cast.village_staff))
+    mine = next(r for r in queue["reports"] if r["report_id"] == filed["report_id"])
+    assert mine["reason"] == script
+    decide = f"/api/moderation/reports/{filed['report_id']}"
+    too_long = await http.post(
+        decide, json={"decision": "dismiss", "reason": "理" * 3000}, headers=cast.village_staff
+    )
+    assert too_long.status_code == 400
+    await ok(
+        await http.post(
+            decide, json={"decision": "dismiss", "reason": "不属实"}, headers=cast.village_staff
+        )
+    )

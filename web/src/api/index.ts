@@ -87,8 +87,10 @@ export function readInvite(invite: string, signal?: AbortSignal): Promise<Invite
 }
 
 /** A meeting's suggestions, oldest first (moderators and staff see them all). */
-export async function listSuggestions(meetingId: number, signal?: AbortSignal): Promise<Suggestion[]> {
-  return (await request<ItemList<Suggestion>>(`/api/meetings/${meetingId}/suggestions`, { signal })).items;
+/** Staff get every suggestion; the rest of the roster its own and the others on the board
+ * (without names); a guest sends the invite instead of the session cookie. */
+export async function listSuggestions(meetingId: number, signal?: AbortSignal, invite?: string): Promise<Suggestion[]> {
+  return (await request<ItemList<Suggestion>>(`/api/meetings/${meetingId}/suggestions`, { signal, invite })).items;
 }
 
 // --- the transcript (发言记录): moderators and staff of the meeting keep it ---------------

@@ -163,13 +163,17 @@ export const topicAction = (id: number, action: string, body: Record<string, unk
 
 export const createCall = (body: Record<string, unknown>) =>
   request<Call>("/api/topic-calls", { method: "POST", body });
-/** A suggestion held for a listed word, waiting for the room's staff. */
+/** A suggestion held for a listed word (or by its room's pre-moderation), waiting for the room's staff. */
 export interface HeldSuggestion {
   suggestion_id: number;
   meeting_id: number;
   text: string;
   name: string;
   created_at: string;
+  /** The listed words it contains, as the list is now. */
+  words: string[];
+  /** Its room holds every suggestion for the staff. */
+  premoderated: boolean;
 }
 
 /** A report of abuse on a topic or a suggestion, waiting for a decision. */
@@ -201,10 +205,11 @@ export const decideReport = (id: number, decision: "uphold" | "dismiss", reason:
     method: "POST",
     body: { decision, reason },
   });
-export const reportAbuse = (targetType: "topic" | "suggestion", targetId: number, reason: string) =>
+export const reportAbuse = (targetType: "topic" | "suggestion", targetId: number, reason: string, invite?: string) =>
   request<{ report_id: number; status: string }>("/api/reports", {
     method: "POST",
     body: { target_type: targetType, target_id: targetId, reason },
+    invite,
   });
 export const getWords = (signal?: AbortSignal) => request<{ words: string[] }>("/api/moderation/words", { signal });
 export const setWords = (words: string[]) =>

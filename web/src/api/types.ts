@@ -68,7 +68,7 @@ export interface Room {
   address: string | null;
   /** Days a topic's public notice stands before its meeting may open (第十四条). */
   notice_days: number;
-  /** Whether every public proposal waits for moderation. */
+  /** Whether every public proposal and meeting suggestion waits for moderation. */
   premoderate: boolean;
 }
 
@@ -218,6 +218,10 @@ export interface Suggestion {
   created_at: string;
   theme_id: number | null;
   theme_label: string | null;
+  /** held: waits for the room's staff; removed: not shown. Only its writer sees either. */
+  moderation?: "clear" | "held" | "released" | "removed";
+  /** Written by the caller (never set for the meeting's staff). */
+  mine?: boolean;
 }
 
 export type SegmentSource = "live" | "import" | "asr";
