@@ -1,6 +1,6 @@
 """Attachments of topics: images and documents with a proposal (from staff, or from the resident
-who holds its receipt) or with a research record; checked by their bytes as briefings are
-(server.domain.briefings.check_file) and stored under the data dir.
+who holds its receipt), with a research record or with a screening hearing; checked by their
+bytes as briefings are (server.domain.briefings.check_file) and stored under the data dir.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from server.auth import Principal
 from server.db.models_topics import Topic, TopicAttachment, TopicResearch
 from server.domain.briefings import Download, check_file
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.hearings import hearing_of
 from server.policy import Target
 
 PUBLIC_MAX_MB = 5  # a resident's photo or document, per file
@@ -38,6 +39,7 @@ async def _store(
     data_dir: Path,
     by: int | None,
     research_id: int | None = None,
+    hearing_id: int | None = None,
 ) -> TopicAttachment:
     name, content_type = check_file(filename, data, "议题附件")
     stored = f"{secrets.token_hex(16)}.bin"
@@ -47,6 +49,7 @@ async def _store(
     row = TopicAttachment(
         topic_id=topic.id,
         research_id=research_id,
+        hearing_id=hearing_id,
         filename=name,
         content_type=content_type,
         size=len(data),
@@ -79,13 +82,17 @@ async def attach(
     data: bytes,
     data_dir: Path,
     research_id: int | None = None,
+    hearing_id: int | None = None,
 ) -> TopicAttachment:
-    """Staff attach a file to a topic, or to one of its research records."""
+    """Staff attach a file to a topic, to one of its research records, or to a hearing that
+    heard it."""
     topic = await editable_topic(session, principal, topic_id)
     if research_id is not None:
         record = await session.get(TopicResearch, research_id)
         if record is None or record.topic_id != topic.id:
             raise Invalid("这条调研记录不属于本议题", field="research_id")
+    if hearing_id is not None:
+        await hearing_of(session, topic.id, hearing_id)
     assert principal is not None and principal.person is not None
     return await _store(
         session,
@@ -95,6 +102,7 @@ async def attach(
         data_dir=data_dir,
         by=principal.person.id,
         research_id=research_id,
+        hearing_id=hearing_id,
     )
 
 

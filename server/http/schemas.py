@@ -73,6 +73,13 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ChallengeIn(Input):
+    """The answer to GET /api/public/challenge, sent with a public form (public_guard)."""
+
+    token: Annotated[str, StringConstraints(max_length=400)]
+    answer: Annotated[str, StringConstraints(max_length=20)]
+
+
 class LoginIn(Input):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -137,7 +144,7 @@ class RoomPatch(Input):
         default=None, description="Days a topic's notice stands before its meeting may open"
     )
     premoderate: Annotated[bool | None, *NotNull] = Field(
-        default=None, description="Whether every public proposal waits for moderation"
+        default=None, description="Whether every public proposal and comment waits for moderation"
     )
 
 
