@@ -119,6 +119,22 @@ async def create(
     return call
 
 
+async def list_for(
+    session: AsyncSession, principal: Principal | None, room_id: int | None = None
+) -> list[TopicCall]:
+    """The questionnaires of every room the caller may read, newest first."""
+    await policy.authorize(session, principal, "topic.list")
+    query = select(TopicCall).where(TopicCall.kind == KIND)
+    if room_id is not None:
+        query = query.where(TopicCall.room_id == room_id)
+    rows = await session.scalars(query.order_by(TopicCall.id.desc()).limit(200))
+    return [
+        call
+        for call in rows
+        if await policy.allows(session, principal, "topic.read", Target(room_id=call.room_id))
+    ]
+
+
 # -- answering ----------------------------------------------------------------------------
 
 

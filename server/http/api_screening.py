@@ -4,9 +4,6 @@ public forms' guard."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from server import policy
 from server.db.models_screening import PublicComment
 from server.db.models_topics import TopicCall
 from server.domain import hearings, public_comments, questionnaires, topic_calls
@@ -14,7 +11,6 @@ from server.http import schemas_screening as sc
 from server.http.api_topics import guard, hearing_out
 from server.http.framework import Context, Endpoint
 from server.http.schemas_topics import ModerateIn
-from server.policy import Target
 
 QUESTIONNAIRE = "/api/questionnaires/{call_id:int}"
 COMMENTS = "/api/public/notices/{topic_id:int}/comments"
@@ -78,17 +74,13 @@ async def create_questionnaire(ctx: Context) -> sc.QuestionnaireOut:
 
 
 async def list_questionnaires(ctx: Context) -> sc.QuestionnaireList:
-    query = select(TopicCall).where(TopicCall.kind == questionnaires.KIND)
-    room_id = ctx.query_id("room_id")
-    if room_id is not None:
-        query = query.where(TopicCall.room_id == room_id)
-    items = []
-    for call in await ctx.session.scalars(query.order_by(TopicCall.id.desc()).limit(200)):
-        target = Target(room_id=call.room_id)
-        if await policy.allows(ctx.session, ctx.principal, "topic.read", target):
-            respondents = await questionnaires.respondents(ctx.session, call.id)
-            items.append(_questionnaire_out(call, respondents))
-    return sc.QuestionnaireList(items=items)
+    rows = await questionnaires.list_for(ctx.session, ctx.principal, ctx.query_id("room_id"))
+    return sc.QuestionnaireList(
+        items=[
+            _questionnaire_out(call, await questionnaires.respondents(ctx.session, call.id))
+            for call in rows
+        ]
+    )
 
 
 async def questionnaire_results(ctx: Context) -> sc.QuestionnaireOut:
