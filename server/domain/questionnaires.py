@@ -158,7 +158,7 @@ def _answer(n: int, question: dict[str, Any], shortlist: list[int], value: Any) 
             raise Invalid(f"第 {n + 1} 题最多 {MAX_TEXT_CHARS} 字", field=where)
         return text
     if kind == "single":
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise Invalid(f"请为第 {n + 1} 题选一项", field=where)
         value = [value]
     chosen = _ids(value, where)
