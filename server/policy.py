@@ -166,7 +166,8 @@ _ALL: list[Permission] = [
     _p("topic.read", "查看议题", "room", grants=TOPIC_READERS),
     _p("topic.propose", "提出议题", "room", signed_in=True),
     _p("topic.screen", "筛选和审核议题", "room", grants=ORGANISERS),
-    _p("topic.call", "发布征题和网络投票", "room", grants=ORGANISERS),
+    _p("topic.call", "发布征题、网络投票和问卷调查", "room", grants=ORGANISERS),
+    _p("topic.hearing", "记录筛选议题的听证会、座谈会", "room", grants=ORGANISERS),
     _p("topic.approve", "审定议题", "room", grants=frozenset({"party_reviewer"})),
     # Filing is the county's: checked over the county above the room (server.domain.topics).
     _p("topic.file", "备案议题", "org_unit", grants=frozenset({"cppcc_staff"})),
@@ -175,12 +176,14 @@ _ALL: list[Permission] = [
     _p("topic.research", "记录调研情况", "room", grants=ORGANISERS),
     _p("topic.override", "记录提前开会的书面理由", "room", grants=ORGANISERS),
     _p("moderation.words", "编辑敏感词", "any", grants=frozenset({"cppcc_staff"})),
-    _p("moderation.decide", "审核被暂缓的意见建议和举报", "room", grants=ORGANISERS),
+    _p("moderation.decide", "审核被暂缓的意见建议、公众留言和举报", "room", grants=ORGANISERS),
     # Who may see the item is checked by the moderation service (server.domain.moderation).
     _p("report.create", "举报不当内容", anyone=True),
     _p("public.read", "查看公开的征题和公示", anyone=True),
     _p("public.propose", "提交议题建议", anyone=True),
     _p("public.vote", "参加议题网络投票", anyone=True),
+    _p("public.answer", "填写议题筛选问卷", anyone=True),
+    _p("public.comment", "对公示中的议题留言", anyone=True),
     # After the meeting: the room's team submits and follows up; the responsible unit's
     # account (a `unit_officer` grant over it) or the team on its behalf answers each item.
     _p("outcome.read", "查看本次会议的协商成果", "meeting", meeting_roles=MEETING_EDITORS),

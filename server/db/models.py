@@ -322,4 +322,5 @@ class MeetingCommand(Base):
 # Role grants are read only by server/policy.py; the model sits apart so that an import
 # contract can hold that. Imported here so that every mapper is known once models loads.
 import server.db.models_grants  # noqa: E402
+import server.db.models_screening  # noqa: E402
 import server.db.models_topics  # noqa: E402, F401

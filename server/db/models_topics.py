@@ -33,7 +33,8 @@ MODERATION_STATES = ("clear", "held", "released", "removed")
 
 class TopicCall(Base):
     """What a room asks the public, open until its deadline: topics (面向社会征题, `kind`
-    "proposals") or a vote on its shortlist (网络投票, `kind` "vote", over `topic_ids`)."""
+    "proposals"), a vote on its shortlist (网络投票, `kind` "vote", over `topic_ids`) or a
+    questionnaire on it (问卷调查, `kind` "questionnaire", its `questions` over `topic_ids`)."""
 
     __tablename__ = "topic_calls"
 
@@ -46,6 +47,10 @@ class TopicCall(Base):
     deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # A questionnaire's questions (server.domain.questionnaires), and when its result went
+    # onto the timelines of the topics it asked about.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonDict, default=list)
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     room: Mapped[Room] = relationship(lazy="joined")
 
@@ -125,8 +130,8 @@ class TopicResearch(Base):
 
 
 class TopicAttachment(Base):
-    """An image or document attached to a proposal or to a research record; the bytes sit
-    under the data dir under a name the server chose."""
+    """An image or document attached to a proposal, a research record or a screening hearing;
+    the bytes sit under the data dir under a name the server chose."""
 
     __tablename__ = "topic_attachments"
 
@@ -134,6 +139,9 @@ class TopicAttachment(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     research_id: Mapped[int | None] = mapped_column(
         ForeignKey("topic_research.id", ondelete="CASCADE")
+    )
+    hearing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic_hearings.id", ondelete="CASCADE")
     )
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))

@@ -2,9 +2,11 @@
 abuse from anyone who can see an item, and the staff's decisions on both, each in the audit log.
 
 Held proposals are decided in server.domain.topic_calls (`moderate`); this module owns the rest
-of the queue. A report names a topic or a suggestion; who may report is whoever may see it:
-anyone for a topic on /public (under notice, or on an open vote's shortlist), the topic's
-readers otherwise, and for a suggestion the meeting's roster (who see its board).
+of the queue (held public comments: server.domain.public_comments). A report names a topic, a
+suggestion or a public comment; who may report is whoever may see it: anyone for a topic on
+/public (under notice, or on an open vote's or questionnaire's shortlist) and for a comment
+shown there, the topic's readers otherwise, and for a suggestion the meeting's roster (who see
+its board).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import policy
 from server.auth import Principal
 from server.db.models import Meeting, Room
+from server.db.models_screening import PublicComment
 from server.db.models_suggestions import Suggestion
 from server.db.models_topics import AbuseReport, Topic, TopicCall
-from server.domain import audit
+from server.domain import audit, public_comments
 from server.domain.errors import Conflict, Invalid, NotFound
 from server.domain.suggestions import place_released
 from server.domain.theme_store import lock_board_row, registry_for
@@ -29,7 +32,7 @@ from server.domain.topic_calls import held_words
 from server.domain.topics import record_step
 from server.policy import Target
 
-REPORT_TARGETS = ("topic", "suggestion")
+REPORT_TARGETS = ("topic", "suggestion", "comment")
 MAX_REASON_CHARS = 500
 PUBLIC_NAME = "公众"
 
@@ -55,7 +58,7 @@ async def _publicly_shown(session: AsyncSession, topic: Topic) -> bool:
     calls = await session.scalars(
         select(TopicCall).where(
             TopicCall.room_id == topic.room_id,
-            TopicCall.kind == "vote",
+            TopicCall.kind.in_(("vote", "questionnaire")),
             TopicCall.deadline > now,
         )
     )
@@ -64,7 +67,7 @@ async def _publicly_shown(session: AsyncSession, topic: Topic) -> bool:
 
 async def _reported_item(
     session: AsyncSession, principal: Principal | None, target_type: str, target_id: int
-) -> tuple[int, Topic | Suggestion]:
+) -> tuple[int, Topic | Suggestion | PublicComment]:
     """The item and its room, if the caller can see it; a hidden item is not found."""
     missing = NotFound("找不到要举报的内容，可能已被删除", field="target_id")
     if target_type == "topic":
@@ -90,7 +93,20 @@ async def _reported_item(
         ):
             raise missing
         return meeting.room_id, suggestion
-    raise Invalid("只能举报议题（topic）或意见建议（suggestion）", field="target_type")
+    if target_type == "comment":
+        comment = await session.get(PublicComment, target_id)
+        if comment is None or comment.moderation not in public_comments.SHOWN:
+            raise missing
+        topic = await session.get(Topic, comment.topic_id)
+        assert topic is not None
+        if not public_comments.under_notice(topic) and not await policy.allows(
+            session, principal, "topic.read", Target(room_id=topic.room_id)
+        ):
+            raise missing
+        return topic.room_id, comment
+    raise Invalid(
+        "只能举报议题（topic）、意见建议（suggestion）或留言（comment）", field="target_type"
+    )
 
 
 # -- reporting ------------------------------------------------------------------------------------
@@ -190,6 +206,9 @@ async def reported_text(session: AsyncSession, row: AbuseReport) -> str:
     if row.target_type == "topic":
         topic = await session.get(Topic, row.target_id)
         return topic.title if topic is not None else ""
+    if row.target_type == "comment":
+        comment = await session.get(PublicComment, row.target_id)
+        return comment.text if comment is not None else ""
     suggestion = await session.get(Suggestion, row.target_id)
     return suggestion.text if suggestion is not None else ""
 
@@ -245,13 +264,18 @@ async def moderate_suggestion(
 
 
 async def _take_down(session: AsyncSession, row: AbuseReport, who: Principal, note: str) -> None:
-    """Hide the reported item: a topic leaves /public, a suggestion leaves its meeting's board
-    (every worker rebuilds the board without it)."""
+    """Hide the reported item: a topic or a comment leaves /public, a suggestion leaves its
+    meeting's board (every worker rebuilds the board without it)."""
     if row.target_type == "topic":
         topic = await session.get(Topic, row.target_id)
         if topic is not None:
             topic.moderation = "removed"
             await record_step(session, topic.id, "moderated", who, f"举报属实，撤下：{note}")
+        return
+    if row.target_type == "comment":
+        comment = await session.get(PublicComment, row.target_id)
+        if comment is not None:
+            comment.moderation = "removed"
         return
     suggestion = await session.get(Suggestion, row.target_id)
     if suggestion is None or suggestion.moderation == "removed":

@@ -22,7 +22,7 @@ from server.domain.errors import Conflict, Invalid, NotFound
 from server.domain.topics import record_step
 from server.policy import Target
 
-CALL_KINDS = ("proposals", "vote")
+CALL_KINDS = ("proposals", "vote")  # a questionnaire is made by server.domain.questionnaires
 
 
 async def create_call(
@@ -108,6 +108,15 @@ def phone_voter(phone: str) -> str:
     if len(digits) < 6:
         raise Invalid("请填写有效的手机号码", field="phone")
     return "phone:" + hashlib.sha256(digits.encode()).hexdigest()[:40]
+
+
+def voter_of(principal: Principal | None, phone: str) -> str:
+    """Who is answering a screening vote or questionnaire, once per person: the account when
+    signed in, otherwise the phone number (checked either way). The one voter key."""
+    voter = phone_voter(phone)
+    if principal is not None and principal.person is not None:
+        voter = f"person:{principal.person.id}"
+    return voter
 
 
 async def vote(session: AsyncSession, call_id: int, topic_id: int, voter: str) -> bool:

@@ -1,6 +1,6 @@
 """Attachments of topics: images and documents with a proposal (from staff, or from the resident
-who holds its receipt) or with a research record; checked by their bytes and stored under the
-data dir as briefings are (server.domain.stored_files).
+who holds its receipt), with a research record or with a screening hearing; checked by their
+bytes and stored under the data dir as briefings are (server.domain.stored_files).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from server.auth import Principal
 from server.db.models_topics import Topic, TopicAttachment, TopicResearch
 from server.domain import stored_files
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.domain.hearings import hearing_of
 from server.domain.stored_files import Download
 from server.policy import Target
 
@@ -37,11 +38,13 @@ async def _store(
     data_dir: Path,
     by: int | None,
     research_id: int | None = None,
+    hearing_id: int | None = None,
 ) -> TopicAttachment:
     stored = await stored_files.store(storage_dir(data_dir), filename, data, "议题附件")
     row = TopicAttachment(
         topic_id=topic.id,
         research_id=research_id,
+        hearing_id=hearing_id,
         filename=stored.filename,
         content_type=stored.content_type,
         size=stored.size,
@@ -74,13 +77,17 @@ async def attach(
     data: bytes,
     data_dir: Path,
     research_id: int | None = None,
+    hearing_id: int | None = None,
 ) -> TopicAttachment:
-    """Staff attach a file to a topic, or to one of its research records."""
+    """Staff attach a file to a topic, to one of its research records, or to a hearing that
+    heard it."""
     topic = await editable_topic(session, principal, topic_id)
     if research_id is not None:
         record = await session.get(TopicResearch, research_id)
         if record is None or record.topic_id != topic.id:
             raise Invalid("这条调研记录不属于本议题", field="research_id")
+    if hearing_id is not None:
+        await hearing_of(session, topic.id, hearing_id)
     assert principal is not None and principal.person is not None
     return await _store(
         session,
@@ -90,6 +97,7 @@ async def attach(
         data_dir=data_dir,
         by=principal.person.id,
         research_id=research_id,
+        hearing_id=hearing_id,
     )
 
 

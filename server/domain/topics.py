@@ -45,6 +45,8 @@ STEPS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "proposed": ((), "proposed"),
     "screened": (("proposed",), "screened"),
     "excluded": (("proposed", "screened"), "rejected"),
+    "surveyed": (("proposed", "screened"), None),  # a questionnaire's result (问卷调查)
+    "heard": (("proposed", "screened"), None),  # a hearing's or forum's conclusion (听证、座谈)
     "returned": (("screened",), "proposed"),
     "approved": (("screened",), "approved"),
     "rejected": (("proposed", "screened"), "rejected"),
@@ -64,6 +66,8 @@ STEP_WORDS = {
     "proposed": "提出",
     "screened": "筛选入选",
     "excluded": "不列入协商范围",
+    "surveyed": "记录问卷调查结果",
+    "heard": "记录听证座谈结论",
     "returned": "退回",
     "approved": "审定",
     "rejected": "不予采用",
@@ -406,6 +410,23 @@ def _reason(reason: str, what: str) -> str:
     return reason
 
 
+# 第十三条: a screening by questionnaire or hearing rests on its recorded result.
+EVIDENCE = {"questionnaire": ("surveyed", "问卷调查"), "hearing": ("heard", "听证会、座谈会")}
+
+
+def _evidence(topic: Topic, method: str) -> dict[str, Any]:
+    """The recorded result a screening by `method` rests on (the latest), or a refusal."""
+    if method not in EVIDENCE:
+        return {}
+    step, words = EVIDENCE[method]
+    found = [s for s in topic.steps if s.step == step]
+    if not found:
+        raise Conflict(
+            f"依据第十三条，以{words}方式筛选，须先记录{words}的结果，再据此列入或不列入",
+        )
+    return {"evidence": {"step": step, "at": found[-1].at.isoformat(), **found[-1].details}}
+
+
 async def screen(
     session: AsyncSession,
     principal: Principal | None,
@@ -417,13 +438,16 @@ async def screen(
     method: str = "",
 ) -> Topic:
     """Put a proposal on the shortlist, or leave it out under 第十一条 with the exclusion and
-    the reason written down."""
+    the reason written down. By questionnaire or hearing, the step cites the recorded result."""
     who, topic = await _editable(session, principal, topic_id, "topic.screen")
     if topic.moderation == "held":
         raise Conflict("这条公众提交还在等待审核，请先在审核队列中处理")
+    evidence = _evidence(topic, method) if decision == "shortlist" else {}
     if decision == "shortlist":
         note = reason.strip() or "列入拟上会议题"
-        await record_step(session, topic.id, "screened", who, note, method=method)
+        if evidence:
+            note += f"（依据{EVIDENCE[method][1]}结果）"
+        await record_step(session, topic.id, "screened", who, note, method=method, **evidence)
     elif decision == "exclude":
         if exclusion not in EXCLUSIONS:
             raise Invalid("请选择第十一条中不列入协商范围的情形", field="exclusion")

@@ -12,11 +12,23 @@ from starlette.responses import Response
 
 from nlp.dedupe import find_duplicates
 from server.db.models import Meeting, Room
+from server.db.models_screening import TopicHearing
 from server.db.models_topics import Topic, TopicAttachment, TopicCall
-from server.domain import moderation, outcomes, public_guard, topic_calls, topic_files, topics
+from server.domain import (
+    hearings,
+    moderation,
+    outcomes,
+    public_comments,
+    public_guard,
+    topic_calls,
+    topic_files,
+    topics,
+)
+from server.http import schemas_screening as sc
 from server.http import schemas_topics as t
 from server.http.api_suggestions import announce
 from server.http.framework import Context, Endpoint
+from server.http.schemas import ChallengeIn
 from server.http.uploads import TooLarge, download, read_upload
 
 TOPIC = "/api/topics/{topic_id:int}"
@@ -30,7 +42,8 @@ def _client(ctx: Context) -> str:
 
 
 async def _shortlist(ctx: Context, call: TopicCall) -> list[t.ShortlistItem]:
-    counts = await topic_calls.tally(ctx.session, call.id)
+    # A questionnaire's tallies are for the room's staff (api_screening), not the public.
+    counts = await topic_calls.tally(ctx.session, call.id) if call.kind == "vote" else {}
     return [
         t.ShortlistItem(topic_id=row.id, title=row.title, votes=counts.get(row.id, 0))
         for row in await topic_calls.shortlist_titles(ctx.session, call)
@@ -38,7 +51,7 @@ async def _shortlist(ctx: Context, call: TopicCall) -> list[t.ShortlistItem]:
 
 
 async def _call_out(ctx: Context, call: TopicCall) -> t.CallOut:
-    shortlist = await _shortlist(ctx, call) if call.kind == "vote" else []
+    shortlist = await _shortlist(ctx, call) if call.kind != "proposals" else []
     return t.CallOut(
         call_id=call.id,
         room_id=call.room_id,
@@ -48,6 +61,7 @@ async def _call_out(ctx: Context, call: TopicCall) -> t.CallOut:
         description=call.description,
         deadline=call.deadline,
         shortlist=shortlist,
+        questions=[sc.QuestionOut.model_validate(q) for q in call.questions],
     )
 
 
@@ -65,9 +79,10 @@ async def public_challenge(ctx: Context) -> t.ChallengeOut:
     return t.ChallengeOut(token=challenge.token, question=challenge.question)
 
 
-async def _admit(
-    ctx: Context, form: str, challenge: t.ChallengeIn | None, *, ask: bool = True
+async def guard(
+    ctx: Context, form: str, challenge: ChallengeIn | None, *, ask: bool = True
 ) -> None:
+    """The public forms' guard (server.domain.public_guard) for this request's address."""
     await public_guard.admit(
         ctx.session,
         form=form,
@@ -82,7 +97,7 @@ async def _admit(
 
 async def public_propose(ctx: Context) -> t.PublicProposalOut:
     body: t.PublicProposalIn = ctx.body
-    await _admit(ctx, "proposal", body.challenge)
+    await guard(ctx, "proposal", body.challenge)
     held = await topic_calls.held_words(ctx.session, body.title, body.description, body.place)
     topic = await topics.propose_publicly(
         ctx.session,
@@ -103,6 +118,7 @@ async def public_propose(ctx: Context) -> t.PublicProposalOut:
 async def public_notices(ctx: Context) -> t.NoticeList:
     now = datetime.now(UTC)
     rows = await topics.public_notices(ctx.session, now)
+    comments = await public_comments.counts(ctx.session, [row.id for row in rows])
     return t.NoticeList(
         notices=[
             t.NoticeOut(
@@ -115,6 +131,7 @@ async def public_notices(ctx: Context) -> t.NoticeList:
                 place=row.meeting_place,
                 form=row.meeting_form,
                 how_to_join=row.how_to_join,
+                comments=comments.get(row.id, 0),
             )
             for row in rows
         ]
@@ -124,10 +141,8 @@ async def public_notices(ctx: Context) -> t.NoticeList:
 async def public_vote(ctx: Context) -> t.VoteOut:
     body: t.VoteIn = ctx.body
     call_id = ctx.path_int("call_id")
-    voter = topic_calls.phone_voter(body.phone)
-    if ctx.principal is not None and ctx.principal.person is not None:
-        voter = f"person:{ctx.principal.person.id}"
-    await _admit(ctx, "vote", body.challenge)
+    voter = topic_calls.voter_of(ctx.principal, body.phone)
+    await guard(ctx, "vote", body.challenge)
     counted = await topic_calls.vote(ctx.session, call_id, body.topic_id, voter)
     call = await topic_calls.open_call(ctx.session, call_id, "vote")
     return t.VoteOut(counted=counted, shortlist=await _shortlist(ctx, call))
@@ -195,7 +210,32 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
         ],
         hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
         timeline=await _timeline(ctx, topic, meetings),
+        hearings=[hearing_out(h) for h in await hearings.hearings_of(ctx.session, topic)],
+        public_comments=[
+            sc.StaffCommentOut(
+                comment_id=c.id,
+                name=c.name,
+                text=c.text,
+                at=c.at,
+                moderation=c.moderation,
+                held_reason=c.held_reason,
+            )
+            for c in await public_comments.of_topic(ctx.session, topic.id)
+        ],
         opening=opening,
+    )
+
+
+def hearing_out(h: TopicHearing) -> sc.HearingOut:
+    return sc.HearingOut(
+        hearing_id=h.id,
+        room_id=h.room_id,
+        kind=h.kind,
+        held_on=h.held_on,
+        place=h.place,
+        participants=[sc.ParticipantOut.model_validate(p) for p in h.participants],
+        record=h.record,
+        conclusions=[sc.ConclusionOut.model_validate(c) for c in h.conclusions],
     )
 
 
@@ -372,6 +412,7 @@ async def upload_attachment(ctx: Context) -> t.TopicOut:
         data=data,
         data_dir=ctx.settings.data_dir,
         research_id=ctx.query_id("research_id"),
+        hearing_id=ctx.query_id("hearing_id"),
     )
     return await topic_out(ctx, await topics.read_topic(ctx.session, ctx.principal, topic_id))
 
@@ -379,7 +420,7 @@ async def upload_attachment(ctx: Context) -> t.TopicOut:
 async def public_attachment(ctx: Context) -> t.AttachmentOut:
     proposal_id = ctx.path_int("proposal_id")  # an id no row can have is refused first
     # The receipt proves the sender made the proposal: a rate limit, no question.
-    await _admit(ctx, "attachment", None, ask=False)
+    await guard(ctx, "attachment", None, ask=False)
     topic = await topic_files.proposal_by_receipt(
         ctx.session, proposal_id, ctx.request.query_params.get("receipt", "")[:40]
     )
@@ -422,6 +463,7 @@ async def moderation_queue(ctx: Context) -> t.ModerationQueue:
     rows = await topic_calls.moderation_queue(ctx.session, ctx.principal)
     held = await moderation.held_suggestions(ctx.session, ctx.principal)
     reports = await moderation.open_reports(ctx.session, ctx.principal)
+    comments = await public_comments.held(ctx.session, ctx.principal)
     return t.ModerationQueue(
         items=[_summary(row, []) for row in rows],
         suggestions=[
@@ -435,6 +477,17 @@ async def moderation_queue(ctx: Context) -> t.ModerationQueue:
                 premoderated=h.premoderated,
             )
             for h in held
+        ],
+        comments=[
+            sc.HeldCommentOut(
+                comment_id=c.id,
+                topic_id=c.topic_id,
+                name=c.name,
+                text=c.text,
+                held_reason=c.held_reason,
+                at=c.at,
+            )
+            for c in comments
         ],
         reports=[
             t.ReportItem(
@@ -456,7 +509,7 @@ async def report_abuse(ctx: Context) -> t.ReportOut:
     body: t.ReportIn = ctx.body
     if ctx.principal is None:
         # Without an account: limited per address like the other public forms, no question.
-        await _admit(ctx, "report", None, ask=False)
+        await guard(ctx, "report", None, ask=False)
     row = await moderation.report(
         ctx.session,
         ctx.principal,
@@ -606,8 +659,8 @@ ENDPOINTS: list[Endpoint] = [
         "POST",
         TOPIC + "/attachments",
         upload_attachment,
-        "上传议题或调研附件（图片、PDF、Word；?filename=，可选 ?research_id=）",
-        query={"filename": "string", "research_id": "integer"},
+        "上传议题、调研或听证会附件（图片、PDF、Word；?filename=，可选 research_id、hearing_id）",
+        query={"filename": "string", "research_id": "integer", "hearing_id": "integer"},
         response=t.TopicOut,
         status=201,
         permission="topic.research",
@@ -706,7 +759,7 @@ ENDPOINTS: list[Endpoint] = [
         "GET",
         "/api/moderation",
         moderation_queue,
-        "审核队列：待审核的公众提交、被暂缓的意见建议和待处理的举报",
+        "审核队列：待审核的公众提交、被暂缓的意见建议和公众留言、待处理的举报",
         response=t.ModerationQueue,
         permission="topic.list",
     ),
@@ -714,7 +767,7 @@ ENDPOINTS: list[Endpoint] = [
         "POST",
         "/api/reports",
         report_abuse,
-        "举报能看到的议题或意见建议（写明理由；无需登录的按网络地址限频）",
+        "举报能看到的议题、意见建议或公众留言（写明理由；无需登录的按网络地址限频）",
         body=t.ReportIn,
         response=t.ReportOut,
         status=201,

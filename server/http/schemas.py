@@ -73,6 +73,13 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ChallengeIn(Input):
+    """The answer to GET /api/public/challenge, sent with a public form (public_guard)."""
+
+    token: Annotated[str, StringConstraints(max_length=400)]
+    answer: Annotated[str, StringConstraints(max_length=20)]
+
+
 class LoginIn(Input):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -138,7 +145,7 @@ class RoomPatch(Input):
     )
     premoderate: Annotated[bool | None, *NotNull] = Field(
         default=None,
-        description="Whether every public proposal and meeting suggestion waits for moderation",
+        description="Whether public proposals, comments and suggestions wait for moderation",
     )
 
 

@@ -11,7 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from server.http.schemas import Id, Input, Mode, PersonName, Phone, Title
+from server.http.schemas import ChallengeIn, Id, Input, Mode, PersonName, Phone, Title
+from server.http.schemas_screening import (
+    HearingOut,
+    HeldCommentOut,
+    QuestionOut,
+    StaffCommentOut,
+)
 
 Source = Literal["public", "resident", "member", "leader"]
 TopicStatus = Literal[
@@ -35,11 +41,6 @@ Exclusion = Literal["settled_by_policy", "individual_dispute", "litigation", "al
 class ContactIn(Input):
     name: PersonName
     phone: Phone
-
-
-class ChallengeIn(Input):
-    token: Annotated[str, StringConstraints(max_length=400)]
-    answer: Annotated[str, StringConstraints(max_length=20)]
 
 
 class PublicProposalIn(Input):
@@ -76,6 +77,7 @@ class NoticeOut(BaseModel):
     place: str = ""
     form: str = ""
     how_to_join: str = ""
+    comments: int = Field(default=0, description="How many public comments are shown on it")
 
 
 class NoticeList(BaseModel):
@@ -91,18 +93,22 @@ class PublicRoom(BaseModel):
 class ShortlistItem(BaseModel):
     topic_id: int
     title: str
-    votes: int
+    votes: int = Field(
+        description="Votes so far (a vote); 0 for a questionnaire, whose tallies "
+        "only the room's staff read"
+    )
 
 
 class CallOut(BaseModel):
     call_id: int
     room_id: int
     room: str
-    kind: Literal["proposals", "vote"]
+    kind: Literal["proposals", "vote", "questionnaire"]
     title: str
     description: str
     deadline: datetime
     shortlist: list[ShortlistItem] = Field(default_factory=list)
+    questions: list[QuestionOut] = Field(default_factory=list)
 
 
 class PublicPortal(BaseModel):
@@ -203,6 +209,10 @@ class TopicOut(BaseModel):
     attachments: list[AttachmentOut] = Field(default_factory=list)
     hints: list[HintOut]
     timeline: list[StepOut]
+    hearings: list[HearingOut] = Field(default_factory=list)
+    public_comments: list[StaffCommentOut] = Field(
+        default_factory=list, description="Comments from /public, held and removed ones included"
+    )
     opening: str | None = Field(
         default=None, description="Why a meeting on this topic may not open now (None: it may)"
     )
@@ -249,7 +259,7 @@ class HeldSuggestionOut(BaseModel):
 
 class ReportItem(BaseModel):
     report_id: int
-    target_type: Literal["topic", "suggestion"]
+    target_type: Literal["topic", "suggestion", "comment"]
     target_id: int
     room_id: int
     text: str = Field(description="What the reported item says (a topic's title)")
@@ -259,15 +269,17 @@ class ReportItem(BaseModel):
 
 
 class ModerationQueue(BaseModel):
-    """Everything waiting for the room's staff: held proposals, held suggestions, reports."""
+    """Everything waiting for the room's staff: held proposals, held suggestions, held public
+    comments, reports."""
 
     items: list[TopicSummary]
     suggestions: list[HeldSuggestionOut]
+    comments: list[HeldCommentOut] = Field(default_factory=list)
     reports: list[ReportItem]
 
 
 class ReportIn(Input):
-    target_type: Literal["topic", "suggestion"]
+    target_type: Literal["topic", "suggestion", "comment"]
     target_id: Id
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 

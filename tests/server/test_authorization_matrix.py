@@ -78,6 +78,8 @@ class World:
     topics: dict[str, int]  # a topic proposed by the admin in each scope's room
     suggestions: dict[str, int]  # a suggestion the admin wrote to each scope's meeting
     reports: dict[str, int]  # the admin's report on each scope's topic
+    questionnaires: dict[str, int] = field(default_factory=dict)  # one in each scope's room
+    comments: dict[str, int] = field(default_factory=dict)  # on a noticed topic of each room
     # where each scope sits: its room, its township, its county
     place: dict[str, tuple[str, str, str]] = field(
         default_factory=lambda: {
@@ -252,9 +254,69 @@ async def world(server: str, admin_token: str) -> World:
                 201,
             )
             reports[scope] = filed["report_id"]
-        return World(
+        built = World(
             units, rooms, meetings, targets, guests, invite, cast, topics, suggestions, reports
         )
+        for scope in SCOPES:
+            built.questionnaires[scope] = await _questionnaire(
+                http, admin, rooms[scope], topics[scope]
+            )
+            built.comments[scope] = await _public_comment(http, admin, rooms[scope])
+        return built
+
+
+async def _questionnaire(
+    http: httpx.AsyncClient, admin: dict[str, str], room_id: int, topic_id: int
+) -> int:
+    second = await _ok(
+        await http.post(
+            "/api/topics", json={"room_id": room_id, "title": "矩阵议题二"}, headers=admin
+        ),
+        201,
+    )
+    call = await _ok(
+        await http.post(
+            "/api/questionnaires",
+            json={
+                "room_id": room_id,
+                "title": "矩阵问卷",
+                "deadline": "2027-03-01T09:00:00+08:00",
+                "topic_ids": [topic_id, second["topic_id"]],
+                "questions": [{"kind": "rank", "prompt": "请排序"}],
+            },
+            headers=admin,
+        ),
+        201,
+    )
+    return int(call["call_id"])
+
+
+async def _public_comment(http: httpx.AsyncClient, admin: dict[str, str], room_id: int) -> int:
+    """A comment from the public on a topic of the room under notice."""
+    address = {"X-Forwarded-For": f"10.201.{next(_counter) % 250}.{uuid.uuid4().int % 250}"}
+    sent = await _ok(
+        await http.post(
+            "/api/public/proposals",
+            json={**PUBLIC_PROPOSAL, "room_id": room_id},
+            headers=address,
+        ),
+        201,
+    )
+    path = f"/api/topics/{sent['proposal_id']}"
+    await _ok(await http.post(path + "/screen", json={"decision": "shortlist"}, headers=admin))
+    await _ok(await http.post(path + "/review", json={"decision": "approve"}, headers=admin))
+    await _ok(await http.post(path + "/file", json={}, headers=admin))
+    notice = {"meeting_at": "2027-03-01T09:00:00+08:00", "place": "会议室", "form": "in_room"}
+    await _ok(await http.post(path + "/notice", json=notice, headers=admin))
+    comment = await _ok(
+        await http.post(
+            f"/api/public/notices/{sent['proposal_id']}/comments",
+            json={"text": "矩阵留言"},
+            headers={"X-Forwarded-For": f"10.202.{next(_counter) % 250}.{uuid.uuid4().int % 250}"},
+        ),
+        201,
+    )
+    return int(comment["comment_id"])
 
 
 # -- the oracle: facts from the declared world ---------------------------------------------
@@ -674,6 +736,64 @@ BUILDERS.update(
         "decide_report": lambda w, s: (
             f"/api/moderation/reports/{w.reports[s]}",
             {"decision": "dismiss", "reason": "矩阵核实不属实"},
+            None,
+        ),
+        # Screening by questionnaire and hearing, and comments on a noticed topic.
+        "create_questionnaire": lambda w, s: (
+            "/api/questionnaires",
+            {
+                "room_id": w.rooms[s],
+                "title": "矩阵问卷",
+                "deadline": "2027-03-01T09:00:00+08:00",
+                "topic_ids": [w.topics[s], w.topics[s] + 1],
+                "questions": [{"kind": "choose", "prompt": "选一个"}],
+            },
+            None,
+        ),
+        "list_questionnaires": lambda w, s: ("/api/questionnaires", None, None),
+        "questionnaire_results": lambda w, s: (
+            f"/api/questionnaires/{w.questionnaires[s]}",
+            None,
+            None,
+        ),
+        # Nobody has answered: a permitted caller is told so (409), anyone else is refused.
+        "record_questionnaire": lambda w, s: (
+            f"/api/questionnaires/{w.questionnaires[s]}/record",
+            {},
+            None,
+        ),
+        "public_answer": lambda w, s: (
+            f"/api/public/questionnaires/{w.questionnaires[s]}",
+            {"phone": "13800007777", "answers": [[w.topics[s]]]},
+            None,
+        ),
+        "record_hearing": lambda w, s: (
+            "/api/hearings",
+            {
+                "room_id": w.rooms[s],
+                "kind": "forum",
+                "held_on": "2026-12-01T09:00:00+08:00",
+                "place": "会议室",
+                "participants": [{"name": "矩阵委员", "category": "member"}],
+                "record": "座谈记录",
+                "conclusions": [{"topic_id": w.topics[s], "conclusion": "undecided"}],
+            },
+            None,
+        ),
+        "public_comment_list": lambda w, s: (
+            f"/api/public/notices/{w.topics[s]}/comments",
+            None,
+            None,
+        ),
+        "public_comment": lambda w, s: (
+            f"/api/public/notices/{w.topics[s]}/comments",
+            {"text": "矩阵留言"},
+            None,
+        ),
+        # Not held: a permitted caller is told so (409), anyone else is refused first.
+        "moderate_comment": lambda w, s: (
+            f"/api/moderation/comments/{w.comments[s]}",
+            {"decision": "release"},
             None,
         ),
     }

@@ -12,6 +12,7 @@ import server.db.models_outcomes
 import server.db.models_polls
 import server.db.models_records
 import server.db.models_roster
+import server.db.models_screening
 import server.db.models_suggestions
 import server.db.models_topics  # noqa: F401
 from server.db.engine import create_engine

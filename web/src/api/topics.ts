@@ -4,6 +4,7 @@
  */
 
 import { request } from "./client";
+import type { Hearing, HeldComment, Question, StaffComment } from "./screening";
 
 export type TopicSource = "public" | "resident" | "member" | "leader";
 export type TopicStatus =
@@ -74,6 +75,8 @@ export interface Topic {
   attachments: { id: number; filename: string; size: number; research_id: number | null; url: string }[];
   hints: Hint[];
   timeline: Step[];
+  hearings: Hearing[];
+  public_comments: StaffComment[];
   opening: string | null;
 }
 
@@ -102,17 +105,19 @@ export interface Notice {
   place: string;
   form: string;
   how_to_join: string;
+  comments: number;
 }
 
 export interface Call {
   call_id: number;
   room_id: number;
   room: string;
-  kind: "proposals" | "vote";
+  kind: "proposals" | "vote" | "questionnaire";
   title: string;
   description: string;
   deadline: string;
   shortlist: { topic_id: number; title: string; votes: number }[];
+  questions: Question[];
 }
 
 export interface Portal {
@@ -179,7 +184,7 @@ export interface HeldSuggestion {
 /** A report of abuse on a topic or a suggestion, waiting for a decision. */
 export interface AbuseReport {
   report_id: number;
-  target_type: "topic" | "suggestion";
+  target_type: "topic" | "suggestion" | "comment";
   target_id: number;
   room_id: number;
   text: string;
@@ -191,6 +196,7 @@ export interface AbuseReport {
 export interface ModerationQueue {
   items: TopicSummary[];
   suggestions: HeldSuggestion[];
+  comments: HeldComment[];
   reports: AbuseReport[];
 }
 
@@ -205,7 +211,12 @@ export const decideReport = (id: number, decision: "uphold" | "dismiss", reason:
     method: "POST",
     body: { decision, reason },
   });
-export const reportAbuse = (targetType: "topic" | "suggestion", targetId: number, reason: string, invite?: string) =>
+export const reportAbuse = (
+  targetType: "topic" | "suggestion" | "comment",
+  targetId: number,
+  reason: string,
+  invite?: string,
+) =>
   request<{ report_id: number; status: string }>("/api/reports", {
     method: "POST",
     body: { target_type: targetType, target_id: targetId, reason },
