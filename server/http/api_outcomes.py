@@ -57,7 +57,9 @@ class RecordIn(Input):
 
 class RecordOut(BaseModel):
     id: int
-    kind: str
+    kind: Literal[
+        "decision", "progress", "feedback", "escalation", "follow_up", "explanation", "reminder"
+    ]
     at: datetime
     by_name: str
     note: str
@@ -81,7 +83,7 @@ class ItemOut(BaseModel):
     progress: int
     feedback: str | None
     closed_at: datetime | None
-    escalated_to: str | None
+    escalated_to: Literal["county", "city"] | None
     published: bool
     overdue: bool
     reminded_on: date | None

@@ -194,7 +194,7 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
         attachments=[
             _attachment_out(a) for a in await topic_files.attachments_of(ctx.session, topic.id)
         ],
-        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
+        hints=[t.TopicHintOut.model_validate(h) for h in topics.hints_of(topic)],
         timeline=await _timeline(ctx, topic, meetings),
         opening=opening,
     )
@@ -237,7 +237,7 @@ def _summary(row: Topic, duplicates: list[int]) -> t.TopicSummary:
         created_at=row.created_at,
         last_step=row.steps[-1].step if row.steps else "proposed",
         last_note=row.steps[-1].note if row.steps else "",
-        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
+        hints=[t.TopicHintOut.model_validate(h) for h in topics.hints_of(row)],
         duplicates=duplicates,
     )
 

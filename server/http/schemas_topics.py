@@ -139,7 +139,7 @@ class StepOut(BaseModel):
     note: str
 
 
-class HintOut(BaseModel):
+class TopicHintOut(BaseModel):
     kind: str
     message: str
     triggers: list[str]
@@ -201,7 +201,7 @@ class TopicOut(BaseModel):
     research: list[ResearchOut]
     meetings: list[TopicMeeting]
     attachments: list[AttachmentOut] = Field(default_factory=list)
-    hints: list[HintOut]
+    hints: list[TopicHintOut]
     timeline: list[StepOut]
     opening: str | None = Field(
         default=None, description="Why a meeting on this topic may not open now (None: it may)"
@@ -219,7 +219,7 @@ class TopicSummary(BaseModel):
     created_at: datetime
     last_step: str
     last_note: str
-    hints: list[HintOut]
+    hints: list[TopicHintOut]
     duplicates: list[int] = Field(description="Other listed topics that say nearly the same")
 
 

@@ -1,131 +1,25 @@
 /**
  * After the meeting: outcomes and their items, the public list, and the yearly assessment.
- * Shapes mirror server/http/api_outcomes.py and api_assessment.py.
+ * Shapes are the OpenAPI document's (server/http/api_outcomes.py and api_assessment.py).
  */
 
 import { request } from "./client";
+import type { Schemas } from "./types";
 
-export type Decision = "adopted" | "partly_adopted" | "not_adopted";
-export type RecordKindName = "decision" | "progress" | "feedback" | "escalation" | "follow_up" | "explanation";
-export type FollowUpMethod = "oversight" | "inspection" | "review";
-
-export interface ItemRecord {
-  id: number;
-  kind: RecordKindName | "reminder";
-  at: string;
-  by_name: string;
-  note: string;
-  data: Record<string, unknown>;
-}
-
-export interface OutcomeItem {
-  id: number;
-  outcome_id: number;
-  outcome_code: string;
-  outcome_title: string;
-  meeting_id: number;
-  room: string;
-  position: number;
-  text: string;
-  unit_id: number;
-  unit_name: string;
-  due_on: string;
-  decision: Decision | null;
-  decision_reason: string | null;
-  progress: number;
-  feedback: string | null;
-  closed_at: string | null;
-  escalated_to: "county" | "city" | null;
-  published: boolean;
-  overdue: boolean;
-  reminded_on: string | null;
-  may_answer: boolean;
-  records: ItemRecord[];
-}
-
-export interface Outcome {
-  id: number;
-  code: string;
-  meeting_id: number;
-  topic_id: number | null;
-  title: string;
-  recipients: string[];
-  report_version: number;
-  submitted_at: string;
-  submitted_by_name: string;
-  items: OutcomeItem[];
-}
-
-export interface ProposedItem {
-  text: string;
-  unit_id: number | null;
-  unit_name: string;
-  due_on: string;
-}
-
-export interface Proposal {
-  report_version: number;
-  title: string;
-  recipients: string[];
-  items: ProposedItem[];
-}
-
-export interface OutcomeSubmission {
-  report_version: number;
-  title: string;
-  recipients: string[];
-  items: { text: string; unit_id: number; due_on: string }[];
-}
-
-export interface ItemRecordNew {
-  kind: RecordKindName;
-  note: string;
-  decision?: Decision;
-  percent?: number;
-  on?: string;
-  to?: "county" | "city";
-  method?: FollowUpMethod;
-}
-
-export interface PublicOutcome {
-  outcome_id: number;
-  topic_id: number | null;
-  title: string;
-  items: { text: string; unit: string; decision: Decision | null; progress: number; feedback: string | null }[];
-}
-
-export interface RoomRow {
-  room_id: number;
-  name: string;
-  level: string;
-  activities: number;
-  required: number;
-  behind: boolean;
-  outcomes: number;
-  adopted: number;
-  implemented: number;
-}
-
-export interface Dashboard {
-  year: number;
-  months_left: number;
-  rooms: RoomRow[];
-  activities_by_month: number[];
-  items: number;
-  adoption_rate: number | null;
-  implementation_rate: number | null;
-  participation: Record<string, number>;
-  awards: { room_id: number; evidence: string; by_name: string; at: string }[];
-}
-
-export interface DutyRecord {
-  person_id: number;
-  name: string;
-  counts: Record<string, number>;
-  points: Record<string, number>;
-  score: number;
-  meetings: { meeting_id: number; title: string; attended: boolean; speeches: number; speech_seconds: number }[];
-}
+export type OutcomeItem = Schemas["ItemOut"];
+export type Decision = NonNullable<OutcomeItem["decision"]>;
+export type ItemRecordNew = Schemas["RecordIn"];
+export type RecordKindName = ItemRecordNew["kind"];
+export type FollowUpMethod = NonNullable<ItemRecordNew["method"]>;
+export type ItemRecord = Schemas["RecordOut"];
+export type Outcome = Schemas["OutcomeOut"];
+export type ProposedItem = Schemas["ProposedItem"];
+export type Proposal = Schemas["ProposalOut"];
+export type OutcomeSubmission = Schemas["SubmitIn"];
+export type PublicOutcome = Schemas["PublicOutcome"];
+export type RoomRow = Schemas["RoomRow"];
+export type Dashboard = Schemas["Dashboard"];
+export type DutyRecord = Schemas["DutyOut"];
 
 export function getOutcome(meetingId: number, signal?: AbortSignal): Promise<Outcome> {
   return request(`/api/meetings/${meetingId}/outcome`, { signal });
