@@ -39,7 +39,7 @@ export function setPublished(meetingId: number, items: { item_id: number; publis
 
 export async function listOutcomeItems(overdue: boolean, signal?: AbortSignal): Promise<OutcomeItem[]> {
   const query = overdue ? { overdue: "1" } : undefined;
-  return (await request<{ items: OutcomeItem[] }>("/api/outcome-items", { query, signal })).items;
+  return (await request<Schemas["ItemList"]>("/api/outcome-items", { query, signal })).items;
 }
 
 export function addItemRecord(itemId: number, body: ItemRecordNew): Promise<OutcomeItem> {
@@ -47,7 +47,7 @@ export function addItemRecord(itemId: number, body: ItemRecordNew): Promise<Outc
 }
 
 export async function listPublicOutcomes(signal?: AbortSignal): Promise<PublicOutcome[]> {
-  return (await request<{ outcomes: PublicOutcome[] }>("/api/public/outcomes", { signal, allowUnauthorized: true }))
+  return (await request<Schemas["PublicOutcomes"]>("/api/public/outcomes", { signal, allowUnauthorized: true }))
     .outcomes;
 }
 
@@ -56,7 +56,7 @@ export function getDashboard(year: number, signal?: AbortSignal): Promise<Dashbo
 }
 
 export async function listDuty(year: number, signal?: AbortSignal): Promise<DutyRecord[]> {
-  return (await request<{ items: DutyRecord[] }>("/api/assessment/duty", { query: { year }, signal })).items;
+  return (await request<Schemas["DutyList"]>("/api/assessment/duty", { query: { year }, signal })).items;
 }
 
 export function getMyDuty(year: number, signal?: AbortSignal): Promise<DutyRecord> {

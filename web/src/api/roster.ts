@@ -38,7 +38,7 @@ export function getRoster(meetingId: number, signal?: AbortSignal): Promise<Rost
 }
 
 export async function searchPeople(meetingId: number, q: string, signal?: AbortSignal): Promise<PersonFound[]> {
-  const found = await request<{ items: PersonFound[] }>(`${base(meetingId)}/people`, { query: { q }, signal });
+  const found = await request<Schemas["PeopleFound"]>(`${base(meetingId)}/people`, { query: { q }, signal });
   return found.items;
 }
 
@@ -80,7 +80,7 @@ export function resendInvitation(
 }
 
 export async function myInvitations(signal?: AbortSignal): Promise<MyInvitation[]> {
-  const list = await request<{ items: MyInvitation[] }>("/api/me/invitations", { signal });
+  const list = await request<Schemas["MyInvitationList"]>("/api/me/invitations", { signal });
   return list.items;
 }
 

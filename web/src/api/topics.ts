@@ -54,26 +54,26 @@ export type ModerationQueue = Schemas["ModerationQueue"];
 
 export const moderationQueue = (signal?: AbortSignal) => request<ModerationQueue>("/api/moderation", { signal });
 export const moderateSuggestion = (id: number, decision: "release" | "remove", reason: string) =>
-  request<{ suggestion_id: number; moderation: string }>(`/api/moderation/suggestions/${id}`, {
+  request<Schemas["SuggestionDecisionOut"]>(`/api/moderation/suggestions/${id}`, {
     method: "POST",
     body: { decision, reason },
   });
 export const decideReport = (id: number, decision: "uphold" | "dismiss", reason: string) =>
-  request<{ report_id: number; status: string }>(`/api/moderation/reports/${id}`, {
+  request<Schemas["ReportOut"]>(`/api/moderation/reports/${id}`, {
     method: "POST",
     body: { decision, reason },
   });
 export const reportAbuse = (targetType: "topic" | "suggestion", targetId: number, reason: string) =>
-  request<{ report_id: number; status: string }>("/api/reports", {
+  request<Schemas["ReportOut"]>("/api/reports", {
     method: "POST",
     body: { target_type: targetType, target_id: targetId, reason },
   });
-export const getWords = (signal?: AbortSignal) => request<{ words: string[] }>("/api/moderation/words", { signal });
+export const getWords = (signal?: AbortSignal) => request<Schemas["WordsOut"]>("/api/moderation/words", { signal });
 export const setWords = (words: string[]) =>
-  request<{ words: string[] }>("/api/moderation/words", { method: "PUT", body: { words } });
+  request<Schemas["WordsOut"]>("/api/moderation/words", { method: "PUT", body: { words } });
 
 export const attachPublicly = (proposalId: number, receipt: string, file: File) =>
-  request<{ id: number; filename: string }>(`/api/public/proposals/${proposalId}/attachments`, {
+  request<Schemas["AttachmentOut"]>(`/api/public/proposals/${proposalId}/attachments`, {
     method: "POST",
     body: file,
     query: { receipt, filename: file.name },
