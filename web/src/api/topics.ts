@@ -37,14 +37,14 @@ export type TopicTheme = Schemas["ThemeGroupOut"];
 export const listTopics = (query: { room_id?: number; status?: string }, signal?: AbortSignal) =>
   request<Schemas["TopicList"]>("/api/topics", { query, signal });
 export const getTopic = (id: number, signal?: AbortSignal) => request<Topic>(`/api/topics/${id}`, { signal });
-export const createTopic = (body: Record<string, unknown>) =>
+export const createTopic = (body: Schemas["TopicIn"]) =>
   request<Topic>("/api/topics", { method: "POST", body });
 
 /** One action on a topic's page: screen, review, file, comments, notice, research, override, moderate. */
 export const topicAction = (id: number, action: string, body: Record<string, unknown>) =>
   request<Topic>(`/api/topics/${id}/${action}`, { method: "POST", body });
 
-export const createCall = (body: Record<string, unknown>) =>
+export const createCall = (body: Schemas["CallIn"]) =>
   request<Call>("/api/topic-calls", { method: "POST", body });
 /** A suggestion held for a listed word, waiting for the room's staff. */
 export type HeldSuggestion = Schemas["HeldSuggestionOut"];
