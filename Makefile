@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 WEB_STAMP := web/node_modules/.installed-$(shell sha1sum web/package-lock.json | cut -c1-12)
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/package.json web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run test test-fast lint web install bench eval fuzz clean
+.PHONY: run test test-fast lint web install bench eval fuzz generate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ bench: install web
 eval: install
 	$(BIN)/python -m bench.eval_themes
 	$(BIN)/python -m bench.eval_minutes
+
+# The browser's generated copies: the live commands (from the registry) and the HTTP API's
+# shapes (from the OpenAPI document); tests fail when either is stale.
+generate: install $(WEB_STAMP)
+	$(BIN)/python -m realtime.machine.typescript > web/src/realtime/commands.generated.ts
+	$(BIN)/python -m server.http.openapi_types
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist var *.egg-info

@@ -43,8 +43,8 @@ export default tseslint.config(
     },
   },
   {
-    // Node scripts and config: no type information, Node's globals.
-    files: ["eslint.config.js", "vite.config.ts", "scripts/**/*.mjs"],
+    // Node scripts, config and unit tests: no type information, Node's globals.
+    files: ["eslint.config.js", "vite.config.ts", "scripts/**/*.mjs", "unit/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },

@@ -176,7 +176,7 @@ async def create_person(
     await policy.authorize(session, principal, "person.create", unit)
     _check_cppcc_level(fields["category"], fields.get("cppcc_level"))
     if await session.scalar(select(Person.id).where(Person.username == fields["username"])):
-        raise Conflict("用户名已被使用")
+        raise Conflict("用户名已被使用", field="username")
     password = fields.pop("password", None)
     password_hash = await hash_password_async(password) if password else None
     person = Person(**fields, password_hash=password_hash)

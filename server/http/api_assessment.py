@@ -83,13 +83,25 @@ class AwardIn(Input):
     ]
 
 
+class DutyMeeting(BaseModel):
+    """One meeting of a member's year: were they there, how much did they take part."""
+
+    meeting_id: int
+    title: str
+    attended: bool
+    speeches: int
+    speech_seconds: int
+    polls_voted: int
+    suggestions: int
+
+
 class DutyOut(BaseModel):
     person_id: int
     name: str
     counts: dict[str, float]
     points: dict[str, float]
     score: float
-    meetings: list[dict[str, Any]]
+    meetings: list[DutyMeeting]
 
 
 class DutyList(BaseModel):

@@ -51,7 +51,7 @@ async def _upload(request: Request) -> bytes:
     return data
 
 
-def _import_out(checked: people_import.Checked, imported: int) -> o.ImportOut:
+def _import_out(checked: people_import.Checked, imported: int) -> o.PeopleImportOut:
     rows = [
         o.ImportRowOut(
             line=r.line,
@@ -66,10 +66,10 @@ def _import_out(checked: people_import.Checked, imported: int) -> o.ImportOut:
         for r in checked.rows
     ]
     broken = len(checked.broken)
-    return o.ImportOut(rows=rows, valid=len(rows) - broken, invalid=broken, imported=imported)
+    return o.PeopleImportOut(rows=rows, valid=len(rows) - broken, invalid=broken, imported=imported)
 
 
-async def preview_import(ctx: Context) -> o.ImportOut:
+async def preview_import(ctx: Context) -> o.PeopleImportOut:
     # Check who asks before reading up to 2 MB from them.
     await policy.authorize(ctx.session, ctx.principal, "person.import")
     data = await _upload(ctx.request)
@@ -78,7 +78,7 @@ async def preview_import(ctx: Context) -> o.ImportOut:
     return _import_out(checked, 0)
 
 
-async def import_people(ctx: Context) -> o.ImportOut:
+async def import_people(ctx: Context) -> o.PeopleImportOut:
     await policy.authorize(ctx.session, ctx.principal, "person.import")
     data = await _upload(ctx.request)
     name = ctx.request.query_params.get("filename", "")[:200]
@@ -141,7 +141,7 @@ ENDPOINTS: list[Endpoint] = [
         preview_import,
         "预览人员导入（请求体为 CSV 或 XLSX 文件内容，逐行列出错误，不导入）",
         None,
-        o.ImportOut,
+        o.PeopleImportOut,
         {"filename": "string"},
         permission="person.import",
     ),
@@ -151,7 +151,7 @@ ENDPOINTS: list[Endpoint] = [
         import_people,
         "导入人员（全部导入，或有任一行出错时一个也不导入）",
         None,
-        o.ImportOut,
+        o.PeopleImportOut,
         {"filename": "string"},
         permission="person.import",
     ),

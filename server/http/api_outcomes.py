@@ -57,7 +57,7 @@ class RecordIn(Input):
     method: Literal["oversight", "inspection", "review"] | None = None
 
 
-class AttachmentOut(BaseModel):
+class ProgressFileOut(BaseModel):
     id: int
     filename: str
     content_type: str
@@ -69,12 +69,14 @@ class AttachmentOut(BaseModel):
 
 class RecordOut(BaseModel):
     id: int
-    kind: str
+    kind: Literal[
+        "decision", "progress", "feedback", "escalation", "follow_up", "explanation", "reminder"
+    ]
     at: datetime
     by_name: str
     note: str
     data: dict[str, object]
-    attachments: list[AttachmentOut] = []
+    attachments: list[ProgressFileOut] = []
 
 
 class ItemOut(BaseModel):
@@ -94,7 +96,7 @@ class ItemOut(BaseModel):
     progress: int
     feedback: str | None
     closed_at: datetime | None
-    escalated_to: str | None
+    escalated_to: Literal["county", "city"] | None
     published: bool
     overdue: bool
     reminded_on: date | None
@@ -152,8 +154,8 @@ class PublicOutcomes(BaseModel):
     outcomes: list[PublicOutcome]
 
 
-def attachment_out(a: OutcomeAttachment) -> AttachmentOut:
-    return AttachmentOut(
+def attachment_out(a: OutcomeAttachment) -> ProgressFileOut:
+    return ProgressFileOut(
         id=a.id,
         filename=a.filename,
         content_type=a.content_type,

@@ -54,8 +54,8 @@ def transcript_out(view: transcripts.TranscriptView) -> r.TranscriptOut:
     )
 
 
-def import_out(result: transcripts.ImportResult) -> r.ImportOut:
-    return r.ImportOut(
+def import_out(result: transcripts.ImportResult) -> r.TranscriptImportOut:
+    return r.TranscriptImportOut(
         format=result.format,
         imported=result.imported,
         aligned=result.aligned,
@@ -140,7 +140,7 @@ async def _upload(ctx: Context) -> bytes:
     return await read_upload(ctx.request, MAX_BYTES, too_big)
 
 
-async def import_transcript(ctx: Context) -> r.ImportOut:
+async def import_transcript(ctx: Context) -> r.TranscriptImportOut:
     mode = ctx.request.query_params.get("mode", "replace")
     if mode not in ("replace", "append"):
         raise Invalid("mode 只能是 replace（替换全部发言记录）或 append（追加在后面）")
@@ -159,7 +159,7 @@ async def import_transcript(ctx: Context) -> r.ImportOut:
     return import_out(result)
 
 
-async def transcribe(ctx: Context) -> r.ImportOut:
+async def transcribe(ctx: Context) -> r.TranscriptImportOut:
     body: r.AsrIn = ctx.body
     result = await transcripts.transcribe_recording(
         ctx.session,
@@ -397,7 +397,7 @@ ENDPOINTS: list[Endpoint] = [
         import_transcript,
         "导入发言记录文件（请求体为文件内容）",
         None,
-        r.ImportOut,
+        r.TranscriptImportOut,
         {"filename": "string", "mode": "string"},
         permission="transcript.edit",
     ),
@@ -407,7 +407,7 @@ ENDPOINTS: list[Endpoint] = [
         transcribe,
         "由会议录音语音识别生成发言记录",
         r.AsrIn,
-        r.ImportOut,
+        r.TranscriptImportOut,
         permission="transcript.edit",
     ),
     Endpoint(

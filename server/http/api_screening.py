@@ -94,7 +94,7 @@ async def record_questionnaire(ctx: Context) -> sc.QuestionnaireOut:
 
 
 async def public_answer(ctx: Context) -> sc.AnswerOut:
-    body: sc.AnswerIn = ctx.body
+    body: sc.QuestionnaireAnswerIn = ctx.body
     call_id = ctx.path_int("call_id")
     voter = topic_calls.voter_of(ctx.principal, body.phone)
     await guard(ctx, "questionnaire", body.challenge)
@@ -201,7 +201,7 @@ ENDPOINTS: list[Endpoint] = [
         "/api/public/questionnaires/{call_id:int}",
         public_answer,
         "填写议题筛选问卷：每个手机号或账号只计一份（无需登录）",
-        body=sc.AnswerIn,
+        body=sc.QuestionnaireAnswerIn,
         response=sc.AnswerOut,
         permission="public.answer",
     ),

@@ -119,13 +119,13 @@ async def themes_to_poll(ctx: Context) -> g.PollOut:
         theme_ids=body.theme_ids,
         question=body.question,
     )
-    return g.PollOut(data=draft.data, theme_ids=draft.theme_ids)
+    return g.PollOut(data=g.ThemePollData(**draft.data), theme_ids=draft.theme_ids)
 
 
 async def screen_topic(ctx: Context) -> g.ScreeningOut:
     body: g.ScreeningIn = ctx.body
     hints = suggestions.screening_hints(ctx.principal, body.text)
-    return g.ScreeningOut(hints=[g.HintOut.model_validate(h) for h in hints])
+    return g.ScreeningOut(hints=[g.ScreeningHintOut.model_validate(h) for h in hints])
 
 
 def _word_out(row: VocabularyWord) -> g.WordOut:

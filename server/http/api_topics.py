@@ -208,7 +208,7 @@ async def topic_out(ctx: Context, topic: Topic) -> t.TopicOut:
         attachments=[
             _attachment_out(a) for a in await topic_files.attachments_of(ctx.session, topic.id)
         ],
-        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(topic)],
+        hints=[t.TopicHintOut.model_validate(h) for h in topics.hints_of(topic)],
         timeline=await _timeline(ctx, topic, meetings),
         hearings=[hearing_out(h) for h in await hearings.hearings_of(ctx.session, topic)],
         public_comments=[
@@ -233,7 +233,7 @@ def hearing_out(h: TopicHearing) -> sc.HearingOut:
         kind=h.kind,
         held_on=h.held_on,
         place=h.place,
-        participants=[sc.ParticipantOut.model_validate(p) for p in h.participants],
+        participants=[sc.HearingParticipantOut.model_validate(p) for p in h.participants],
         record=h.record,
         conclusions=[sc.ConclusionOut.model_validate(c) for c in h.conclusions],
     )
@@ -276,7 +276,7 @@ def _summary(row: Topic, duplicates: list[int]) -> t.TopicSummary:
         created_at=row.created_at,
         last_step=row.steps[-1].step if row.steps else "proposed",
         last_note=row.steps[-1].note if row.steps else "",
-        hints=[t.HintOut.model_validate(h) for h in topics.hints_of(row)],
+        hints=[t.TopicHintOut.model_validate(h) for h in topics.hints_of(row)],
         duplicates=duplicates,
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -232,18 +233,36 @@ EXCEPTION_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]
 }
 
 
+class _AnswerSchema(GenerateJsonSchema):
+    """JSON Schema where an answer's fields with defaults are required: model_dump writes
+    every field, so a client may rely on each one being there."""
+
+    def field_is_required(self, field: Any, total: bool) -> bool:
+        if self.mode == "serialization":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
+
+
 def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str, Any]:
-    """An OpenAPI 3.1 description of the endpoints, from their pydantic models."""
+    """An OpenAPI 3.1 description of the endpoints, from their pydantic models.
+
+    Bodies are described as the server reads them (fields with defaults may be left out),
+    answers as it writes them (every field present); a model used both ways whose two
+    descriptions differ gets two schemas, `Name-Input` and `Name-Output`.
+    """
+    modes: list[tuple[type[BaseModel], JsonSchemaMode]] = []
+    for ep in endpoints:
+        if ep.body is not None:
+            modes.append((ep.body, "validation"))
+        if ep.response is not None:
+            modes.append((ep.response, "serialization"))
+    refs, defs = models_json_schema(
+        list(dict.fromkeys(modes)),
+        ref_template="#/components/schemas/{model}",
+        schema_generator=_AnswerSchema,
+    )
+    schemas: dict[str, Any] = dict(sorted(defs.get("$defs", {}).items()))
     paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
-
-    def ref(model: type[BaseModel]) -> dict[str, str]:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            schemas[name] = sub
-        schemas[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
-
     error = {
         "description": "错误",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -283,11 +302,12 @@ def openapi_document(endpoints: Sequence[Endpoint], *, version: str) -> dict[str
         if ep.body is not None:
             op["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": ref(ep.body)}},
+                "content": {"application/json": {"schema": refs[(ep.body, "validation")]}},
             }
         ok: dict[str, Any] = {"description": "成功"}
         if ep.response is not None:
-            ok["content"] = {"application/json": {"schema": ref(ep.response)}}
+            schema = refs[(ep.response, "serialization")]
+            ok["content"] = {"application/json": {"schema": schema}}
         op["responses"][str(ep.status)] = ok
         paths.setdefault(_openapi_path(ep.path), {})[ep.method.lower()] = op
     return {

@@ -6,11 +6,20 @@ Lengths and choices are bounded here so that bad input is refused before it reac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
+from realtime.machine.poll_types import POLL_KINDS
 from server.limits import MAX_ID
 
 
@@ -207,11 +216,96 @@ class GrantIn(Input):
     room_id: Id | None = None
 
 
+# The round's config and the speaking rules are checked by the live machine's own schema
+# (realtime/machine/setup.py); these JSON Schemas describe them for OpenAPI and the
+# browser's types, without changing what is read or written.
+_LIMIT_S = {"type": "integer", "minimum": 10, "maximum": 4 * 3600}
+_SLOT_LIMIT = {"anyOf": [_LIMIT_S, {"type": "null"}]}
+_SLOT_SCHEMA = {
+    "description": "One place in a round's lineup: a participant, a category, or the moderators",
+    "oneOf": [
+        {
+            "type": "object",
+            "required": [who],
+            "properties": {who: schema, "limit_s": _SLOT_LIMIT},
+        }
+        for who, schema in (
+            ("participant_id", {"type": "string"}),
+            ("category", {"enum": list(get_args(Category))}),
+            ("role", {"const": "moderator"}),
+        )
+    ],
+}
+_PLANNED_VOTE_SCHEMA = {
+    "description": "A vote planned for a vote round; the moderator opens it in the meeting",
+    "type": "object",
+    "required": ["question", "kind"],
+    "properties": {
+        "question": {"type": "string", "maxLength": 500},
+        "kind": {"enum": list(POLL_KINDS)},
+        "options": {"type": "array", "items": {"type": "string", "maxLength": 100}},
+        "secret": {"type": "boolean"},
+    },
+}
+RoundConfig = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "title": "RoundConfig",
+            "description": "lineup (slots) and, for a vote round, votes",
+            "type": "object",
+            "properties": {
+                "lineup": {
+                    "anyOf": [
+                        {"type": "array", "items": _SLOT_SCHEMA, "maxItems": 200},
+                        {"type": "null"},
+                    ]
+                },
+                "votes": {
+                    "anyOf": [
+                        {"type": "array", "items": _PLANNED_VOTE_SCHEMA, "maxItems": 20},
+                        {"type": "null"},
+                    ]
+                },
+            },
+        }
+    ),
+]
+_SECONDS_OR_NULL = {"anyOf": [_LIMIT_S, {"type": "null"}]}
+SpeakingRules = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "title": "SpeakingRules",
+            "description": "The live meeting's speaking rules (docs/protocol.md, settings)",
+            "type": "object",
+            "properties": {
+                "points_of_order_first": {"type": "boolean"},
+                "first_contribution": {"type": "boolean"},
+                "alternate_categories": {"type": "boolean"},
+                "max_speeches_per_item": {
+                    "anyOf": [{"type": "integer", "minimum": 1, "maximum": 100}, {"type": "null"}]
+                },
+                "speech_limit_s": _SECONDS_OR_NULL,
+                "point_of_order_limit_s": _SECONDS_OR_NULL,
+                "question_limit_s": _SECONDS_OR_NULL,
+                "budgets_s": {
+                    "description": "seconds per category per agenda item",
+                    "type": "object",
+                    "propertyNames": {"enum": list(get_args(Category))},
+                    "additionalProperties": {"type": "integer"},
+                },
+            },
+        }
+    ),
+]
+
+
 class RoundIn(Input):
     kind: RoundKind
     title: RoundTitle
     time_limit_s: int | None = Field(default=None, ge=10, le=4 * 3600)
-    config: dict[str, object] = Field(default_factory=dict, max_length=20)
+    config: RoundConfig = Field(default_factory=dict, max_length=20)
 
 
 class AgendaItemIn(Input):
@@ -253,7 +347,7 @@ class MeetingIn(Input):
     place: Title
     mode: Mode
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=50)
-    speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
+    speaking_rules: SpeakingRules | None = Field(default=None, description=RULES_DOC)
     report: ReportSettings | None = None
     copy_from: int | None = Field(
         default=None, description="Copy agenda, speaking rules and roster from this meeting"
@@ -272,7 +366,7 @@ class MeetingPatch(Input):
     place: Annotated[Title | None, *NotNull] = None
     mode: Annotated[Mode | None, *NotNull] = None
     agenda: list[AgendaItemIn] | None = Field(default=None, max_length=50)
-    speaking_rules: dict[str, Any] | None = Field(default=None, description=RULES_DOC)
+    speaking_rules: SpeakingRules | None = Field(default=None, description=RULES_DOC)
     report: ReportSettings | None = None
 
 
@@ -282,9 +376,7 @@ class RoundOut(BaseModel):
     kind: RoundKind
     title: str
     time_limit_s: int | None
-    config: dict[str, Any] = Field(
-        default_factory=dict, description="lineup (slots) and, for a vote round, votes"
-    )
+    config: RoundConfig = Field(default_factory=dict)
 
 
 class AgendaItemOut(BaseModel):
@@ -308,7 +400,7 @@ class MeetingOut(BaseModel):
     status: Status
     topic_id: int | None = None
     agenda: list[AgendaItemOut]
-    speaking_rules: dict[str, Any] = Field(description="Every speaking rule, defaults included")
+    speaking_rules: SpeakingRules = Field(description="Every speaking rule, defaults included")
     report: ReportSettings = Field(default_factory=lambda: ReportSettings())
 
 

@@ -32,7 +32,7 @@ class ImportRowOut(BaseModel):
     errors: list[str]
 
 
-class ImportOut(BaseModel):
+class PeopleImportOut(BaseModel):
     rows: list[ImportRowOut]
     valid: int
     invalid: int

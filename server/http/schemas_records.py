@@ -54,7 +54,7 @@ class RebuildOut(BaseModel):
     transcript: TranscriptOut
 
 
-class ImportOut(BaseModel):
+class TranscriptImportOut(BaseModel):
     format: str
     imported: int
     aligned: int = Field(description="Imported turns linked to a speech of the session record")

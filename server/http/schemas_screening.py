@@ -48,7 +48,7 @@ class QuestionnaireIn(Input):
 Answer = int | Annotated[list[int], Field(max_length=50)] | Annotated[str, Field(max_length=200)]
 
 
-class AnswerIn(Input):
+class QuestionnaireAnswerIn(Input):
     phone: Phone
     answers: list[Answer] = Field(
         max_length=10,
@@ -101,14 +101,18 @@ class QuestionnaireList(BaseModel):
     items: list[QuestionnaireOut]
 
 
-class ParticipantIn(Input):
+HearingCategory = Literal["member", "resident", "official", "stakeholder", "expert", "other"]
+Conclusion = Literal["support", "oppose", "undecided"]
+
+
+class HearingParticipantIn(Input):
     name: PersonName
-    category: Literal["member", "resident", "official", "stakeholder", "expert", "other"]
+    category: HearingCategory
 
 
 class ConclusionIn(Input):
     topic_id: Id
-    conclusion: Literal["support", "oppose", "undecided"]
+    conclusion: Conclusion
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
@@ -117,19 +121,19 @@ class HearingIn(Input):
     kind: Literal["hearing", "forum"]
     held_on: AwareDatetime
     place: Title
-    participants: list[ParticipantIn] = Field(min_length=1, max_length=200)
+    participants: list[HearingParticipantIn] = Field(min_length=1, max_length=200)
     record: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
     conclusions: list[ConclusionIn] = Field(min_length=1, max_length=50)
 
 
-class ParticipantOut(BaseModel):
+class HearingParticipantOut(BaseModel):
     name: str
-    category: str
+    category: HearingCategory
 
 
 class ConclusionOut(BaseModel):
     topic_id: int
-    conclusion: str
+    conclusion: Conclusion
     note: str
 
 
@@ -139,7 +143,7 @@ class HearingOut(BaseModel):
     kind: Literal["hearing", "forum"]
     held_on: datetime
     place: str
-    participants: list[ParticipantOut]
+    participants: list[HearingParticipantOut]
     record: str
     conclusions: list[ConclusionOut]
 

@@ -6,7 +6,7 @@ Text lengths are checked by the domain (with its own Chinese messages); these bo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -60,7 +60,7 @@ class SuggestionList(BaseModel):
     items: list[SuggestionOut]
 
 
-class HintOut(BaseModel):
+class ScreeningHintOut(BaseModel):
     """A screening hint (第十一条): on the board beside a suggestion, or for a proposed
     topic. It only advises."""
 
@@ -75,7 +75,7 @@ class MemberOut(BaseModel):
     name: str
     centrality: float
     pinned: bool
-    hints: list[HintOut]
+    hints: list[ScreeningHintOut]
 
 
 class ThemeOut(BaseModel):
@@ -135,9 +135,18 @@ class PollIn(Input):
     question: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
+class ThemePollData(BaseModel):
+    """The data of the `poll.open` command the moderator's client sends."""
+
+    question: str
+    kind: Literal["multiple", "ranking"]
+    options: list[str]
+    secret: bool
+
+
 class PollOut(BaseModel):
     type: Literal["poll.open"] = "poll.open"
-    data: dict[str, Any]
+    data: ThemePollData
     theme_ids: list[int]
 
 
@@ -146,7 +155,7 @@ class ScreeningIn(Input):
 
 
 class ScreeningOut(BaseModel):
-    hints: list[HintOut]
+    hints: list[ScreeningHintOut]
 
 
 class WordIn(Input):

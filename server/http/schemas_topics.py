@@ -145,7 +145,7 @@ class StepOut(BaseModel):
     note: str
 
 
-class HintOut(BaseModel):
+class TopicHintOut(BaseModel):
     kind: str
     message: str
     triggers: list[str]
@@ -207,7 +207,7 @@ class TopicOut(BaseModel):
     research: list[ResearchOut]
     meetings: list[TopicMeeting]
     attachments: list[AttachmentOut] = Field(default_factory=list)
-    hints: list[HintOut]
+    hints: list[TopicHintOut]
     timeline: list[StepOut]
     hearings: list[HearingOut] = Field(default_factory=list)
     public_comments: list[StaffCommentOut] = Field(
@@ -229,7 +229,7 @@ class TopicSummary(BaseModel):
     created_at: datetime
     last_step: str
     last_note: str
-    hints: list[HintOut]
+    hints: list[TopicHintOut]
     duplicates: list[int] = Field(description="Other listed topics that say nearly the same")
 
 

@@ -1,39 +1,19 @@
 /**
  * Members' yearly duty menus, training sessions and publicity items (第二十三—二十五条).
- * Shapes mirror server/http/api_duty_menu.py and api_training.py.
+ * Shapes are the OpenAPI document's (./schema.generated.ts).
  */
 
 import { request } from "./client";
+import type { Schemas } from "./types";
 
 export const MENU_KINDS = ["attended", "spoke", "voted", "suggestion", "training"] as const;
 export type MenuKind = (typeof MENU_KINDS)[number];
 
-export interface MenuLineNew {
-  kind: MenuKind;
-  target: number;
-  room_id: number | null;
-  topic: string;
-}
+export type MenuLineNew = Schemas["MenuLineIn"];
 
-export interface MenuLine extends MenuLineNew {
-  room_name: string | null;
-  done: number;
-  percent: number;
-}
+export type MenuLine = Schemas["MenuLineOut"];
 
-export interface DutyMenu {
-  person_id: number;
-  name: string;
-  year: number;
-  months_left: number;
-  planned_by: string | null;
-  updated_at: string | null;
-  lines: MenuLine[];
-  record: Record<MenuKind, number>;
-  planned: number;
-  done: number;
-  behind: boolean;
-}
+export type DutyMenu = Schemas["MenuOut"];
 
 export function getMyMenu(year: number, signal?: AbortSignal): Promise<DutyMenu> {
   return request("/api/me/duty-menu", { query: { year }, signal });
@@ -48,26 +28,17 @@ export function setMenu(personId: number, year: number, lines: MenuLineNew[]): P
 }
 
 export async function listMenus(year: number, signal?: AbortSignal): Promise<DutyMenu[]> {
-  return (await request<{ items: DutyMenu[] }>("/api/assessment/duty-menus", { query: { year }, signal })).items;
+  return (await request<Schemas["MenuList"]>("/api/assessment/duty-menus", { query: { year }, signal })).items;
 }
 
 // --- training sessions (第二十四条) ---------------------------------------------------------
 
-export interface TrainingNew {
-  org_unit_id: number;
-  title: string;
-  held_on: string;
-  place: string;
-  attendee_ids: number[];
-}
+export type TrainingNew = Schemas["TrainingIn"];
 
-export interface Training extends TrainingNew {
-  id: number;
-  by_name: string;
-}
+export type Training = Schemas["TrainingOut"];
 
 export async function listTrainings(year: number, signal?: AbortSignal): Promise<Training[]> {
-  return (await request<{ items: Training[] }>("/api/trainings", { query: { year }, signal })).items;
+  return (await request<Schemas["TrainingList"]>("/api/trainings", { query: { year }, signal })).items;
 }
 
 export function recordTraining(body: TrainingNew): Promise<Training> {
@@ -79,22 +50,12 @@ export function recordTraining(body: TrainingNew): Promise<Training> {
 export const CHANNELS = ["wechat", "portal", "press", "app"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export interface PublicityNew {
-  title: string;
-  url: string;
-  channel: Channel;
-  published_on: string;
-  outcome_id: number | null;
-}
+export type PublicityNew = Schemas["PublicityIn"];
 
-export interface Publicity extends PublicityNew {
-  id: number;
-  room_id: number;
-  by_name: string;
-}
+export type Publicity = Schemas["PublicityOut"];
 
 export async function listPublicity(roomId: number, signal?: AbortSignal): Promise<Publicity[]> {
-  return (await request<{ items: Publicity[] }>(`/api/rooms/${roomId}/publicity`, { signal })).items;
+  return (await request<Schemas["PublicityList"]>(`/api/rooms/${roomId}/publicity`, { signal })).items;
 }
 
 export function addPublicity(roomId: number, body: PublicityNew): Promise<Publicity> {

@@ -21,6 +21,7 @@ import type {
   RecordKind,
   RecordVersion,
   Room,
+  Schemas,
   SegmentChange,
   SegmentNew,
   Suggestion,
@@ -262,17 +263,12 @@ export function updateMeetingPlan(meetingId: number, body: MeetingPlanChange): P
   return request(`/api/meetings/${meetingId}`, { method: "PATCH", body });
 }
 
-export function revokeInvite(meetingId: number, inviteId: number): Promise<{ invite_id: number; revoked: boolean }> {
+export function revokeInvite(meetingId: number, inviteId: number): Promise<Schemas["InviteRevoked"]> {
   return request(`/api/meetings/${meetingId}/invites/${inviteId}/revoke`, { method: "POST" });
 }
 
 /** A meeting's watch link (旁听链接), as its moderator sees it. */
-export interface WatchLink {
-  enabled: boolean;
-  token: string | null;
-  url: string | null;
-  watchers: number;
-}
+export type WatchLink = Schemas["WatchOut"];
 
 export function getWatchLink(meetingId: number, signal?: AbortSignal): Promise<WatchLink> {
   return request(`/api/meetings/${meetingId}/watch`, { signal });
@@ -283,12 +279,7 @@ export function setWatchLink(meetingId: number, enabled: boolean): Promise<Watch
 }
 
 /** The meeting a watch link shows (no account needed). */
-export interface WatchedMeeting {
-  meeting_id: number;
-  title: string;
-  starts_at: string;
-  place: string;
-}
+export type WatchedMeeting = Schemas["WatchedMeeting"];
 
 export function getWatchedMeeting(token: string, signal?: AbortSignal): Promise<WatchedMeeting> {
   return request(`/api/watch/${encodeURIComponent(token)}`, { signal });

@@ -4,38 +4,13 @@
  */
 
 import { request } from "./client";
-import type { Category, CppccLevel, ItemList, Ok, OrgLevel, OrgUnit, RoleGrant, RoleName, Room } from "./types";
+import type { Category, CppccLevel, ItemList, Ok, OrgUnit, RoleGrant, Room, Schemas } from "./types";
 
 /** Where the caller runs the office and which roles they may hand out there. */
-export interface OfficeReach {
-  everywhere: boolean;
-  org_unit_ids: number[];
-  room_ids: number[];
-  grantable_roles: RoleName[];
-}
-
-export interface Person {
-  id: number;
-  username: string;
-  name: string;
-  phone: string | null;
-  category: Category;
-  cppcc_level: CppccLevel | null;
-  org_unit_id: number | null;
-  active: boolean;
-  roles: RoleGrant[];
-}
-
-export interface PersonNew {
-  username: string;
-  name: string;
-  phone: string | null;
-  category: Category;
-  cppcc_level: CppccLevel | null;
-  org_unit_id: number | null;
-}
-
-export type PersonChange = Partial<Omit<PersonNew, "username" | "org_unit_id"> & { active: boolean }>;
+export type OfficeReach = Schemas["OfficeOut"];
+export type Person = Schemas["PersonOut"];
+export type PersonNew = Schemas["PersonIn"];
+export type PersonChange = Schemas["PersonPatch"];
 
 export interface PeopleQuery {
   q?: string;
@@ -43,42 +18,19 @@ export interface PeopleQuery {
   cppcc_level?: CppccLevel | "";
 }
 
-export interface ImportRow {
-  line: number;
-  name: string;
-  username: string;
-  category: string;
-  cppcc_level: string;
-  phone: string;
-  org_unit: string;
-  errors: string[];
-}
-
-export interface ImportReport {
-  rows: ImportRow[];
-  valid: number;
-  invalid: number;
-  imported: number;
-}
-
-export interface ResetLink {
-  person_id: number;
-  name: string;
-  url: string;
-  expires_at: string;
-}
-
-export interface ResetInfo {
-  name: string;
-  username: string;
-  expires_at: string;
-}
+export type ImportRow = Schemas["ImportRowOut"];
+export type ImportReport = Schemas["PeopleImportOut"];
+export type ResetLink = Schemas["ResetLinkOut"];
+export type ResetInfo = Schemas["ResetInfo"];
+export type OrgUnitNew = Schemas["OrgUnitIn"];
+/** A new room; a unit not yet chosen goes as null, and the server's refusal names the field. */
+export type RoomNew = Omit<Schemas["RoomIn"], "org_unit_id"> & { org_unit_id: number | null };
 
 export function getOfficeReach(signal?: AbortSignal): Promise<OfficeReach> {
   return request("/api/office", { signal });
 }
 
-export function createOrgUnit(unit: { name: string; level: OrgLevel; parent_id: number | null }): Promise<OrgUnit> {
+export function createOrgUnit(unit: OrgUnitNew): Promise<OrgUnit> {
   return request("/api/org-units", { method: "POST", body: unit });
 }
 
@@ -86,16 +38,11 @@ export function renameOrgUnit(unitId: number, name: string): Promise<OrgUnit> {
   return request(`/api/org-units/${unitId}`, { method: "PATCH", body: { name } });
 }
 
-export function createRoom(room: { name: string; org_unit_id: number | null; address: string | null }): Promise<Room> {
+export function createRoom(room: RoomNew): Promise<Room> {
   return request("/api/rooms", { method: "POST", body: room });
 }
 
-export interface RoomChange {
-  name?: string;
-  address?: string | null;
-  notice_days?: number;
-  premoderate?: boolean;
-}
+export type RoomChange = Schemas["RoomPatch"];
 
 export function updateRoom(roomId: number, change: RoomChange): Promise<Room> {
   return request(`/api/rooms/${roomId}`, { method: "PATCH", body: change });

@@ -1,150 +1,35 @@
 /**
  * Preparing a meeting's people: search, the roster by category, briefing documents and
- * invitations. Shapes mirror server/http/schemas_roster.py.
+ * invitations. Shapes are the OpenAPI document's (server/http/schemas_roster.py).
  */
 
 import { request } from "./client";
-import type { Category, InviteLink, Meeting, Ok, Participant } from "./types";
+import type { InviteLink, Ok, Participant, Schemas } from "./types";
 
-export type AttendanceMode = "in_room" | "remote";
-export type MeetingRoleName = "moderator" | "staff" | "participant";
-export type InvitationStatus = "unread" | "read" | "in_room" | "remote" | "declined";
-export type Answer = "in_room" | "remote" | "declined";
-
-export interface PersonFound {
-  id: number;
-  name: string;
-  category: Category;
-  cppcc_level: "city" | "county" | null;
-  org_unit_name: string | null;
-  on_roster: boolean;
-}
-
-export interface Invitation {
-  status: InvitationStatus;
-  reason: string | null;
-  sent_at: string;
-  answered_at: string | null;
-  delivered: string;
-}
-
-export interface RosterEntry {
-  id: number;
-  person_id: number | null;
-  name: string;
-  category: Category;
-  role: MeetingRoleName;
-  attendance_mode: AttendanceMode | null;
-  org_unit_name: string | null;
-  guest_phone: string | null;
-  invitation: Invitation | null;
-  /** A guest's newest invite link (the link itself is shown only when made). */
-  link?: GuestLinkState | null;
-}
-
-export interface GuestLinkState {
-  invite_id: number;
-  expires_at: string;
-  revoked: boolean;
-  expired: boolean;
-}
-
-export interface CategoryCheck {
-  category: Category;
-  count: number;
-  budget_s: number | null;
-  warnings: string[];
-}
-
-export interface AttendanceSummary {
-  expected: number;
-  in_room: number;
-  remote: number;
-  declined: number;
-  no_reply: number;
-}
-
-export interface Roster {
-  meeting_id: number;
-  locked: boolean;
-  entries: RosterEntry[];
-  categories: CategoryCheck[];
-  summary: AttendanceSummary;
-}
-
-export interface Briefing {
-  id: number;
-  meeting_id: number;
-  filename: string;
-  content_type: string;
-  size: number;
-  uploaded_at: string;
-  url: string;
-}
-
+export type RosterEntry = Schemas["RosterEntry"];
+export type AttendanceMode = NonNullable<RosterEntry["attendance_mode"]>;
+export type MeetingRoleName = RosterEntry["role"];
+export type Invitation = Schemas["InvitationOut"];
+export type InvitationStatus = Invitation["status"];
+export type Answer = Schemas["AnswerIn"]["status"];
+export type PersonFound = Schemas["PersonFound"];
+/** A guest's newest invite link (the link itself is shown only when made). */
+export type GuestLinkState = Schemas["GuestLink"];
+export type CategoryCheck = Schemas["CategoryCheck"];
+export type AttendanceSummary = Schemas["AttendanceSummary"];
+export type Roster = Schemas["RosterOut"];
+export type Briefing = Schemas["BriefingOut"];
 /** A research record's file, read through the meeting's briefing. */
-export interface BriefingAttachment {
-  id: number;
-  filename: string;
-  content_type: string;
-  size: number;
-  url: string;
-}
-
-export interface BriefingResearch {
-  id: number;
-  who: string;
-  place: string;
-  done_on: string;
-  findings: string;
-  attachments: BriefingAttachment[];
-}
-
-export interface BriefingNotice {
-  noticed_at: string;
-  meeting_at: string;
-  place: string;
-  form: string;
-  how_to_join: string;
-  /** Whole days from the notice to the meeting's day. */
-  days: number;
-  /** The room's notice days (第十四条). */
-  required_days: number;
-}
-
+export type BriefingAttachment = Schemas["BriefingAttachmentOut"];
+export type BriefingResearch = Schemas["BriefingResearchOut"];
+/** The topic's notice; `days` from the notice to the meeting's day, `required_days` the room's (第十四条). */
+export type BriefingNotice = Schemas["BriefingNoticeOut"];
 /** The meeting's topic as the roster reads it before the meeting: its notice and research. */
-export interface BriefingTopic {
-  topic_id: number;
-  title: string;
-  description: string;
-  notice: BriefingNotice | null;
-  research: BriefingResearch[];
-}
-
-export interface BriefingList {
-  items: Briefing[];
-  topic: BriefingTopic | null;
-}
-
-export interface MyInvitation {
-  meeting: Meeting;
-  participant_id: number;
-  invitation: Invitation;
-  briefings: Briefing[];
-  topic: BriefingTopic | null;
-}
-
-export interface NewEntry {
-  person_id?: number;
-  guest_name?: string;
-  guest_phone?: string;
-  category?: Category;
-}
-
-export interface EntryChange {
-  attendance_mode?: AttendanceMode | null;
-  role?: MeetingRoleName;
-}
+export type BriefingTopic = Schemas["BriefingTopicOut"];
+export type BriefingList = Schemas["BriefingList"];
+export type MyInvitation = Schemas["MyInvitation"];
+export type NewEntry = Schemas["ParticipantIn"];
+export type EntryChange = Schemas["ParticipantPatch"];
 
 const base = (meetingId: number) => `/api/meetings/${meetingId}`;
 
@@ -153,7 +38,7 @@ export function getRoster(meetingId: number, signal?: AbortSignal): Promise<Rost
 }
 
 export async function searchPeople(meetingId: number, q: string, signal?: AbortSignal): Promise<PersonFound[]> {
-  const found = await request<{ items: PersonFound[] }>(`${base(meetingId)}/people`, { query: { q }, signal });
+  const found = await request<Schemas["PeopleFound"]>(`${base(meetingId)}/people`, { query: { q }, signal });
   return found.items;
 }
 
@@ -195,7 +80,7 @@ export function resendInvitation(
 }
 
 export async function myInvitations(signal?: AbortSignal): Promise<MyInvitation[]> {
-  const list = await request<{ items: MyInvitation[] }>("/api/me/invitations", { signal });
+  const list = await request<Schemas["MyInvitationList"]>("/api/me/invitations", { signal });
   return list.items;
 }
 

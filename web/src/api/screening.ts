@@ -1,54 +1,27 @@
 /**
  * Screening by questionnaire and by hearing (第十三条) and the public's comments on a noticed
- * topic (第十四条). Shapes mirror server/http/schemas_screening.py.
+ * topic (第十四条). Shapes are the OpenAPI
+ * document's (./schema.generated.ts).
  */
 
 import { request } from "./client";
+import type { Schemas } from "./types";
 
 export type QuestionKind = "rank" | "choose" | "single" | "multiple" | "text";
 
-export interface Question {
-  kind: QuestionKind;
-  prompt: string;
-  options: string[];
-  max_choices: number;
-}
+export type Question = Schemas["QuestionOut"];
 
 /** One answer per question: topic ids (rank, choose), an option's index (single), indexes (multiple), text. */
 export type Answer = number | number[] | string;
 
-export interface QuestionTally {
-  kind: QuestionKind;
-  prompt: string;
-  topics: { topic_id: number; title: string; count: number; first: number; points: number }[];
-  options: { label: string; count: number }[];
-  texts: string[];
-}
+export type QuestionTally = Schemas["QuestionTallyOut"];
 
-export interface Questionnaire {
-  call_id: number;
-  room_id: number;
-  room: string;
-  title: string;
-  description: string;
-  deadline: string;
-  recorded_at: string | null;
-  respondents: number;
-  questions: Question[];
-  results: QuestionTally[];
-}
+export type Questionnaire = Schemas["QuestionnaireOut"];
 
-export interface QuestionnaireIn {
-  room_id: number;
-  title: string;
-  description?: string;
-  deadline: string;
-  topic_ids: number[];
-  questions: Partial<Question>[];
-}
+export type QuestionnaireIn = Schemas["QuestionnaireIn"];
 
 export const listQuestionnaires = (signal?: AbortSignal) =>
-  request<{ items: Questionnaire[] }>("/api/questionnaires", { signal });
+  request<Schemas["QuestionnaireList"]>("/api/questionnaires", { signal });
 export const getQuestionnaire = (id: number, signal?: AbortSignal) =>
   request<Questionnaire>(`/api/questionnaires/${id}`, { signal });
 export const createQuestionnaire = (body: QuestionnaireIn) =>
@@ -64,26 +37,9 @@ export type HearingKind = "hearing" | "forum";
 export type Conclusion = "support" | "oppose" | "undecided";
 export type ParticipantCategory = "member" | "resident" | "official" | "stakeholder" | "expert" | "other";
 
-export interface Hearing {
-  hearing_id: number;
-  room_id: number;
-  kind: HearingKind;
-  held_on: string;
-  place: string;
-  participants: { name: string; category: ParticipantCategory }[];
-  record: string;
-  conclusions: { topic_id: number; conclusion: Conclusion; note: string }[];
-}
+export type Hearing = Schemas["HearingOut"];
 
-export interface HearingIn {
-  room_id: number;
-  kind: HearingKind;
-  held_on: string;
-  place: string;
-  participants: { name: string; category: ParticipantCategory }[];
-  record: string;
-  conclusions: { topic_id: number; conclusion: Conclusion; note?: string }[];
-}
+export type HearingIn = Schemas["HearingIn"];
 
 export const recordHearing = (body: HearingIn) => request<Hearing>("/api/hearings", { method: "POST", body });
 export const attachToHearing = (topicId: number, hearingId: number, file: File) =>
@@ -93,35 +49,20 @@ export const attachToHearing = (topicId: number, hearingId: number, file: File) 
     query: { filename: file.name, hearing_id: hearingId },
   });
 
-export interface PublicComment {
-  comment_id: number;
-  name: string;
-  text: string;
-  at: string;
-}
+export type PublicComment = Schemas["CommentOut"];
 
-export interface StaffComment extends PublicComment {
-  moderation: "clear" | "held" | "released" | "removed";
-  held_reason: string;
-}
+export type StaffComment = Schemas["StaffCommentOut"];
 
-export interface HeldComment {
-  comment_id: number;
-  topic_id: number;
-  name: string;
-  text: string;
-  held_reason: string;
-  at: string;
-}
+export type HeldComment = Schemas["HeldCommentOut"];
 
 export const getComments = (topicId: number, signal?: AbortSignal) =>
-  request<{ comments: PublicComment[] }>(`/api/public/notices/${topicId}/comments`, { signal });
+  request<Schemas["CommentList"]>(`/api/public/notices/${topicId}/comments`, { signal });
 export const sendComment = (
   topicId: number,
   body: { name: string; text: string; challenge?: { token: string; answer: string } },
-) => request<{ comment_id: number; held: boolean }>(`/api/public/notices/${topicId}/comments`, { method: "POST", body });
+) => request<Schemas["CommentSent"]>(`/api/public/notices/${topicId}/comments`, { method: "POST", body });
 export const moderateComment = (id: number, decision: "release" | "remove", reason: string) =>
-  request<{ comment_id: number; moderation: string }>(`/api/moderation/comments/${id}`, {
+  request<Schemas["CommentDecisionOut"]>(`/api/moderation/comments/${id}`, {
     method: "POST",
     body: { decision, reason },
   });

@@ -1,53 +1,51 @@
 /**
- * The server's refusal of a form, split by field: "输入有误 — name：必填；phone：…" (from
- * server/http/framework.py describe_validation) becomes { name: "必填", phone: "…" }; the
- * rest of the sentence stays for the form's banner.
+ * Where the server's refusal of a form goes: beside the fields it names, else in the form's
+ * banner. The one reading of a refusal for every form.
+ *
+ * A refusal names its place in `error.field`, a dotted path ("agenda.0.rounds.2"): the field
+ * a rule is about, or the first input that failed validation. A validation sentence
+ * ("输入有误 — name：必填；phone：…", server/http/framework.py describe_validation) names
+ * every input that failed, and each gets its own reason.
  */
 
 import { ApiError } from "@/api";
 
-export interface FieldErrors {
-  fields: Record<string, string>;
-  /** Set when the refusal names no field the form has: shown above the form's buttons. */
-  general: unknown;
-}
-
 const PREFIX = "输入有误 — ";
-const FIELD = /^([a-z_][a-z0-9_.]*)：(.+)$/;
+const PART = /^([a-z_][a-z0-9_.]*)：(.+)$/;
 
-/**
- * `known` lists the form's fields; `byCode` names the field a refusal code is about (e.g. a
- * conflict is about the username).
- */
-export function splitErrors(
-  error: unknown,
-  known: readonly string[],
-  byCode: Record<string, string> = {},
-): FieldErrors {
-  if (!(error instanceof ApiError) || !error.message) return { fields: {}, general: error };
-  const fields: Record<string, string> = {};
-  const field = byCode[error.code];
-  if (field && known.includes(field)) return { fields: { [field]: error.message }, general: null };
-  const text = error.message.startsWith(PREFIX) ? error.message.slice(PREFIX.length) : error.message;
-  for (const part of text.split("；")) {
-    const match = FIELD.exec(part.trim());
-    const name = match?.[1]?.split(".")[0];
-    if (match && name && known.includes(name)) fields[name] = match[2] ?? "";
+/** Each place the refusal names, with what it says there. */
+function placesOf(error: unknown): Map<string, string> {
+  const places = new Map<string, string>();
+  if (!(error instanceof ApiError) || !error.message) return places;
+  if (error.message.startsWith(PREFIX)) {
+    for (const part of error.message.slice(PREFIX.length).split("；")) {
+      const match = PART.exec(part.trim());
+      if (match?.[1] && !places.has(match[1])) places.set(match[1], match[2] ?? "");
+    }
   }
-  return Object.keys(fields).length ? { fields, general: null } : { fields: {}, general: error };
+  if (error.field && !places.has(error.field)) places.set(error.field, error.message);
+  return places;
 }
 
-/**
- * The server's words about one input ("lines.2.target"), or "" when the refusal is about
- * another: a domain refusal names its field (`ApiError.field`) and says it plainly; a
- * validation refusal lists "field：reason" parts, of which the one for `name` is kept.
- */
-export function errorFor(error: unknown, name: string): string {
-  if (!(error instanceof ApiError) || !error.message || error.field !== name) return "";
-  if (!error.message.startsWith(PREFIX)) return error.message;
-  for (const part of error.message.slice(PREFIX.length).split("；")) {
-    const match = FIELD.exec(part.trim());
-    if (match?.[1] === name) return match[2] ?? "";
+const inside = (place: string, path: string) => place === path || place.startsWith(path + ".");
+
+/** What the refusal says about `path` or a place inside it ("agenda.0" holds "agenda.0.title"), or null. */
+export function refusalAt(error: unknown, path: string): string | null {
+  for (const [place, message] of placesOf(error)) if (inside(place, path)) return message;
+  return null;
+}
+
+/** The form's `fields` the refusal is about, each with what it says there. */
+export function refusalsAt(error: unknown, fields: readonly string[]): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const field of fields) {
+    const message = refusalAt(error, field);
+    if (message !== null) found[field] = message;
   }
-  return error.message;
+  return found;
+}
+
+/** The refusal for the form's banner: the error itself unless it names one of `fields`. */
+export function unplacedRefusal(error: unknown, fields: readonly string[]): unknown {
+  return Object.keys(refusalsAt(error, fields)).length ? null : error;
 }

@@ -1,11 +1,9 @@
 /**
  * A form's typed-in state kept in sessionStorage until it is saved, so a refusal, a dropped
- * connection or a reload loses nothing; and where the server's refusal of it belongs.
+ * connection or a reload loses nothing (where the server's refusal goes: fieldErrors.ts).
  */
 
 import { ref, watch, type Ref } from "vue";
-
-import { ApiError } from "@/api";
 
 const PREFIX = "hsl.draft.";
 
@@ -55,10 +53,4 @@ export function useDraft<T>(key: string, initial: () => T): Draft<T> {
       }
     },
   };
-}
-
-/** Whether a refusal names `path` or something inside it ("agenda.0" holds "agenda.0.title"). */
-export function refusalAt(error: unknown, path: string): string | null {
-  if (!(error instanceof ApiError) || !error.field || !error.message) return null;
-  return error.field === path || error.field.startsWith(path + ".") ? error.message : null;
 }

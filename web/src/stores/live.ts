@@ -1,7 +1,8 @@
 /**
- * One live meeting in the browser: a Pinia store per meeting holding the server's snapshot,
- * kept current by applying each event in seq order with the one reducer, rejoining with
- * since_seq after a gap or a reconnect, and sending commands exactly once.
+ * One live meeting in the browser: a Pinia store per meeting wiring the socket to the
+ * sequencer (realtime/sequencer.ts: events applied in seq order, gaps found) and the outbox
+ * (realtime/outbox.ts: commands sent exactly once, kept while offline). The store holds the
+ * timers, rejoins with since_seq after a gap or a reconnect, and derives the pages' views.
  */
 
 import { defineStore } from "pinia";
@@ -15,7 +16,8 @@ import type {
   RoleAllowed,
   TargetedCommand,
 } from "@/realtime/commands.generated";
-import { applyEvent, CannotApply } from "@/realtime/reducer";
+import { Outbox } from "@/realtime/outbox";
+import { Sequencer } from "@/realtime/sequencer";
 import { AckTimeout, openLiveSocket, type LiveSocket } from "@/realtime/socket";
 import type {
   BudgetView,
@@ -24,7 +26,6 @@ import type {
   FloorFields,
   JoinAckOk,
   LiveAuth,
-  LiveCommand,
   LiveError,
   LiveEvent,
   LiveNotice,
@@ -41,11 +42,6 @@ export type ConnectionStatus = "connecting" | "online" | "offline" | "refused";
 /** How long a hole in the seq may stay open (events from two workers can cross) before we rejoin. */
 const GAP_WAIT_MS = 1_500;
 const CLOCK_TICK_MS = 250;
-/**
- * After an action is answered, the same action within this time is taken for the second
- * click of a double click: a toggle (举手) would otherwise undo itself, and 下一位 skip someone.
- */
-const REPEAT_GUARD_MS = 600;
 /** Commands one sends about oneself, whatever one's role in the meeting. */
 const PERSONAL = new Set<string>(["hand.raise", "hand.lower", "vote.cast"]);
 
@@ -54,13 +50,6 @@ export interface Notice {
   n: number;
   type: string;
   error: LiveError;
-}
-
-interface Outgoing {
-  command: LiveCommand;
-  key: string;
-  resolve: (ack: CommandAck) => void;
-  promise: Promise<CommandAck>;
 }
 
 /** The machine's commands, and the one the /live namespace takes itself (a suggestion). */
@@ -105,7 +94,7 @@ function defineLiveStore(meetingId: number) {
     const now = ref(Date.now() / 1000);
 
     let socket: LiveSocket | null = null;
-    let buffer = new Map<number, LiveEvent>();
+    const sequencer = new Sequencer();
     let joining: Promise<void> | null = null;
     let joinAgain: "since" | "full" | null = null;
     let joined = false;
@@ -113,10 +102,21 @@ function defineLiveStore(meetingId: number) {
     let ticker: ReturnType<typeof setInterval> | null = null;
     let noticeCount = 0;
     const noticeListeners = new Set<(notice: LiveNotice) => void>();
-    const outbox: Outgoing[] = [];
-    const inFlight = new Map<string, Outgoing>();
-    /** Actions answered a moment ago, by key, with when the guard ends (Date.now()). */
-    const answered = new Map<string, { promise: Promise<CommandAck>; until: number }>();
+    const outbox = new Outbox(
+      {
+        ready: () => Boolean(socket?.connected && joined),
+        send: (command) =>
+          (socket as LiveSocket).command(command).catch((error: unknown) => {
+            if (error instanceof AckTimeout) return "lost" as const;
+            throw error;
+          }),
+      },
+      {
+        pending: (keys) => (pending.value = new Set(keys)),
+        unsent: (count) => (unsent.value = count),
+        refused: showRefusal,
+      },
+    );
 
     // --- derived views the pages share -------------------------------------------------
 
@@ -205,52 +205,36 @@ function defineLiveStore(meetingId: number) {
 
     // --- the event stream ----------------------------------------------------------------
 
-    function replace(next: Snapshot, atSeq: number): void {
-      snapshot.value = next;
-      seq.value = atSeq;
-      for (const key of [...buffer.keys()]) if (key <= atSeq) buffer.delete(key);
+    /** The sequencer's snapshot and seq, shown. */
+    function publish(): void {
+      snapshot.value = sequencer.snapshot;
+      seq.value = sequencer.seq;
     }
 
     /** Applies buffered events while they follow on; a hole that stays open means a rejoin. */
     function drain(): void {
-      let current = snapshot.value;
-      if (!current) return;
-      let last = seq.value;
-      try {
-        for (let next = buffer.get(last + 1); next; next = buffer.get(last + 1)) {
-          buffer.delete(next.seq);
-          current = applyEvent(current, next);
-          last = next.seq;
-        }
-      } catch (error) {
-        if (!(error instanceof CannotApply)) throw error;
-        // Replaying the same events would fail the same way: ask for a fresh snapshot.
-        snapshot.value = current;
-        seq.value = last;
+      const verdict = sequencer.drain();
+      if (verdict === "idle") return;
+      publish();
+      if (verdict === "snapshot") {
         void rejoin("full");
         return;
       }
-      snapshot.value = current;
-      seq.value = last;
-      for (const key of [...buffer.keys()]) if (key <= last) buffer.delete(key);
       watchForGap();
     }
 
     function watchForGap(): void {
       if (gapTimer) clearTimeout(gapTimer);
       gapTimer = null;
-      if (buffer.size === 0) return;
+      if (sequencer.waiting === 0) return;
       gapTimer = setTimeout(() => {
         gapTimer = null;
-        if (buffer.size > 0) void rejoin("since");
+        if (sequencer.waiting > 0) void rejoin("since");
       }, GAP_WAIT_MS);
     }
 
     function receive(event: LiveEvent): void {
-      if (typeof event?.seq !== "number") return;
-      if (event.seq <= seq.value && snapshot.value) return; // seen already (a replay after rejoin)
-      buffer.set(event.seq, event);
-      if (joined && !joining) drain();
+      if (sequencer.offer(event) && joined && !joining) drain();
     }
 
     /** Tallies can cross on the way from two workers: keep the one with the highest version. */
@@ -294,7 +278,7 @@ function defineLiveStore(meetingId: number) {
 
     async function joinOnce(mode: "since" | "full"): Promise<void> {
       if (!socket?.connected) return;
-      const since = mode === "since" && snapshot.value ? seq.value : null;
+      const since = mode === "since" && sequencer.snapshot ? sequencer.seq : null;
       const sentAt = Date.now();
       let ack;
       try {
@@ -314,9 +298,10 @@ function defineLiveStore(meetingId: number) {
       if (!joined) connectedJoins.value += 1;
       for (const tally of ack.tallies ?? []) takeTally(tally);
       if (ack.snapshot) {
-        replace(ack.snapshot, ack.seq);
+        sequencer.replace(ack.snapshot, ack.seq);
+        publish();
       } else {
-        for (const event of ack.events ?? []) buffer.set(event.seq, event);
+        sequencer.take(ack.events ?? []);
       }
       joined = true;
       refusal.value = null;
@@ -350,7 +335,7 @@ function defineLiveStore(meetingId: number) {
         }
         if (joined) {
           drain();
-          flushOutbox();
+          outbox.flush();
         }
       })();
       return joining;
@@ -367,51 +352,6 @@ function defineLiveStore(meetingId: number) {
       notice.value = null;
     }
 
-    function settle(item: Outgoing, ack: CommandAck): void {
-      inFlight.delete(item.command.id);
-      const guard = { promise: item.promise, until: Date.now() + REPEAT_GUARD_MS };
-      answered.set(item.key, guard);
-      setTimeout(() => {
-        if (answered.get(item.key) !== guard) return; // a newer action with this key holds it
-        answered.delete(item.key);
-        const keys = new Set(pending.value);
-        keys.delete(item.key);
-        pending.value = keys;
-      }, REPEAT_GUARD_MS);
-      if (!ack.ok) showRefusal(item.command.type, ack.error);
-      item.resolve(ack);
-    }
-
-    function queueForLater(item: Outgoing): void {
-      outbox.push(item);
-      unsent.value = outbox.length;
-    }
-
-    function dispatch(item: Outgoing): void {
-      if (!socket?.connected || !joined) {
-        queueForLater(item);
-        return;
-      }
-      inFlight.set(item.command.id, item);
-      socket.command(item.command).then(
-        (ack) => settle(item, ack),
-        (error: unknown) => {
-          if (!(error instanceof AckTimeout)) throw error;
-          // Lost on the way (the connection dropped): send it again, same id, once rejoined.
-          // The server applies an id once and answers a repeat with the stored ack.
-          inFlight.delete(item.command.id);
-          if (socket?.connected && joined) dispatch(item);
-          else queueForLater(item);
-        },
-      );
-    }
-
-    function flushOutbox(): void {
-      const items = outbox.splice(0);
-      unsent.value = 0;
-      for (const item of items) dispatch(item);
-    }
-
     /**
      * Send a command. A second call with the same key while the first is on its way returns
      * the first one's answer: a double click is one action. Refusals also go to `notice`.
@@ -422,17 +362,7 @@ function defineLiveStore(meetingId: number) {
       options: SendOptions = {},
     ): Promise<CommandAck> {
       const key = options.key ?? `${type} ${JSON.stringify(data)}`;
-      for (const item of [...inFlight.values(), ...outbox]) {
-        if (item.key === key) return item.promise;
-      }
-      const recent = answered.get(key);
-      if (recent && recent.until > Date.now()) return recent.promise;
-      let resolve!: (ack: CommandAck) => void;
-      const promise = new Promise<CommandAck>((done) => (resolve = done));
-      const item: Outgoing = { command: { id: newCommandId(), type, data }, key, resolve, promise };
-      pending.value = new Set(pending.value).add(key);
-      dispatch(item);
-      return promise;
+      return outbox.send(key, { id: newCommandId(), type, data });
     }
 
     async function vote(pollId: string, choice: VoteChoice): Promise<CommandAck> {
@@ -485,7 +415,7 @@ function defineLiveStore(meetingId: number) {
       if (gapTimer) clearTimeout(gapTimer);
       if (ticker) clearInterval(ticker);
       gapTimer = ticker = null;
-      buffer = new Map();
+      sequencer.clear();
       status.value = "connecting";
     }
 
