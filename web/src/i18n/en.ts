@@ -549,6 +549,8 @@ const en: Messages = {
       grade: { good: "Good", fair: "Fair", poor: "Poor", no_media: "No audio/video", offline: "Offline" },
       label: "Connection: {grade}",
       figures: "round trip {rtt} ms, loss {loss}%",
+      room: "Room computer: {grade}",
+      roomOff: "room audio and video off",
     },
     budgets: {
       title: "Speaking time by side (this item)",
@@ -1579,6 +1581,7 @@ const en: Messages = {
       starting: "Connecting to the meeting audio…",
       on: "Listening to the meeting",
       stopped: "The moderator stopped watchers listening.",
+      stoppedAway: "The moderator stopped watchers listening; when it is allowed again, tap \"Listen to the meeting\".",
       linkClosed: "The watch link was turned off; listening ended.",
       failed: "Cannot listen to the meeting: {reason}",
       tapToPlay: "Tap to play the sound",

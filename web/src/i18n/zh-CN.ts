@@ -547,6 +547,8 @@ const zhCN = {
       grade: { good: "良好", fair: "一般", poor: "较差", no_media: "未连接音视频", offline: "不在线" },
       label: "连接质量：{grade}",
       figures: "往返 {rtt} 毫秒，丢包 {loss}%",
+      room: "会场电脑：{grade}",
+      roomOff: "未开启会场音视频",
     },
     budgets: {
       title: "各方发言时间（本议程项）",
@@ -1577,6 +1579,7 @@ const zhCN = {
       starting: "正在连接会场声音…",
       on: "正在收听会场声音",
       stopped: "主持人已停止旁听收听。",
+      stoppedAway: "主持人已停止旁听收听；再次开放后，点击「收听会场声音」即可收听。",
       linkClosed: "旁听链接已关闭，收听已结束。",
       failed: "无法收听会场声音：{reason}",
       tapToPlay: "点此播放声音",
