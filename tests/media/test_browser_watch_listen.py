@@ -89,7 +89,9 @@ async def test_a_watcher_on_a_phone_hears_the_room_only_with_the_moderators_cons
     await expect(badges.filter(has_text="不在线").first).to_be_visible()
     # The room computer's own row, graded from its media like anyone's.
     room_row = console.get_by_test_id("room-connection")
-    await expect(room_row).to_have_attribute("data-grade", re.compile("^(good|fair|poor)$"), timeout=20_000)
+    await expect(room_row).to_have_attribute(
+        "data-grade", re.compile("^(good|fair|poor)$"), timeout=20_000
+    )
     await expect(room_row).to_contain_text(re.compile("会场电脑：(良好|一般|较差)"))
 
     # A resident's phone: the public view, and no way to listen yet.
@@ -131,7 +133,9 @@ async def test_a_watcher_on_a_phone_hears_the_room_only_with_the_moderators_cons
     allow = console.get_by_role("button", name="开放旁听收听")
     await expect(allow).to_be_visible()
     await phone.goto(f"{server}/watch/{watch_token}")
-    await expect(phone.get_by_text("主持人已停止旁听收听；再次开放后")).to_be_visible(timeout=15_000)
+    await expect(phone.get_by_text("主持人已停止旁听收听；再次开放后")).to_be_visible(
+        timeout=15_000
+    )
     await expect(phone.get_by_role("button", name="收听会场声音")).to_have_count(0)
     await expect(phone.get_by_test_id("watch-audio")).to_have_count(0)
     assert await phone.evaluate("window.__pcs.length") == 0
