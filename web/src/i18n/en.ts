@@ -550,6 +550,9 @@ const en: Messages = {
       label: "Connection: {grade}",
       figures: "round trip {rtt} ms, loss {loss}%",
       room: "Room computer: {grade}",
+      viaLive: "{grade} (no audio/video)",
+      liveFigures: "live connection round trip {rtt} ms",
+      noAnswer: "the live connection did not answer in time",
       roomOff: "room audio and video off",
     },
     budgets: {

@@ -548,6 +548,9 @@ const zhCN = {
       label: "连接质量：{grade}",
       figures: "往返 {rtt} 毫秒，丢包 {loss}%",
       room: "会场电脑：{grade}",
+      viaLive: "{grade}（未连接音视频）",
+      liveFigures: "实时连接往返 {rtt} 毫秒",
+      noAnswer: "实时连接没有及时应答",
       roomOff: "未开启会场音视频",
     },
     budgets: {
