@@ -5,7 +5,8 @@ from the media worker, so the console could only say 未连接音视频. Every `
 each server process asks the participants connected to it (the sockets in a meeting's
 room that are on the roster; never watchers) for a `probe` acknowledgement and times the
 answer itself, on its own clock: nothing the browser says is trusted, only how long it
-took to answer. An answer that does not come within `PROBE_TIMEOUT_S` counts as none.
+took to answer. An answer that does not come within `PROBE_TIMEOUT_S` counts as none; a
+socket that keeps not answering is asked only now and then (`MISSES_BEFORE_BACKOFF`).
 
 At most `MAX_PROBES` sockets are asked per round (the rest wait for the next rounds, in
 turn), so the rate is bounded by the clock and that cap, never by how many join. The
@@ -33,6 +34,11 @@ log = logging.getLogger("hsl.live")
 PROBE_EVERY_S = 5.0
 PROBE_TIMEOUT_S = 3.0
 MAX_PROBES = 500
+# A socket that has not answered this many probes in a row (a client without the handler,
+# most likely) is asked only every BACKOFF_ROUNDS-th round, and counted as unanswered
+# meanwhile: each unanswered call holds its callback until the socket goes.
+MISSES_BEFORE_BACKOFF = 3
+BACKOFF_ROUNDS = 12
 FRESH_S = 20.0
 EVENT = "probe"
 PREFIX = "hsl:link:"
@@ -58,6 +64,8 @@ class LinkProbe:
         # meeting id -> participant id -> (round trip or None, when found)
         self._found: dict[int, dict[str, tuple[Probe, float]]] = {}
         self._turn = 0
+        self._round = 0
+        self._misses: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -97,12 +105,24 @@ class LinkProbe:
 
     async def round(self) -> None:
         """Ask up to MAX_PROBES participants at once, in turn, and record the answers."""
-        everyone = await self._participants()
+        self._round += 1
+        present = await self._participants()
+        here = {sid for sid, _, _ in present}
+        self._misses = {sid: n for sid, n in self._misses.items() if sid in here}
+        silent = [p for p in present if not self._due(p[0])]
+        everyone = [p for p in present if self._due(p[0])]
         if len(everyone) > MAX_PROBES:
             start = self._turn % len(everyone)
             everyone = (everyone + everyone)[start : start + MAX_PROBES]
             self._turn = start + MAX_PROBES
-        found = await asyncio.gather(*(self._ask(sid) for sid, _, _ in everyone))
+        answers = await asyncio.gather(*(self._ask(sid) for sid, _, _ in everyone))
+        for (sid, _, _), rtt in zip(everyone, answers, strict=True):
+            if rtt is None:
+                self._misses[sid] = self._misses.get(sid, 0) + 1
+            else:
+                self._misses.pop(sid, None)
+        found: list[Probe] = [*answers, *(None for _ in silent)]
+        everyone = [*everyone, *silent]
         now = time.time()
         by_meeting: dict[int, dict[str, tuple[Probe, float]]] = {}
         for (_, meeting_id, participant_id), rtt in zip(everyone, found, strict=True):
@@ -128,6 +148,11 @@ class LinkProbe:
                 self._found[meeting_id] = fresh
             else:
                 del self._found[meeting_id]
+
+    def _due(self, sid: str) -> bool:
+        """Whether to ask this socket in this round (see MISSES_BEFORE_BACKOFF)."""
+        quiet = self._misses.get(sid, 0) >= MISSES_BEFORE_BACKOFF
+        return not quiet or self._round % BACKOFF_ROUNDS == 0
 
     async def _ask(self, sid: str) -> Probe:
         started = time.monotonic()

@@ -127,3 +127,19 @@ async def test_with_redis_another_process_reads_the_answers(quick: None) -> None
     finally:
         await redis.delete("hsl:link:7")
         await redis.aclose()
+
+
+async def test_a_socket_that_never_answers_is_asked_only_now_and_then(quick: None) -> None:
+    people = {"a": {"meeting_id": 7, "participant_id": "liu"}}
+    sio = FakeSio(people, {"a": None})
+    probe = LinkProbe(sio)  # type: ignore[arg-type]
+    for _ in range(link_probe.BACKOFF_ROUNDS):
+        await probe.round()
+        assert await probe.of(7) == {"liu": None}  # still unanswered while not asked
+    # Three misses, then only the BACKOFF_ROUNDS-th round asks again.
+    assert len(sio.asked) == link_probe.MISSES_BEFORE_BACKOFF + 1
+    sio.delays["a"] = 0.0  # it answers from now on, when next asked
+    for _ in range(link_probe.BACKOFF_ROUNDS):
+        await probe.round()
+    found = await probe.of(7)
+    assert found["liu"] is not None
