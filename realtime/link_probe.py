@@ -8,6 +8,11 @@ answer itself, on its own clock: nothing the browser says is trusted, only how l
 took to answer. An answer that does not come within `PROBE_TIMEOUT_S` counts as none; a
 socket that keeps not answering is asked only now and then (`MISSES_BEFORE_BACKOFF`).
 
+Only meetings somebody looks at are probed: a meeting with a moderator or staff console
+connected (its editors' room) on this process, or on another (each process marks its own
+in Redis, `hsl:link-watched:{meeting}`, for `WATCHED_S`). A meeting nobody runs a console
+for, or a benchmark's crowd, costs nothing.
+
 At most `MAX_PROBES` sockets are asked per round (the rest wait for the next rounds, in
 turn), so the rate is bounded by the clock and that cap, never by how many join. The
 results are kept per meeting and participant, in this process and (with Redis) in a hash
@@ -27,7 +32,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import socketio
 
-from realtime.broadcast import NAMESPACE
+from realtime.broadcast import NAMESPACE, editors_room
 
 log = logging.getLogger("hsl.live")
 
@@ -42,6 +47,8 @@ BACKOFF_ROUNDS = 12
 FRESH_S = 20.0
 EVENT = "probe"
 PREFIX = "hsl:link:"
+WATCHED = "hsl:link-watched:"
+WATCHED_S = 15
 
 # What a participant's probe found: round trip in ms, or None when it went unanswered.
 Probe = float | None
@@ -103,10 +110,28 @@ class LinkProbe:
                     out.append((sid, meeting_id, str(participant_id)))
         return out
 
+    async def _watched(self, meetings: set[int]) -> set[int]:
+        """Those of `meetings` with an editor's console on this process or another."""
+        rooms = self.sio.manager.rooms.get(NAMESPACE, {})
+        local = {m for m in meetings if rooms.get(editors_room(m))}
+        if self.redis is None:
+            return local
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for meeting_id in local:
+                pipe.set(f"{WATCHED}{meeting_id}", 1, ex=WATCHED_S)
+            await pipe.execute()
+        rest = sorted(meetings - local)
+        if not rest:
+            return local
+        flags = await self.redis.mget([f"{WATCHED}{m}" for m in rest])
+        return local | {m for m, flag in zip(rest, flags, strict=True) if flag}
+
     async def round(self) -> None:
         """Ask up to MAX_PROBES participants at once, in turn, and record the answers."""
         self._round += 1
         present = await self._participants()
+        watched = await self._watched({meeting_id for _, meeting_id, _ in present})
+        present = [p for p in present if p[1] in watched]
         here = {sid for sid, _, _ in present}
         self._misses = {sid: n for sid, n in self._misses.items() if sid in here}
         silent = [p for p in present if not self._due(p[0])]

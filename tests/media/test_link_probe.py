@@ -31,6 +31,8 @@ class FakeSio:
         for sid, session in sessions.items():
             rooms.setdefault(f"meeting:{session['meeting_id']}", {})[sid] = True
         rooms["meeting:7:watchers"] = {"w1": True}
+        # The moderator's console: only a meeting somebody looks at is probed.
+        rooms["meeting:7:editors"] = {"m1": True}
         self.manager = FakeManager(rooms)
         self.sessions = sessions
         self.delays = delays
@@ -143,3 +145,13 @@ async def test_a_socket_that_never_answers_is_asked_only_now_and_then(quick: Non
         await probe.round()
     found = await probe.of(7)
     assert found["liu"] is not None
+
+
+async def test_a_meeting_without_a_console_is_not_probed(quick: None) -> None:
+    sessions = {"x": {"meeting_id": 9, "participant_id": "li"}, **_people()}
+    sio = FakeSio(sessions, {sid: 0.01 for sid in sessions})
+    probe = LinkProbe(sio)  # type: ignore[arg-type]
+    await probe.round()
+    assert "x" not in sio.asked
+    assert await probe.of(9) == {}
+    assert set(await probe.of(7)) == {"liu", "wang", "zhou"}
