@@ -5,8 +5,9 @@ The media worker measures each peer (aiortc's statistics: loss each way, round-t
 time) every 2 s and sends the rows to every server process (`MediaGateway.quality_of`).
 Each server process, every `FEED_EVERY_S`, looks at the meetings whose moderators or
 staff are connected to it, decides each participant's standing from the live state and
-those rows (`realtime.media.quality.participant_quality`: good, fair, poor, no media,
-offline) and sends `quality` to its own editors only (`ignore_queue`: with Redis, every
+those rows, and for people without media how fast their /live connection answers
+(`realtime.link_probe`) (`realtime.media.quality.participant_quality`: good, fair, poor,
+no media, offline) and sends `quality` to its own editors only (`ignore_queue`: with Redis, every
 process serves its own sockets, so nobody gets it twice). A meeting's table is sent when a
 grade changes, and otherwise at most every `REFRESH_S` (for the figures); a moderator who
 just joined gets the current table at the next tick. The rate is bounded by the ticks,
@@ -25,6 +26,7 @@ import socketio
 
 from realtime.broadcast import NAMESPACE, editors_room
 from realtime.engine import LiveEngine
+from realtime.link_probe import LinkProbe
 from realtime.media.gateway import MediaGateway
 from realtime.media.quality import participant_quality
 
@@ -46,10 +48,17 @@ def _meeting_of(room: Any) -> int | None:
 class QualityFeed:
     """Sends each meeting's connection table to the editors connected to this process."""
 
-    def __init__(self, sio: socketio.AsyncServer, engine: LiveEngine, media: MediaGateway):
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        engine: LiveEngine,
+        media: MediaGateway,
+        link: LinkProbe | None = None,
+    ):
         self.sio = sio
         self.engine = engine
         self.media = media
+        self.link = link
         # Per meeting: when the table was last sent, its grades, and who had it then.
         self._sent: dict[int, tuple[float, tuple[Any, ...], set[str]]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -84,9 +93,10 @@ class QualityFeed:
     async def table(self, meeting_id: int) -> dict[str, Any]:
         state, _ = await self.engine.view(meeting_id)
         rows, listening = self.media.quality_of(meeting_id)
+        link = None if self.link is None else await self.link.of(meeting_id)
         return {
             "meeting_id": meeting_id,
-            "participants": participant_quality(state, rows),
+            "participants": participant_quality(state, rows, link),
             # Public observers hearing the meeting: a number, never who.
             "listening": listening,
         }

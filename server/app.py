@@ -22,6 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from realtime.ballot_keys import key_store
 from realtime.broadcast import Broadcaster
 from realtime.engine import LiveEngine
+from realtime.link_probe import LinkProbe
 from realtime.media.gateway import MediaGateway
 from realtime.media.namespace import MediaNamespace
 from realtime.meeting_status import STATUS_HOOKS
@@ -93,7 +94,9 @@ def create_app(settings: Settings) -> Any:
     media.attach(engine, media_namespace.deliver)
     sio.register_namespace(media_namespace)
     # Everyone's connection quality on the moderators' consoles, at a bounded rate.
-    quality_feed = QualityFeed(sio, engine, media)
+    # People without media: graded from how fast their /live connection answers.
+    link_probe = LinkProbe(sio, redis)
+    quality_feed = QualityFeed(sio, engine, media, link_probe)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -105,6 +108,7 @@ def create_app(settings: Settings) -> Any:
         # Connections counted before a crash or restart are gone; a dead worker's lapse.
         await keeper.start()
         quality_feed.start()
+        link_probe.start()
         # Start-up objects (Jieba's dictionary above all) live as long as the process; moving
         # them out of the collector's view keeps full collections short during fan-out.
         gc.collect()
@@ -113,6 +117,7 @@ def create_app(settings: Settings) -> Any:
         try:
             yield
         finally:
+            await link_probe.stop()
             await quality_feed.stop()
             await keeper.stop()
             await presence.release_all()

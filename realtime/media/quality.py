@@ -10,7 +10,7 @@ REMB the listener's browser sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from realtime.machine.state import MeetingState
@@ -65,15 +65,20 @@ def grade(loss_pct: float | None, rtt_ms: float | None) -> Grade:
 
 
 def participant_quality(
-    state: MeetingState, rows: Sequence[dict[str, Any]]
+    state: MeetingState,
+    rows: Sequence[dict[str, Any]],
+    link: Mapping[str, float | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Each participant's connection as the moderator sees it, in roster order, then the
     room's computer if it is in the media.
 
     `rows` are the media worker's (`media.quality` peers): one per peer in the meeting's
-    media, oldest first; a person on two devices is judged by the newest. Someone with no
-    peer is `no_media` while connected to the meeting, else `offline`. Public observers are
-    never in `rows`.
+    media, oldest first; a person on two devices is judged by the newest (`via: "media"`).
+    Someone with no peer is `offline` when not connected to the meeting; connected, they
+    are graded from how fast their /live connection answered the server's probe (`link`,
+    `realtime.link_probe`: round trip in ms, None for no answer in time, which is `poor`;
+    `via: "live"`), and `no_media` while no probe has been answered yet. Public observers
+    are never in `rows` nor in `link`.
     """
     by_label: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -83,6 +88,17 @@ def participant_quality(
         seen = by_label.get(person.participant_id)
         if seen is not None:
             out.append(_judged(person.participant_id, seen))
+        elif person.connections > 0 and link is not None and person.participant_id in link:
+            rtt = link[person.participant_id]
+            out.append(
+                {
+                    "participant_id": person.participant_id,
+                    "grade": "poor" if rtt is None else grade(None, rtt),
+                    "rtt_ms": None if rtt is None else round(rtt),
+                    "loss_pct": None,
+                    "via": "live",
+                }
+            )
         else:
             standing: Standing = "no_media" if person.connections > 0 else "offline"
             out.append(
@@ -91,6 +107,7 @@ def participant_quality(
                     "grade": standing,
                     "rtt_ms": None,
                     "loss_pct": None,
+                    "via": None,
                 }
             )
     if "room" in by_label:
@@ -107,4 +124,5 @@ def _judged(participant_id: str, row: dict[str, Any]) -> dict[str, Any]:
         "grade": row["grade"],
         "rtt_ms": row.get("rtt_ms"),
         "loss_pct": max(losses) if losses else None,
+        "via": "media",
     }

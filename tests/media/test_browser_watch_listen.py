@@ -6,12 +6,15 @@ microphone; the moderator's console (/m/ID/moderate) holds the consent switch an
 each participant's connection quality without having joined any media; a resident's
 phone opens /watch/{token}. Without consent the phone has no 收听会场声音 and a direct
 join is refused; with it, the phone's audio element receives the room's audio (bytes
-rising in getStats); when the moderator stops it, the phone is cut off.
+rising in getStats), and again after a reload without a tap; consent withdrawn while the
+phone was away is said plainly on return, without trying to join; when the moderator stops
+it, the phone is cut off. The console shows the room computer's own connection row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,12 @@ async def test_a_watcher_on_a_phone_hears_the_room_only_with_the_moderators_cons
     badges = console.get_by_test_id("connection-quality")
     await expect(badges.filter(has_text="未连接音视频").first).to_be_visible(timeout=20_000)
     await expect(badges.filter(has_text="不在线").first).to_be_visible()
+    # The room computer's own row, graded from its media like anyone's.
+    room_row = console.get_by_test_id("room-connection")
+    await expect(room_row).to_have_attribute(
+        "data-grade", re.compile("^(good|fair|poor)$"), timeout=20_000
+    )
+    await expect(room_row).to_contain_text(re.compile("会场电脑：(良好|一般|较差)"))
 
     # A resident's phone: the public view, and no way to listen yet.
     context = await phone_browser.new_context(
@@ -112,6 +121,34 @@ async def test_a_watcher_on_a_phone_hears_the_room_only_with_the_moderators_cons
     await expect(console.get_by_test_id("watch-audio-state")).to_contain_text(
         "当前 1 人收听", timeout=20_000
     )
+
+    # A reload keeps listening: the tab remembers it and joins again without a tap.
+    await phone.reload()
+    await expect(phone.get_by_test_id("watch-listening")).to_contain_text("会场", timeout=30_000)
+    await eventually_rising(phone, "audio", "bytes", 2_000)
+
+    # Away from the page when consent is withdrawn: back, it says so and does not try.
+    await phone.goto("about:blank")
+    await console.get_by_role("button", name="停止旁听收听").click()
+    allow = console.get_by_role("button", name="开放旁听收听")
+    await expect(allow).to_be_visible()
+    await phone.goto(f"{server}/watch/{watch_token}")
+    await expect(phone.get_by_text("主持人已停止旁听收听；再次开放后")).to_be_visible(
+        timeout=15_000
+    )
+    await expect(phone.get_by_role("button", name="收听会场声音")).to_have_count(0)
+    await expect(phone.get_by_test_id("watch-audio")).to_have_count(0)
+    assert await phone.evaluate("window.__pcs.length") == 0
+
+    # Allowed again: the button is back and listening takes a tap (nothing remembered).
+    await allow.click()
+    listen = phone.get_by_role("button", name="收听会场声音")
+    await expect(listen).to_be_visible(timeout=15_000)
+    await asyncio.sleep(1)
+    assert await phone.evaluate("window.__pcs.length") == 0
+    await listen.tap()
+    await expect(phone.get_by_test_id("watch-listening")).to_contain_text("会场", timeout=30_000)
+    await eventually_rising(phone, "audio", "bytes", 2_000)
 
     # The moderator withdraws consent: the phone is cut off and the button goes.
     await console.get_by_role("button", name="停止旁听收听").click()

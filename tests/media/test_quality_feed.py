@@ -52,6 +52,7 @@ def test_each_participant_is_graded_from_the_workers_rows_or_said_to_have_no_med
         "grade": "poor",
         "rtt_ms": 900,
         "loss_pct": 12.0,
+        "via": "media",
     }
     assert table["liu"]["grade"] == "no_media"  # connected to the meeting, not to its media
     assert table["zhou"]["grade"] == "offline"
@@ -63,6 +64,31 @@ def test_each_participant_is_graded_from_the_workers_rows_or_said_to_have_no_med
         "room",
     ]
     assert "room" not in {p["participant_id"] for p in participant_quality(state, [])}
+
+
+def test_people_without_media_are_graded_from_their_live_round_trip() -> None:
+    state = _connected(meeting(), "liu", "wang")
+    rows = [_row("wang", "good", rtt_ms=40, up=0.0, down=0.0)]
+    link = {"liu": 850.0, "wang": 2000.0, "zhou": 20.0}
+    table = {p["participant_id"]: p for p in participant_quality(state, rows, link)}
+    # No media, a slow answer: graded from the round trip alone.
+    assert table["liu"] == {
+        "participant_id": "liu",
+        "grade": "poor",
+        "rtt_ms": 850,
+        "loss_pct": None,
+        "via": "live",
+    }
+    assert table["wang"]["via"] == "media"  # the media worker's figures come first
+    assert table["wang"]["grade"] == "good"
+    assert table["zhou"]["grade"] == "offline"  # an old answer does not make them online
+    fast = {p["participant_id"]: p for p in participant_quality(state, [], {"liu": 120.0})}
+    assert (fast["liu"]["grade"], fast["liu"]["via"]) == ("good", "live")
+    assert fast["wang"]["grade"] == "no_media"  # not answered yet
+    middling = participant_quality(state, [], {"liu": 450.0})[0]
+    assert middling["grade"] == "fair"
+    unanswered = participant_quality(state, [], {"liu": None})[0]
+    assert (unanswered["grade"], unanswered["rtt_ms"]) == ("poor", None)
 
 
 class FakeManager:
@@ -180,16 +206,20 @@ async def test_a_moderator_without_media_sees_everyones_connection(
             while True:
                 if tables:
                     grades = {p["participant_id"]: p["grade"] for p in tables[-1]["participants"]}
+                    vias = {p["participant_id"]: p["via"] for p in tables[-1]["participants"]}
                     if (
                         grades.get(speaker_id) in ("good", "fair", "poor")
-                        and grades.get(listener_id) == "no_media"
+                        and vias.get(listener_id) != "media"
                     ):
                         return grades
                 arrived.clear()
                 await arrived.wait()
 
         grades = await asyncio.wait_for(graded(), 20)
-        assert grades[moderator_id] == "no_media"  # the moderator joined no media
+        rows = {p["participant_id"]: p for p in tables[-1]["participants"]}
+        # The moderator joined no media: not yet probed, or graded from /live alone.
+        assert rows[moderator_id]["via"] != "media"
+        assert rows[speaker_id]["via"] == "media"
         assert grades[m.people["muted"].participant_id] == "offline"
         assert tables[-1]["meeting_id"] == m.meeting_id
     finally:
@@ -217,3 +247,51 @@ async def test_a_participant_never_gets_the_quality_table(
     finally:
         await member.client.disconnect()
         await console.client.disconnect()
+
+
+async def test_a_member_on_a_slow_link_without_media_is_graded_from_the_live_round_trip(
+    media_meeting: MediaMeeting, server: str
+) -> None:
+    """The server times its own probe: one member answers at once, one a second late."""
+    m = media_meeting
+    quick_id = m.people["listener"].participant_id
+    slow_id = m.people["muted"].participant_id
+    console = await connect_user(server, m.people["moderator"].token, "周文斌")
+    quick = await connect_user(server, m.people["listener"].token, "孙丽华")
+    slow = await connect_user(server, m.people["muted"].token, "郑国强")
+    tables: list[dict[str, Any]] = []
+    arrived = asyncio.Event()
+
+    def remember(data: dict[str, Any]) -> None:
+        tables.append(data)
+        arrived.set()
+
+    async def answer_late(_data: Any = None) -> bool:
+        await asyncio.sleep(1.0)
+        return True
+
+    console.client.on("quality", remember, namespace="/live")
+    quick.client.on("probe", lambda _data=None: True, namespace="/live")
+    slow.client.on("probe", answer_late, namespace="/live")
+    try:
+        await console.join(m.meeting_id)
+        await quick.join(m.meeting_id)
+        await slow.join(m.meeting_id)
+
+        async def graded() -> dict[str, dict[str, Any]]:
+            while True:
+                if tables:
+                    rows = {p["participant_id"]: p for p in tables[-1]["participants"]}
+                    if rows[quick_id]["via"] == "live" and rows[slow_id]["via"] == "live":
+                        return rows
+                arrived.clear()
+                await arrived.wait()
+
+        rows = await asyncio.wait_for(graded(), 30)
+        assert rows[quick_id]["grade"] in ("good", "fair"), rows[quick_id]
+        assert rows[slow_id]["grade"] == "poor", rows[slow_id]
+        assert rows[slow_id]["rtt_ms"] >= 1000
+        assert rows[quick_id]["rtt_ms"] < rows[slow_id]["rtt_ms"]
+    finally:
+        for user in (slow, quick, console):
+            await user.client.disconnect()

@@ -71,6 +71,8 @@ export interface MediaView {
   listenClosed: "stopped" | "link_closed" | null;
   /** A sentence for the participant when starting or the connection failed. */
   error: string | null;
+  /** The server refused in a way joining again cannot change (no retry is scheduled). */
+  refused: boolean;
   /** The server forwards our microphone now (we have the floor, open mics, the room…). */
   live: boolean;
   mutedByModerator: boolean;
@@ -129,6 +131,7 @@ function initialView(): MediaView {
     phase: "idle",
     listenClosed: null,
     error: null,
+    refused: false,
     live: false,
     mutedByModerator: false,
     selfMuted: false,
@@ -254,6 +257,7 @@ export class MediaSession {
     this.clearRetry();
     this.view.phase = "starting";
     this.view.error = null;
+    this.view.refused = false;
     this.view.listenClosed = null;
     this.emitChange();
     try {
@@ -474,6 +478,7 @@ export class MediaSession {
     this.teardown();
     this.view.phase = "failed";
     this.view.error = message;
+    this.view.refused = !retry;
     if (!retry) this.wanted = false;
     if (this.wanted && this.retryTimer === null) {
       this.view.error = `${message}（${Math.round(this.retryDelayMs / 1000)} 秒后自动重新连接）`;

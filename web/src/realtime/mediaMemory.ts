@@ -1,6 +1,6 @@
 /**
- * Whether this tab had joined a meeting's media (and with the camera), so that a reload
- * joins again by itself. Kept in sessionStorage: it lasts as long as the tab. A module of
+ * Whether this tab had joined a meeting's media (and with the camera), or was listening
+ * through a watch link, so that a reload joins again by itself. Kept in sessionStorage: it lasts as long as the tab. A module of
  * its own so that pages can ask without loading the media code (its own chunk).
  */
 
@@ -26,5 +26,27 @@ export function rememberMedia(meetingId: number, kind: MediaKind, joined: { vide
     else window.sessionStorage.setItem(storageKey(meetingId, kind), joined.video ? "video" : "audio");
   } catch {
     // Private modes may refuse storage: the page then asks to join again after a reload.
+  }
+}
+
+function listenKey(watchToken: string): string {
+  return `hsl.watch.${watchToken}.listen`;
+}
+
+/** Whether this tab was hearing the meeting through this watch link (旁听收听). */
+export function rememberedListening(watchToken: string): boolean {
+  try {
+    return window.sessionStorage.getItem(listenKey(watchToken)) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export function rememberListening(watchToken: string, listening: boolean): void {
+  try {
+    if (listening) window.sessionStorage.setItem(listenKey(watchToken), "1");
+    else window.sessionStorage.removeItem(listenKey(watchToken));
+  } catch {
+    // As above: without storage the watcher taps 收听会场声音 again after a reload.
   }
 }

@@ -75,6 +75,8 @@ export function openLiveSocket(auth: LiveAuth, handlers: LiveSocketHandlers): Li
   socket.on("notice", (notice: LiveNotice) => handlers.notice(notice));
   socket.on("watch.closed", () => handlers.watchClosed?.());
   socket.on("quality", (quality: ConnectionQuality) => handlers.quality?.(quality));
+  // The server times how fast we answer (realtime/link_probe.py): answer at once, nothing else.
+  socket.on("probe", (_data: unknown, answer?: () => void) => answer?.());
 
   async function call<T>(name: string, payload: unknown): Promise<T> {
     try {

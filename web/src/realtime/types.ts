@@ -226,7 +226,8 @@ export type ConnectionGrade = "good" | "fair" | "poor" | "no_media" | "offline";
 
 export interface ConnectionQuality {
   meeting_id: number;
-  participants: { participant_id: string; grade: ConnectionGrade; rtt_ms: number | null; loss_pct: number | null }[];
+  /** `via`: what the grade comes from, the media worker or the /live connection's round trip (no media). */
+  participants: { participant_id: string; grade: ConnectionGrade; rtt_ms: number | null; loss_pct: number | null; via?: "media" | "live" | null }[];
   /** Watchers hearing the meeting now: a number, never who. */
   listening: number;
 }
