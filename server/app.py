@@ -5,6 +5,7 @@ The ASGI app is Socket.IO (at /socket.io) in front of Starlette (everything else
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import logging
@@ -28,6 +29,7 @@ from realtime.meeting_status import STATUS_HOOKS
 from realtime.namespace import LiveNamespace
 from realtime.poll_storage import poll_hooks
 from realtime.presence import PresenceCounter, PresenceKeeper
+from server import passwords
 from server.db.engine import Database
 from server.domain.vocabulary import load_vocabulary
 from server.http.framework import EXCEPTION_HANDLERS
@@ -95,7 +97,8 @@ def create_app(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await db.ping()
-        await load_vocabulary(db)  # Jieba's dictionary and our words, in a thread
+        # The password process starts while Jieba's dictionary and our words load (in a thread).
+        await asyncio.gather(passwords.start(), load_vocabulary(db))
         if redis is not None:
             await redis.ping()
         await media.start()
@@ -114,6 +117,7 @@ def create_app(settings: Settings) -> Any:
             if redis is not None:
                 await redis.aclose()
             await media.stop()
+            await passwords.shutdown()
             await db.close()
 
     routes = [ep.route() for ep in ENDPOINTS] + page_routes(settings.web_dist)
