@@ -70,8 +70,15 @@ def create_app(settings: Settings) -> Any:
         client_manager=manager,
         max_http_buffer_size=1_000_000,
         json=SocketJson,  # deep nesting is answered as malformed, not a recursion error
-        ping_interval=10,
-        ping_timeout=10,
+        # A ping every 20 s, to be answered within 25 s; a client that vanishes without
+        # closing its connection is noticed within 45 s (a closed one at once), as with
+        # python-socketio's defaults (25 s / 20 s). The answer's window is the longer of the
+        # two because a Python client (python-engineio) gives up on its own connection when
+        # it has sent nothing for max(interval, timeout) + 5 s, and all a watcher sends is
+        # its answers to the pings: with 10 s / 10 s a ping answered 5 s late during a big
+        # fan-out dropped the watcher for good (docs/benchmarks.md, 5,000 watchers).
+        ping_interval=20,
+        ping_timeout=25,
     )
     # Created here, connected lazily; the lifespan checks it answers and closes it.
     redis = aioredis.from_url(settings.redis_url) if settings.redis_url else None
