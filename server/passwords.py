@@ -87,11 +87,14 @@ def _executor() -> ProcessPoolExecutor:
 async def _in_pool(work: Callable[..., T], *args: str) -> T:
     global _pool
     loop = asyncio.get_running_loop()
+    pool = _executor()
     try:
-        return await loop.run_in_executor(_executor(), work, *args)
+        return await loop.run_in_executor(pool, work, *args)
     except BrokenProcessPool:
-        # A pool process died (killed, out of memory): start a new pool and try once more.
-        _pool = None
+        # A pool process died (killed, out of memory): start a new pool, once for all the
+        # checks that were waiting on the broken one, and try once more.
+        if _pool is pool:
+            _pool = None
         return await loop.run_in_executor(_executor(), work, *args)
 
 
