@@ -7,21 +7,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import os
 import secrets
-import threading
 import weakref
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,70 +27,23 @@ from server.db.models import (
     Person,
 )
 from server.domain.errors import RateLimited, Unauthorized
+from server.passwords import hash_now, verify_password
 
-_hasher = PasswordHasher()
 INVITE_SALT = "hsl-invite"
 SESSION_COOKIE = "hsl_session"
-T = TypeVar("T")
-
-
-# A password check costs about as much CPU as a hundred API requests, and argon2 runs it on
-# four threads of its own. It runs off the event loop so that live meetings keep moving
-# during a login: on a small pool of its own (a burst of logins cannot take the threads
-# that other blocking work needs), whose threads run at a low CPU priority (the threads
-# argon2 starts inherit it), so the event loop gets a core whenever it has work.
-PASSWORD_THREADS = 2
-PASSWORD_NICE = 19
-_pool: ThreadPoolExecutor | None = None
-LOGINS_AT_ONCE = 2 * PASSWORD_THREADS
+# At most this many logins per worker are past the gate at once, the others wait before
+# touching the database: a few more than the password processes check at a time
+# (server/passwords.py), so the next check is always queued when one ends.
+LOGINS_AT_ONCE = 4
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
 )
-# The hash of a random password nobody knows, with the hasher's parameters: a login for an
-# unknown or inactive username is checked against it, so it takes as long as any other.
-DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$vArNmrd+cpEG600YaoVZ+g$"
-    "tZj1Bo5iDV96nXjimI+3Ejr2z7JmxK/d2aNuqlJGU04"
-)
-
-
-def _lower_priority() -> None:
-    # Linux sets the priority per thread; elsewhere the pool runs at normal priority.
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_NICE)
-
-
-async def _in_password_thread(work: Callable[..., T], *args: Any) -> T:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(
-            PASSWORD_THREADS, thread_name_prefix="hsl-password", initializer=_lower_priority
-        )
-    return await asyncio.get_running_loop().run_in_executor(_pool, work, *args)
 
 
 def hash_password(password: str) -> str:
     """Hash on the calling thread: for the command line and the demo; a server awaits
     `hash_password_async` instead."""
-    return _hasher.hash(password)
-
-
-async def hash_password_async(password: str) -> str:
-    """Hash a new password in a worker thread."""
-    return await _in_password_thread(_hasher.hash, password)
-
-
-def _verify_now(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password in a worker thread; no hash is checked against DUMMY_HASH and fails."""
-    matched = await _in_password_thread(_verify_now, password_hash or DUMMY_HASH, password)
-    return matched and bool(password_hash)
+    return hash_now(password)
 
 
 def _digest(token: str) -> str:

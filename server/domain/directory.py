@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
-from server.auth import Principal, hash_password_async
+from server.auth import Principal
 from server.db.models import OrgUnit, Person, Room
 from server.domain import audit
 from server.domain.errors import Conflict, Invalid, NotFound
+from server.passwords import hash_password_async
 from server.policy import Target
 
 # Which child level each org level may have (the tree city → county → township → village).

@@ -13,9 +13,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
-from server.auth import Principal, hash_password_async, utcnow
+from server.auth import Principal, utcnow
 from server.db.models import AuthSession, PasswordReset, Person
 from server.domain.errors import Invalid, NotFound
+from server.passwords import hash_password_async
 
 MIN_PASSWORD = 8
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from server import auth
+from server import passwords
 from tests.conftest import bearer
 from tests.support import ServerProcess, own_database, prepared_env
 
@@ -97,11 +97,11 @@ async def test_an_unknown_username_waits_for_a_password_check_too(
         unknown = asyncio.create_task(attempt("unknown", "没有这个人"))
         await asyncio.gather(*known, unknown)
     # Queued behind them all (logins pass a gate in turn, then wait for a password
-    # thread), it ends last or next to last; without its own check it would end as soon
-    # as it passed the gate, with two of them still being checked.
+    # process), it ends last or next to last; without its own check it would end as soon
+    # as it passed the gate, with three of them still queued or being checked.
     assert order.index("unknown") >= known_logins - 1, order
 
 
 def test_the_stand_in_hash_costs_what_a_real_one_does() -> None:
     """The hash unknown usernames are checked against has the hasher's own parameters."""
-    assert not PasswordHasher().check_needs_rehash(auth.DUMMY_HASH)
+    assert not PasswordHasher().check_needs_rehash(passwords.DUMMY_HASH)
