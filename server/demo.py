@@ -29,6 +29,7 @@ from server.db.models import (
 from server.db.models_grants import RoleGrant
 from server.db.models_roster import Briefing, Invitation
 from server.demo_outcomes import load_outcome
+from server.demo_screening import load_screening
 from server.demo_topics import load_topics
 from server.domain import records, transcripts
 from server.domain.briefings import storage_dir
@@ -365,6 +366,7 @@ async def _signed_minutes(session: AsyncSession, data_dir: Path) -> None:
     staff = await session.scalar(select(Person).where(Person.username == PEOPLE[1][0]))
     assert staff is not None
     await load_outcome(session, data_dir, staff=staff, chair=moderator)
+    await load_screening(session, staff)
 
 
 async def load_demo(settings: Settings) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class PublicComment(Base):
     (clear, held, released, removed), shown on /public only when clear or released."""
 
     __tablename__ = "public_comments"
+    # A retried send (same client key) is the same comment.
+    __table_args__ = (UniqueConstraint("topic_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
@@ -61,3 +63,5 @@ class PublicComment(Base):
     moderation: Mapped[str] = mapped_column(String(16), default="clear", index=True)
     held_reason: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The sender's own key for this comment (a UUID the page makes once and reuses on retry).
+    client_id: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy
@@ -45,6 +46,19 @@ async def _noticed_topic(session: AsyncSession, topic_id: int) -> Topic:
     return topic
 
 
+async def already_sent(
+    session: AsyncSession, topic_id: int, client_id: str | None
+) -> PublicComment | None:
+    """The comment the sender's page already sent under this key (a retry), if any."""
+    if not client_id:
+        return None
+    return await session.scalar(
+        select(PublicComment).where(
+            PublicComment.topic_id == topic_id, PublicComment.client_id == client_id
+        )
+    )
+
+
 async def write(
     session: AsyncSession,
     topic_id: int,
@@ -52,10 +66,15 @@ async def write(
     name: str,
     text: str,
     held_words: Sequence[str],
+    client_id: str | None = None,
 ) -> PublicComment:
     """Keep a comment from the public; held for moderation when it contains a listed word or
-    the room moderates everything first."""
+    the room moderates everything first. A retry with the client key of a comment already
+    kept returns that comment and keeps nothing more."""
     topic = await _noticed_topic(session, topic_id)
+    first = await already_sent(session, topic.id, client_id)
+    if first is not None:
+        return first
     body = text.strip()
     if not body:
         raise Invalid("请写下您的意见", field="text")
@@ -74,9 +93,17 @@ async def write(
         moderation="held" if reason else "clear",
         held_reason=reason[:200],
         at=datetime.now(UTC),
+        client_id=client_id or None,
     )
     session.add(row)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # the same key sent twice at once: the other one was kept
+        await session.rollback()
+        first = await already_sent(session, topic_id, client_id)
+        if first is None:
+            raise
+        return first
     return row
 
 

@@ -57,6 +57,14 @@ def _question(n: int, raw: dict[str, Any]) -> dict[str, Any]:
         if not 2 <= len(options) <= MAX_OPTIONS or len(set(options)) != len(options):
             raise Invalid(f"第 {n + 1} 题须有 2 至 {MAX_OPTIONS} 个互不相同的选项", field=where)
         question["options"] = options
+    if kind == "multiple":
+        most = int(raw.get("max_choices") or len(question["options"]))
+        if not 1 <= most <= len(question["options"]):
+            raise Invalid(
+                f"第 {n + 1} 题最多可选的项数应在 1 至 {len(question['options'])} 之间",
+                field=where,
+            )
+        question["max_choices"] = most
     if kind == "choose":
         question["max_choices"] = int(raw.get("max_choices") or 1)
     return question
@@ -172,6 +180,9 @@ def _answer(n: int, question: dict[str, Any], shortlist: list[int], value: Any) 
         return chosen
     if any(not 0 <= c < len(question["options"]) for c in chosen):
         raise Invalid(f"第 {n + 1} 题没有这个选项", field=where)
+    most = question.get("max_choices") or len(question["options"])
+    if kind == "multiple" and len(chosen) > most:
+        raise Invalid(f"第 {n + 1} 题最多选 {most} 项", field=where)
     return chosen[0] if kind == "single" else sorted(chosen)
 
 

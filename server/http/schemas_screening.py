@@ -8,9 +8,10 @@ text wherever it is shown.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from server.http.schemas import ChallengeIn, Id, Input, PersonName, Phone, Title
 
@@ -26,7 +27,13 @@ class QuestionIn(Input):
     )
     prompt: Prompt
     options: list[Option] = Field(default_factory=list, max_length=10)
-    max_choices: int = Field(default=1, ge=1, le=50)
+    max_choices: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="choose: how many topics at most (default 1); multiple: how many options "
+        "at most (default all)",
+    )
 
 
 class QuestionOut(BaseModel):
@@ -34,6 +41,18 @@ class QuestionOut(BaseModel):
     prompt: str
     options: list[str] = Field(default_factory=list)
     max_choices: int = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _any_of_the_options(cls, data: Any) -> Any:
+        """A multiple-choice question stored without a limit allows all of its options."""
+        if (
+            isinstance(data, dict)
+            and data.get("kind") == "multiple"
+            and not data.get("max_choices")
+        ):
+            return {**data, "max_choices": max(1, len(data.get("options") or []))}
+        return data
 
 
 class QuestionnaireIn(Input):
@@ -151,6 +170,11 @@ class HearingOut(BaseModel):
 class CommentIn(Input):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    client_id: UUID | None = Field(
+        default=None,
+        description="A key the page makes once per comment and sends again on a retry: "
+        "a second send with the same key returns the first comment and keeps nothing",
+    )
     challenge: ChallengeIn | None = Field(
         default=None,
         description="The answer to GET /api/public/challenge; needed from an address's second "

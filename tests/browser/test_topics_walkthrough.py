@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.live_views import LAPTOP, PHONE
 from tests.browser.test_planner import no_sideways_scroll
@@ -73,7 +73,7 @@ async def _signed_in(
     return page
 
 
-async def _answer(page: Page, label_start: str) -> None:
+async def _answer(page: Page | Locator, label_start: str) -> None:
     field = page.get_by_label(re.compile(label_start))
     question = await page.locator("label", has_text=label_start).first.inner_text()
     a, b = (int(n) for n in re.findall(r"\d+", question)[:2])
@@ -112,7 +112,8 @@ async def test_from_a_residents_idea_to_a_meeting_that_waits_for_its_notice(
     await resident.get_by_label("具体情况").fill("下雨天积水很深，老人出行不便。")
     await resident.get_by_label("您的称呼").fill("孙大妈")
     await resident.get_by_label("手机号码（仅工作人员可见）").fill("13800004444")
-    await _answer(resident, "验证问题")
+    # The proposal form's own question (an open questionnaire on the page asks one too).
+    await _answer(resident.get_by_role("region", name="我要提议题"), "验证问题")
     await resident.get_by_role("button", name="提交议题建议").click()
     await expect(resident.get_by_role("status")).to_contain_text("回执号")
     await no_sideways_scroll(resident)

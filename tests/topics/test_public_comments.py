@@ -90,6 +90,35 @@ async def test_article_14_anyone_comments_on_a_noticed_topic_and_it_is_counted_a
     assert too_long.status_code == 400
 
 
+async def test_a_retried_comment_with_the_same_client_key_is_kept_once(
+    http: httpx.AsyncClient, cast: Cast
+) -> None:
+    topic = await _noticed(http, cast, "社区快递柜乱收费")
+    key, other = str(uuid.uuid4()), str(uuid.uuid4())
+    body = {"name": "李阿姨", "text": "超时费太贵了", "client_id": key}
+    address = _address()
+    first = await ok(await http.post(_path(topic), json=body, headers=address), 201)
+    # The network dropped the answer; the page sends the same comment again with its key, from
+    # the same address and without a challenge: the first comment comes back, nothing is added.
+    again = await ok(await http.post(_path(topic), json=body, headers=address), 201)
+    assert again == first
+    listed = await ok(await http.get(_path(topic)))
+    assert [c["comment_id"] for c in listed["comments"]] == [first["comment_id"]]
+    # Another key is another comment, even with the same words.
+    second = await ok(
+        await http.post(_path(topic), json={**body, "client_id": other}, headers=_address()), 201
+    )
+    assert second["comment_id"] != first["comment_id"]
+    listed = await ok(await http.get(_path(topic)))
+    assert [c["comment_id"] for c in listed["comments"]] == [
+        first["comment_id"],
+        second["comment_id"],
+    ]
+    # A key is a UUID; anything else is refused before it is stored.
+    bad = await http.post(_path(topic), json={**body, "client_id": "1"}, headers=_address())
+    assert bad.status_code == 400
+
+
 async def test_article_14_a_flood_of_comments_from_one_address_meets_the_challenge_then_the_limit(
     http: httpx.AsyncClient, cast: Cast
 ) -> None:

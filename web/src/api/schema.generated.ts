@@ -2501,6 +2501,12 @@ export interface components {
              */
             challenge?: components["schemas"]["ChallengeIn"] | null;
             /**
+             * Client Id
+             * @description A key the page makes once per comment and sends again on a retry: a second send with the same key returns the first comment and keeps nothing
+             * @default null
+             */
+            client_id?: string | null;
+            /**
              * Name
              * @default
              */
@@ -4425,9 +4431,10 @@ export interface components {
             kind: "rank" | "choose" | "single" | "multiple" | "text";
             /**
              * Max Choices
-             * @default 1
+             * @description choose: how many topics at most (default 1); multiple: how many options at most (default all)
+             * @default null
              */
-            max_choices?: number;
+            max_choices?: number | null;
             /** Options */
             options?: string[];
             /** Prompt */

@@ -59,7 +59,7 @@ export const getComments = (topicId: number, signal?: AbortSignal) =>
   request<Schemas["CommentList"]>(`/api/public/notices/${topicId}/comments`, { signal });
 export const sendComment = (
   topicId: number,
-  body: { name: string; text: string; challenge?: { token: string; answer: string } },
+  body: Schemas["CommentIn"],
 ) => request<Schemas["CommentSent"]>(`/api/public/notices/${topicId}/comments`, { method: "POST", body });
 export const moderateComment = (id: number, decision: "release" | "remove", reason: string) =>
   request<Schemas["CommentDecisionOut"]>(`/api/moderation/comments/${id}`, {
