@@ -138,8 +138,13 @@ async def test_a_resident_answers_a_questionnaire_once_and_comments_on_a_notice_
     await form.get_by_label(re.compile("可不填")).fill("电梯的事拖了三年")
     await form.get_by_label(re.compile("手机号码")).fill("13900001234")
     await _answer(form)
-    await form.get_by_role("button", name="提交问卷").click()
-    await expect(form.get_by_role("status")).to_have_text("问卷已收到，谢谢参与")
+    # Each answer is followed by a fresh question for the next form: wait for it to be shown
+    # before answering it (on a loaded machine it can come a moment after the thanks).
+    async with resident.expect_response(lambda r: "/api/public/challenge" in r.url) as fresh:
+        await form.get_by_role("button", name="提交问卷").click()
+        await expect(form.get_by_role("status")).to_have_text("问卷已收到，谢谢参与")
+    question = (await (await fresh.value).json())["question"]
+    await expect(form.locator("label", has_text="验证问题").first).to_contain_text(question)
     # Sent again (a retry, a second tap): the same phone is not counted twice.
     await _answer(form)
     await form.get_by_role("button", name="提交问卷").click()
