@@ -129,8 +129,15 @@ async def join_media(
         slots -= 1
     for _ in range(slots):
         peer.pc.addTransceiver("audio", direction="recvonly")
+    await negotiate(peer)
+    return peer
+
+
+async def negotiate(peer: MediaPeer) -> dict[str, Any]:
+    """Offer the peer's transceivers, take the worker's answer, and count every frame that
+    arrives on each received track; the answer as the worker sent it."""
     await peer.pc.setLocalDescription(await peer.pc.createOffer())
-    answer = await client.call(
+    answer: dict[str, Any] = await peer.client.call(
         "offer",
         {"type": "offer", "sdp": peer.pc.localDescription.sdp},
         namespace="/media",
@@ -149,7 +156,7 @@ async def join_media(
 
     for transceiver in peer.pc.getTransceivers():
         asyncio.get_running_loop().create_task(count(transceiver.receiver.track))
-    return peer
+    return answer
 
 
 JoinMedia = Callable[..., Awaitable[MediaPeer]]

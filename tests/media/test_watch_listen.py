@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import socketio
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.contrib.media import MediaPlayer
 
 from tests.conftest import bearer
-from tests.media.conftest import JoinMedia, MediaMeeting, MediaPeer
+from tests.media.conftest import JoinMedia, MediaMeeting, MediaPeer, negotiate
 
 SETTLE_S = 0.6
 
@@ -74,26 +74,7 @@ async def _listen(peer: MediaPeer, meeting_id: int, tone: Path) -> tuple[str, st
     peer.pc.addTransceiver(player.audio, direction="sendrecv")
     peer.pc.addTransceiver("audio", direction="recvonly")
     peer.pc.addTransceiver("video", direction="recvonly")
-    await peer.pc.setLocalDescription(await peer.pc.createOffer())
-    answer = await peer.client.call(
-        "offer",
-        {"type": "offer", "sdp": peer.pc.localDescription.sdp},
-        namespace="/media",
-        timeout=30,
-    )
-    assert answer["ok"], answer
-    await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
-
-    async def count(track: Any) -> None:
-        while True:
-            try:
-                await track.recv()
-            except Exception:
-                return
-            peer.frames[track.kind] += 1
-
-    for transceiver in peer.pc.getTransceivers():
-        asyncio.get_running_loop().create_task(count(transceiver.receiver.track))
+    answer = await negotiate(peer)
     return answer["sdp"], ack["peer_id"]
 
 
