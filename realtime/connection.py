@@ -11,6 +11,7 @@ from realtime.acks import error
 from server.auth import Principal
 from server.db.engine import Database
 from server.db.models import MAX_ID, Person
+from server.domain.errors import Unauthorized
 
 
 def principal_fields(principal: Principal) -> dict[str, Any]:
@@ -25,11 +26,14 @@ def principal_fields(principal: Principal) -> dict[str, Any]:
 
 
 async def principal_from_fields(db: Database, fields: dict[str, Any]) -> Principal:
-    """The principal again, with the person read fresh (their grants may have changed)."""
+    """The principal again, with the person read fresh (their grants may have changed).
+    An account deactivated or deleted since the connection was made is refused."""
     async with db.session() as session:
         person = None
         if fields["person_id"] is not None:
             person = await session.get(Person, fields["person_id"])
+            if person is None or not person.active:
+                raise Unauthorized("该账号已停用，请联系会议工作人员")
         return Principal(
             person=person,
             guest_participant_id=fields["guest_participant_id"],

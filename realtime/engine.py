@@ -127,8 +127,12 @@ class LiveEngine:
         clock: Clock = time.time,
         *,
         hooks: Sequence[StorageHook],
+        sole_writer: bool = False,
     ) -> None:
         self.db = db
+        # In one process without Redis (the embedded default) this engine is the only one that
+        # stores events, so its copy of a meeting, once read, is never behind the database.
+        self.sole_writer = sole_writer
         self.publish = publish
         self.clock = clock
         self.hooks: dict[str, StorageHook] = {}
@@ -214,8 +218,13 @@ class LiveEngine:
 
         Callers that ask while no read has started yet share the next one: a read that
         starts after each of them asked is as fresh as each needs, and a crowd joining at
-        once costs the database a read at a time, not a read each.
+        once costs the database a read at a time, not a read each. The only writer asks the
+        database only once per meeting.
         """
+        if self.sole_writer:
+            live = self._live.get(meeting_id)
+            if live is not None:
+                return live.state, live.seq
         shared = self._next_view.get(meeting_id)
         if shared is None:
             shared = asyncio.ensure_future(self._view_now(meeting_id))

@@ -31,6 +31,7 @@ from server.auth import (
     principal_from_watch,
     resolve,
 )
+from server.db.changes import generation
 from server.db.engine import Database
 from server.db.models import MAX_ID, MeetingParticipant
 from server.domain.errors import DomainError
@@ -41,8 +42,10 @@ from server.settings import Settings
 
 log = logging.getLogger("hsl.live")
 NAMESPACE = "/live"
-# How long a caller's role in a meeting, once decided, serves their further joins.
-ACTOR_TTL_S = 5.0
+# How long a caller's look-up, or their role in a meeting, once decided serves their further
+# connections and joins on this worker while nothing it was read from has changed here
+# (realtime.shared_reads, server.db.changes).
+KEEP_S = 5.0
 WATCHERS_ONLY_WATCH = "旁听只能观看会议，不能发送指令；如需参会，请联系会议工作人员"
 
 
@@ -72,9 +75,11 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.presence = presence
         self.ballots = BallotBox(db, engine, broadcaster, ballot_keys)
         self.snapshots = Snapshots()
-        self._watch_links: SharedReads[str, int | None] = SharedReads()
-        self._callers: SharedReads[tuple[str | None, ...], dict[str, Any] | None] = SharedReads()
-        self._actors: dict[tuple[Any, ...], tuple[float, Actor]] = {}
+        self._watch_links: SharedReads[str, int | None] = SharedReads(KEEP_S, generation)
+        self._callers: SharedReads[tuple[str | None, ...], dict[str, Any] | None] = SharedReads(
+            KEEP_S, generation
+        )
+        self._actors: SharedReads[tuple[Any, ...], Actor] = SharedReads(KEEP_S, generation)
 
     # --- connecting -----------------------------------------------------------------------
 
@@ -223,9 +228,10 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _actor_of(self, session_data: dict[str, Any], meeting_id: int) -> Actor:
         """Who the connection's caller is in the meeting, if the policy lets them join it.
 
-        Decided afresh at most every `ACTOR_TTL_S` per caller and meeting: a crowd of one
-        person's connections (or a reconnecting room) costs the database one decision, and a
-        connection keeps the role it joined with anyway.
+        Decided afresh at most every `KEEP_S` per caller and meeting, and at once after a
+        change here to what it is read from: a crowd of one person's connections (or a
+        reconnecting room) costs the database one decision, and a connection keeps the role
+        it joined with anyway.
         """
         key = (
             session_data["person_id"],
@@ -233,16 +239,12 @@ class LiveNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             session_data["guest_meeting_id"],
             meeting_id,
         )
-        now = time.monotonic()
-        known = self._actors.get(key)
-        if known is not None and known[0] > now:
-            return known[1]
-        principal = await principal_from_fields(self.db, session_data)
-        actor = await self._actor(principal, meeting_id)
-        if len(self._actors) > 10_000:
-            self._actors = {k: v for k, v in self._actors.items() if v[0] > now}
-        self._actors[key] = (now + ACTOR_TTL_S, actor)
-        return actor
+
+        async def decide() -> Actor:
+            principal = await principal_from_fields(self.db, session_data)
+            return await self._actor(principal, meeting_id)
+
+        return await self._actors.read(key, decide)
 
     async def _actor(self, principal: Principal, meeting_id: int) -> Actor:
         """Who the principal is in the meeting, if the policy lets them join it."""

@@ -94,7 +94,12 @@ def create_app(settings: Settings) -> Any:
     # Secret polls' keys: shared through Redis by the workers when there is one.
     ballot_keys = key_store(settings.ballot_key_dir or settings.data_dir / "ballot-keys", redis)
     hooks = (*poll_hooks(ballot_keys), *STATUS_HOOKS)
-    engine = LiveEngine(db, media.following(broadcaster.publish), hooks=hooks)
+    engine = LiveEngine(
+        db,
+        media.following(broadcaster.publish),
+        hooks=hooks,
+        sole_writer=settings.realtime_mode == "memory",
+    )
     broadcaster.watch_states(engine.cached)
     keeper = PresenceKeeper(presence, engine, db)
     live = LiveNamespace(settings, db, engine, broadcaster, keeper, ballot_keys)

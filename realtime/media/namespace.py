@@ -80,10 +80,10 @@ class MediaNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         session_data["joined_at"] = time.monotonic()
         if session_data.get("watch_meeting_id") is not None or kind == "listen":
             return await self._listen(sid, session_data, meeting_id)
-        principal = await principal_from_fields(self.db, session_data)
         action = "media.room" if kind == "room" else "media.join"
         async with self.db.session() as session:
             try:
+                principal = await principal_from_fields(self.db, session_data)
                 meeting = await get_meeting(session, meeting_id)
                 target = policy.Target(meeting=meeting)
                 await policy.authorize(session, principal, action, target)

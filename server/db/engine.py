@@ -19,6 +19,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Imported for its session listeners: every session of the process counts its changes to
+# what a credential stands for (read by the live layer's kept look-ups).
+from server.db import changes  # noqa: F401
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while one writer commits; foreign keys are off by default in SQLite.
