@@ -38,7 +38,7 @@ from server.http.framework import EXCEPTION_HANDLERS
 from server.http.headers import SecurityHeaders
 from server.http.pages import page_routes
 from server.http.routes import ENDPOINTS
-from server.limits import SocketJson
+from server.limits import JsonPacket, SocketJson
 from server.settings import Settings, load_settings
 
 log = logging.getLogger("hsl")
@@ -71,6 +71,7 @@ def create_app(settings: Settings) -> Any:
         async_mode="asgi",
         client_manager=manager,
         max_http_buffer_size=1_000_000,
+        serializer=JsonPacket,
         json=SocketJson,  # deep nesting is answered as malformed, not a recursion error
         # A ping every 20 s, to be answered within 25 s; a client that vanishes without
         # closing its connection is noticed within 45 s (a closed one at once), as with

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+import socketio
 from engineio import json as engineio_json
 
 from server.db.models import MAX_ID
@@ -90,3 +91,15 @@ class SocketJson:
                 raise ValueError("JSON nested too deeply")
             return [event.group(1), TOO_DEEP]
         return engineio_json.loads(text, **kwargs)
+
+
+class JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
+    """A Socket.IO packet of /live or /media, which speak JSON only (CONTRACT.md).
+
+    python-socketio looks for bytes in every list and dict of an outgoing packet so as to
+    send them as attachments; for a join's snapshot that walk cost more than the rest of
+    the join. Ours never carry bytes, so nothing is walked; bytes handed to a packet by
+    mistake fail to encode as JSON instead of going out as an attachment.
+    """
+
+    uses_binary_events = False
