@@ -38,6 +38,7 @@ from realtime.meeting import (
     evolve,
     initial_state,
 )
+from server import live_first
 from server.db.engine import Database
 from server.db.models import LiveMeeting, Meeting, MeetingCommand, MeetingEvent
 from server.domain.meetings import speaking_rules_of
@@ -263,7 +264,7 @@ class LiveEngine:
         command_id: str | None,
     ) -> Outcome:
         """Decide one command and store its events; a known command id gets its old ack."""
-        async with self._lock(meeting_id):
+        async with live_first.running(), self._lock(meeting_id):
             outcome = await self._run_locked(meeting_id, command, actor, sender, command_id)
             # Still under the lock, so this worker emits its events in seq order.
             if outcome.events:

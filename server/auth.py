@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import live_first
 from server.db.models import (
     AuthSession,
     Invite,
@@ -104,6 +105,7 @@ async def login(
 async def _login(
     session: AsyncSession, username: str, password: str, *, client: str, ttl_s: int, limit: int
 ) -> LoginResult:
+    await live_first.turn()
     now = utcnow()
     # One address may serve a whole office behind NAT, so it gets a wider allowance.
     limits = {f"user:{username.lower()}": limit, f"addr:{client}": limit * 5}
@@ -134,6 +136,7 @@ async def _login(
     # Every refusal costs one password check, so how long it takes tells nothing about
     # whether the username exists or is active (no stored hash never matches).
     matched = await verify_password(stored, password)
+    await live_first.turn()
     if person is None or not matched:
         await session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
         session.add_all(LoginAttempt(key=key, at=now) for key in keys)

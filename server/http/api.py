@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from server import auth, policy
+from server import auth, live_first, policy
 from server.auth import SESSION_COOKIE
 from server.db.models import Invite, Meeting, MeetingParticipant, OrgUnit, Person, Room
 from server.domain import directory, invitations, meetings
@@ -109,6 +109,7 @@ async def login(ctx: Context) -> Response:
         ttl_s=ctx.settings.session_ttl_s,
         limit=ctx.settings.login_attempts_per_minute,
     )
+    await live_first.turn()
     payload = s.LoginOut(token=result.token, user=me_out(result.person))
     response = JSONResponse(payload.model_dump(mode="json"))
     common: dict[str, Any] = {
