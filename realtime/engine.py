@@ -145,6 +145,9 @@ class LiveEngine:
         self._locks: dict[int, asyncio.Lock] = {}
         self._observers: list[Observer] = []
         self._next_view: dict[int, asyncio.Future[tuple[MeetingState, int]]] = {}
+        # Meetings whose live row is known to be stored, and creations under way.
+        self._stored: set[int] = set()
+        self._creating: dict[int, asyncio.Future[None]] = {}
 
     def _lock(self, meeting_id: int) -> asyncio.Lock:
         return self._locks.setdefault(meeting_id, asyncio.Lock())
@@ -180,11 +183,26 @@ class LiveEngine:
     async def ensure_live(
         self, meeting_id: int, make_setup: Callable[[], Awaitable[dict[str, Any]]]
     ) -> None:
-        """Create the meeting's live row from its setup the first time anyone joins."""
-        if meeting_id in self._live:
+        """Create the meeting's live row from its setup the first time anyone joins.
+
+        A crowd joining a meeting nobody has opened yet shares one creation: the first
+        caller makes the setup and stores it, the others wait for it.
+        """
+        if meeting_id in self._live or meeting_id in self._stored:
             return
+        creating = self._creating.get(meeting_id)
+        if creating is None:
+            creating = asyncio.ensure_future(self._create_live(meeting_id, make_setup))
+            self._creating[meeting_id] = creating
+            creating.add_done_callback(lambda _: self._creating.pop(meeting_id, None))
+        await asyncio.shield(creating)
+
+    async def _create_live(
+        self, meeting_id: int, make_setup: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
         async with self.db.session() as session:
             if await session.get(LiveMeeting, meeting_id) is not None:
+                self._stored.add(meeting_id)
                 return
         # Made with no session held: a crowd arriving first must not hold every pooled
         # connection while each waits for one more.
@@ -199,6 +217,7 @@ class LiveEngine:
                 await session.rollback()
                 if await session.get(LiveMeeting, meeting_id) is None:
                     raise
+        self._stored.add(meeting_id)
 
     async def _catch_up(self, session: AsyncSession, meeting_id: int, last_seq: int) -> _Live:
         live = self._live.get(meeting_id)
