@@ -28,7 +28,7 @@ from server.db.models import (
     Person,
 )
 from server.domain.errors import RateLimited, Unauthorized
-from server.passwords import hash_now, verify_password
+from server.passwords import hash_now, hash_password_async, needs_rehash, verify_password
 
 INVITE_SALT = "hsl-invite"
 SESSION_COOKIE = "hsl_session"
@@ -142,6 +142,10 @@ async def _login(
         session.add_all(LoginAttempt(key=key, at=now) for key in keys)
         await session.commit()
         raise Unauthorized("用户名或密码错误")
+    if person.password_hash is not None and needs_rehash(person.password_hash):
+        # Made with older parameters: the password is known right now, so store it anew.
+        person.password_hash = await hash_password_async(password)
+        await live_first.turn()
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     session.add(

@@ -1,8 +1,7 @@
 """Password hashing and checking, in low-priority processes of their own.
 
-A password check costs about as much CPU as a hundred API requests, and argon2 runs it on
-four threads of its own. It runs off the event loop, and out of the server's process, so
-that live meetings keep moving during a login:
+A password check costs about as much CPU as a hundred API requests. It runs off the event
+loop, and out of the server's process, so that live meetings keep moving during a login:
 
 - In a process: a thread of the server would still take the server's GIL to enter and
   leave argon2 and for the Python around it. At the lowest priority such a thread is often
@@ -10,8 +9,15 @@ that live meetings keep moving during a login:
   inversion that shows as a slow tail of live events during a login storm).
 - At the lowest CPU priority: SCHED_IDLE where Linux offers it (a waking event loop takes
   the core from it at once, where a nice 19 task may first finish its slice of a few
-  milliseconds), and nice 19 as well; argon2's threads inherit both. And a small fixed
-  number of processes, so a burst of logins queues here instead of taking every core.
+  milliseconds), and nice 19 as well. And a small fixed number of processes, so a burst of
+  logins queues here instead of taking every core.
+- On one thread (argon2's parallelism 1): with four lanes, argon2 starts four threads for
+  each of a check's twelve segments. Traced with `perf sched` during a login storm, the
+  event loop, woken onto a core where such a fresh thread ran, now and then waited a whole
+  scheduler tick (about 4 ms) before that thread gave the core up, which was the slow tail
+  of live events. One lane costs the same CPU (64 MiB, three passes: the memory-hard part
+  is unchanged), takes about a fifth longer here, and never starts a thread. Hashes made
+  with other parameters still verify, and a login replaces them (`needs_rehash`).
 
 This module imports nothing of the server but argon2: a pool process imports only it.
 The app starts the pool with `start()` (a process takes a while to start: better before
@@ -38,18 +44,28 @@ PASSWORD_NICE = 19
 # The hash of a random password nobody knows, with the hasher's parameters: a login for an
 # unknown or inactive username is checked against it, so it takes as long as any other.
 DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$vArNmrd+cpEG600YaoVZ+g$"
-    "tZj1Bo5iDV96nXjimI+3Ejr2z7JmxK/d2aNuqlJGU04"
+    "$argon2id$v=19$m=65536,t=3,p=1$9yKHhwDbIYNJSe/dY0XEuQ$"
+    "7bhM1zMDNGajcwH3EnJAuXMgJ4JB/q9kEtFpF3Q92yA"
 )
 
 T = TypeVar("T")
-_hasher = PasswordHasher()
+# argon2id, 64 MiB, three passes, one lane (see above for why one).
+_hasher = PasswordHasher(parallelism=1)
 _pool: ProcessPoolExecutor | None = None
 
 
 def hash_now(password: str) -> str:
     """Hash on the calling thread: for the command line, the demo and the pool's processes."""
     return _hasher.hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other parameters than ours (cheap: it only reads
+    the parameters written in the hash)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
 
 
 def verify_now(password_hash: str, password: str) -> bool:

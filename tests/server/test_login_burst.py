@@ -13,8 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from server import passwords
+from server.db.models import Person
 from tests.conftest import bearer
 from tests.support import ServerProcess, own_database, prepared_env
 
@@ -23,12 +26,15 @@ QUESTIONS = 5
 
 
 @pytest.fixture(scope="module")
-def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+def busy_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """The server's address, its demo and its database's URL."""
     data_dir = tmp_path_factory.mktemp("login-burst")
-    url = asyncio.run(own_database(data_dir, "login_burst"))
-    env, demo = prepared_env(data_dir, url, HSL_LOGIN_ATTEMPTS_PER_MINUTE="100")
+    database_url = asyncio.run(own_database(data_dir, "login_burst"))
+    env, demo = prepared_env(data_dir, database_url, HSL_LOGIN_ATTEMPTS_PER_MINUTE="100")
     server = ServerProcess(env, log=Path(data_dir) / "server.log")
-    yield server.url, demo
+    yield server.url, demo, database_url
     server.stop()
 
 
@@ -37,9 +43,9 @@ async def _login(http: httpx.AsyncClient, username: str, password: str) -> httpx
 
 
 async def test_the_server_answers_others_while_logins_are_checked(
-    busy_server: tuple[str, dict[str, Any]],
+    busy_server: tuple[str, dict[str, Any], str],
 ) -> None:
-    url, demo = busy_server
+    url, demo, _ = busy_server
     member = demo["accounts"]["members"][0]
     limits = httpx.Limits(max_connections=BURST + QUESTIONS + 2)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
@@ -70,14 +76,14 @@ async def test_the_server_answers_others_while_logins_are_checked(
 
 
 async def test_an_unknown_username_waits_for_a_password_check_too(
-    busy_server: tuple[str, dict[str, Any]],
+    busy_server: tuple[str, dict[str, Any], str],
 ) -> None:
     """Timing must not tell which usernames exist: an unknown one is checked like the rest.
 
     Several logins for a real name are sent first and queue for the password checks; a
     login for a name that does not exist, sent after them, must queue behind them too.
     """
-    url, demo = busy_server
+    url, demo, _ = busy_server
     member = demo["accounts"]["members"][1]
     known_logins = 6
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
@@ -104,4 +110,37 @@ async def test_an_unknown_username_waits_for_a_password_check_too(
 
 def test_the_stand_in_hash_costs_what_a_real_one_does() -> None:
     """The hash unknown usernames are checked against has the hasher's own parameters."""
-    assert not PasswordHasher().check_needs_rehash(passwords.DUMMY_HASH)
+    assert not passwords.needs_rehash(passwords.DUMMY_HASH)
+    assert not passwords.needs_rehash(passwords.hash_now("任何一个密码"))
+
+
+async def test_a_login_stores_a_hash_made_with_older_parameters_anew(
+    busy_server: tuple[str, dict[str, Any], str],
+) -> None:
+    """A password hashed with four lanes (the earlier parameters) still lets its owner in,
+    and that login stores it again with ours; the next login uses the new hash."""
+    url, demo, database_url = busy_server
+    member = demo["accounts"]["members"][1]
+    older = PasswordHasher(parallelism=4).hash(member["password"])
+    assert passwords.needs_rehash(older)
+    engine = create_async_engine(database_url)
+    of_member = Person.username == member["username"]
+    try:
+        async with engine.begin() as db:
+            await db.execute(update(Person).where(of_member).values(password_hash=older))
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            first = await _login(http, member["username"], member["password"])
+            assert first.status_code == 200, first.text
+            async with engine.connect() as db:
+                stored = await db.scalar(select(Person.password_hash).where(of_member))
+            assert stored is not None and stored != older
+            assert not passwords.needs_rehash(stored)
+            assert passwords.verify_now(stored, member["password"])
+            http.cookies.clear()
+            again = await _login(http, member["username"], member["password"])
+            assert again.status_code == 200, again.text
+            http.cookies.clear()
+            wrong = await _login(http, member["username"], "不是这个密码")
+            assert wrong.status_code == 401
+    finally:
+        await engine.dispose()
