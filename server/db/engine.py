@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 # Imported for its session listeners: every session of the process counts its changes to
 # what a credential stands for (read by the live layer's kept look-ups).
 from server.db import changes  # noqa: F401
+from server.db.sqlite_trips import dbapi as one_trip_dbapi
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,6 +43,8 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 10}
+        if parsed.drivername == "sqlite+aiosqlite":
+            kwargs["module"] = one_trip_dbapi()  # a statement in one trip to its thread
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
