@@ -40,7 +40,7 @@ from sqlalchemy.util.concurrency import await_
 Result = tuple[Any, list[Any], int, int | None]
 
 
-def _statement(
+def _run_statement(
     connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
 ) -> Result:
     """On the connection's thread: one statement from cursor to close."""
@@ -118,10 +118,19 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            description, rows, rowcount, lastrowid = await connection._execute(
-                _statement, connection._conn, operation, parameters, many
-            )
+        adapt = self._adapt_connection
+        assert isinstance(adapt, OneTripConnection)
+        sqlite_connection = connection._conn
+        async with adapt._execute_mutex:
+            adapt.queued += 1  # counted before the thread can run it
+
+            def statement() -> Result:
+                try:
+                    return _run_statement(sqlite_connection, operation, parameters, many)
+                finally:
+                    adapt.finished += 1  # only this thread counts these
+
+            description, rows, rowcount, lastrowid = await connection._execute(statement)
         self._description = description
         self._rows = collections.deque(rows)
         self._rowcount = rowcount
@@ -131,15 +140,25 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """Statements in one trip each; a commit or rollback with no transaction open takes none."""
 
-    __slots__ = ()
+    __slots__ = ("finished", "queued")
 
     _cursor_cls: type[AsyncAdapt_aiosqlite_cursor] = OneTripCursor
 
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # Statements handed to the thread and statements it has run (a cancelled caller
+        # leaves one queued, and it may yet open a transaction).
+        self.queued = 0
+        self.finished = 0
+
     def _in_transaction(self) -> bool:
         # sqlite3 reads this flag without touching the database, from any thread; commit
-        # and rollback do nothing without a transaction, so skipping their trip is the same.
+        # and rollback do nothing without a transaction, so skipping their trip is the same
+        # once no statement is still on its way.
         connection = self._connection._connection  # None once closed
-        return connection is not None and connection.in_transaction
+        if connection is None:
+            return False
+        return self.queued != self.finished or connection.in_transaction
 
     def commit(self) -> None:
         if self._in_transaction():

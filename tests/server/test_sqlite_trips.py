@@ -4,6 +4,9 @@ errors, transactions) is what the stock adapter gives."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -99,8 +102,31 @@ async def test_a_statement_is_one_trip_and_a_read_needs_no_commit_or_rollback(
         await conn.execute(text("SELECT count(*) FROM topic"))
     # One trip for the statement; SQLite opened no transaction for a read, so the commit
     # and the pool's rollback on return cost none.
-    assert trips == Counter({"_statement": 1})
+    assert trips == Counter({"statement": 1})
     trips.clear()
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO topic (title) VALUES ('路灯维修')"))
-    assert trips == Counter({"_statement": 1, "commit": 1})
+    assert trips == Counter({"statement": 1, "commit": 1})
+
+
+async def test_a_cancelled_write_still_queued_leaves_no_transaction_behind(
+    engine: AsyncEngine,
+) -> None:
+    # The connection's thread is busy, so the insert waits in its queue when it is cancelled
+    # and runs after: whatever ends the connection's use must still roll it back.
+    async with engine.connect() as conn:
+        thread = (await conn.get_raw_connection()).driver_connection
+        busy = asyncio.ensure_future(thread._execute(time.sleep, 0.3))
+        insert = asyncio.ensure_future(
+            conn.execute(text("INSERT INTO topic (title) VALUES ('被取消的提议')"))
+        )
+        await asyncio.sleep(0.05)
+        insert.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await insert
+        await busy
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO topic (title) VALUES ('背街小巷硬化')"))
+    async with engine.connect() as conn:
+        titles = (await conn.execute(text("SELECT title FROM topic"))).scalars().all()
+    assert titles == ["背街小巷硬化"]
