@@ -13,10 +13,12 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
+from typing import cast
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from server import live_first
 from server.db.models import (
@@ -84,6 +86,26 @@ class LoginResult:
     person: Person
 
 
+# A login's statements, built once: a login is the request a storm repeats by the hundred,
+# and building them anew each time is event-loop time a live command may wait behind.
+_FAILURES = (
+    select(LoginAttempt.key, func.count())
+    .where(
+        LoginAttempt.key.in_(bindparam("keys", expanding=True)),
+        LoginAttempt.at >= bindparam("since"),
+    )
+    .group_by(LoginAttempt.key)
+)
+# The account with its role grants in one statement (the grants are needed for the reply).
+_ACCOUNT = (
+    select(Person)
+    .where(Person.username == bindparam("username"))
+    .options(joinedload(Person.grants))
+)
+# A plain INSERT, not an object: the session's unit of work would cost more than the row.
+_NEW_SESSION = cast(Table, AuthSession.__table__).insert()
+
+
 def _login_gate() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     gate = _gates.get(loop)
@@ -114,20 +136,12 @@ async def _login(
     # Both counts in one query: each round trip to the database is another turn of the
     # event loop that a live meeting's command may have to wait behind.
     failures = dict(
-        (
-            await session.execute(
-                select(LoginAttempt.key, func.count())
-                .where(LoginAttempt.key.in_(keys), LoginAttempt.at >= since)
-                .group_by(LoginAttempt.key)
-            )
-        )
-        .tuples()
-        .all()
+        (await session.execute(_FAILURES, {"keys": keys, "since": since})).tuples().all()
     )
     if any(failures.get(key, 0) >= allowed for key, allowed in limits.items()):
         await session.commit()
         raise RateLimited("登录尝试过于频繁，请一分钟后再试")
-    person = await session.scalar(select(Person).where(Person.username == username))
+    person = (await session.execute(_ACCOUNT, {"username": username})).unique().scalar_one_or_none()
     stored = person.password_hash if person is not None and person.active else None
     # No transaction stays open during the check (on SQLite it would hold back every
     # writer). A burst can pass the count above before its failures are written, but only
@@ -148,14 +162,15 @@ async def _login(
         await live_first.turn()
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
-    session.add(
-        AuthSession(
-            token_hash=_digest(token),
-            csrf=csrf,
-            person_id=person.id,
-            created_at=now,
-            expires_at=now + timedelta(seconds=ttl_s),
-        )
+    await session.execute(
+        _NEW_SESSION,
+        {
+            "token_hash": _digest(token),
+            "csrf": csrf,
+            "person_id": person.id,
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ttl_s),
+        },
     )
     await session.commit()
     return LoginResult(token=token, csrf=csrf, person=person)
